@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+/**
+ * The one CLI. Thin on purpose: each subcommand parses its flags and hands over to its capability in src/.
+ * Exit codes: 0 ok, 1 a failure was found, 2 usage error.
+ */
+import { Command, CommanderError } from 'commander';
+import { VERSION } from '../version.js';
+import { register as registerRelay } from './commands/relay.js';
+import { register as registerGenerate } from './commands/generate.js';
+import { register as registerSimulate } from './commands/simulate.js';
+import { register as registerValidate } from './commands/validate.js';
+import { register as registerSchema } from './commands/schema.js';
+import { register as registerEmulate } from './commands/emulate.js';
+import { UsageError } from './usage-error.js';
+
+const program = new Command()
+  .name('tdcrowd')
+  .description('Let a crowd steer a TouchDesigner installation from their phones.')
+  .version(VERSION)
+  .showHelpAfterError()
+  .exitOverride();
+
+for (const register of [registerRelay, registerGenerate, registerSimulate, registerValidate, registerSchema, registerEmulate]) {
+  register(program);
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // Help and version exit 0; every other commander error is a usage error.
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  }
+  if (err instanceof UsageError) {
+    process.stderr.write(`tdcrowd: ${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`tdcrowd: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+}

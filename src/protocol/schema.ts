@@ -1,0 +1,207 @@
+/**
+ * Wire protocol v1, defined once. Every other part of tdcrowd (relay, page, simulator, validator, generator)
+ * takes its shapes from here: the TypeScript types in `types.ts` are inferred from these literals, and the
+ * validators in `validators.ts` are compiled from them once at start-up.
+ *
+ * Shapes follow the tutorial's messages so existing pages and patches keep working (SPEC §2).
+ */
+
+/** Joystick units: the knob's offset from the pad centre; the rim of the pad is at 170 (the tutorial's radius). */
+export const RIM = 170;
+/** Largest text frame the protocol allows, in UTF-8 bytes. */
+export const MAX_FRAME_BYTES = 1024;
+export const MAX_SAFE_ID = Number.MAX_SAFE_INTEGER;
+export const ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
+export const TOKEN_PATTERN = '^[A-Za-z0-9_-]{16,128}$';
+/** Bare keep-alive frames (the tutorial relay's behaviour). */
+export const PING = 'ping';
+export const PONG = 'pong';
+
+export const sliderIdSchema = {
+  description: 'an integer 0..2^53-1 or a string of 1-64 characters from [A-Za-z0-9_-]',
+  anyOf: [
+    { type: 'integer', minimum: 0, maximum: MAX_SAFE_ID },
+    { type: 'string', pattern: ID_PATTERN },
+  ],
+} as const;
+
+const resumeTokenSchema = {
+  type: 'string',
+  pattern: TOKEN_PATTERN,
+  description: 'opaque token the relay hands out in welcome; proves ownership of an id on reconnect',
+} as const;
+
+export const connectSchema = {
+  type: 'object',
+  title: 'connect',
+  description: 'controller → relay: a phone announces its id (resume: take the id over after a reconnect)',
+  properties: {
+    type: { const: 'connect' },
+    sliderId: sliderIdSchema,
+    resume: resumeTokenSchema,
+  },
+  required: ['type', 'sliderId'],
+  additionalProperties: false,
+} as const;
+
+export const updateSchema = {
+  type: 'object',
+  title: 'update',
+  description: 'controller → relay → sink: knob position; type is optional (the tutorial page omits it)',
+  properties: {
+    type: { const: 'update' },
+    x: { type: 'number', minimum: -RIM, maximum: RIM, description: 'knob offset from the centre, +x right' },
+    y: { type: 'number', minimum: -RIM, maximum: RIM, description: 'knob offset from the centre, +y down' },
+    speed: { type: 'number', minimum: 0, maximum: 100, description: 'distance from centre, percent of the rim' },
+    angle: {
+      type: 'number',
+      minimum: 0,
+      maximum: 360,
+      description: 'degrees counter-clockwise from +x, with y up',
+    },
+    sliderId: sliderIdSchema,
+    seq: { type: 'integer', minimum: 0, maximum: MAX_SAFE_ID, description: 'per-sender sequence number' },
+    t: { type: 'number', minimum: 0, description: "sender's clock in ms (epoch), for latency measurement" },
+  },
+  required: ['x', 'y', 'speed', 'angle', 'sliderId'],
+  additionalProperties: false,
+} as const;
+
+export const deleteSchema = {
+  type: 'object',
+  title: 'delete',
+  description: 'controller → relay: the user left (the page sends it after 10 s without movement)',
+  properties: {
+    type: { const: 'delete' },
+    sliderId: sliderIdSchema,
+  },
+  required: ['type', 'sliderId'],
+  additionalProperties: false,
+} as const;
+
+export const DELETE_REASONS = ['client', 'closed', 'timeout'] as const;
+
+export const relayDeleteSchema = {
+  type: 'object',
+  title: 'relayDelete',
+  description: 'relay → sink: a user is gone, and why',
+  properties: {
+    type: { const: 'delete' },
+    sliderId: sliderIdSchema,
+    reason: { enum: DELETE_REASONS },
+  },
+  required: ['type', 'sliderId', 'reason'],
+  additionalProperties: false,
+} as const;
+
+export const MAX_BATCH_HZ = 240;
+
+export const helloSchema = {
+  type: 'object',
+  title: 'hello',
+  description: "sink → relay, first message: admits the connection as a sink (TouchDesigner, dashboard, simulator's sink)",
+  properties: {
+    type: { const: 'hello' },
+    role: { const: 'sink' },
+    token: { type: 'string', minLength: 1, maxLength: 256 },
+    batchHz: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      maximum: MAX_BATCH_HZ,
+      description: 'ask for at most this many batch frames per second instead of one frame per message',
+    },
+  },
+  required: ['type', 'role'],
+  additionalProperties: false,
+} as const;
+
+export const welcomeSchema = {
+  type: 'object',
+  title: 'welcome',
+  description: 'relay → controller: the id is yours; keep the resume token to take it back after a reconnect',
+  properties: {
+    type: { const: 'welcome' },
+    sliderId: sliderIdSchema,
+    resume: resumeTokenSchema,
+  },
+  required: ['type', 'sliderId', 'resume'],
+  additionalProperties: false,
+} as const;
+
+/** Why the relay (or `parse`) refused a frame. Also the `reason` label of the relay's drop counters. */
+export const ERROR_CODES = [
+  'too_large',
+  'not_utf8',
+  'binary',
+  'not_json',
+  'not_object',
+  'schema',
+  'wrong_direction',
+  'rate_limited',
+  'id_mismatch',
+  'id_taken',
+  'bad_resume',
+  'not_connected',
+  'unauthorized',
+  'origin',
+  'server_full',
+  'backpressure',
+] as const;
+
+export const errorSchema = {
+  type: 'object',
+  title: 'error',
+  description: 'relay → client: a frame was refused (throttled to one per second per connection)',
+  properties: {
+    type: { const: 'error' },
+    code: { enum: ERROR_CODES },
+    message: { type: 'string', maxLength: 512 },
+  },
+  required: ['type', 'code', 'message'],
+  additionalProperties: false,
+} as const;
+
+export const batchSchema = {
+  type: 'object',
+  title: 'batch',
+  description:
+    'relay → sink (only sinks that asked for batchHz): latest update per user since the previous batch, deletes and connects kept in order',
+  properties: {
+    type: { const: 'batch' },
+    messages: {
+      type: 'array',
+      items: { anyOf: [updateSchema, connectSchema, relayDeleteSchema] },
+    },
+  },
+  required: ['type', 'messages'],
+  additionalProperties: false,
+} as const;
+
+/** The whole protocol as one JSON Schema document (what `tdcrowd schema` prints). */
+export const protocolSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'urn:tdcrowd:protocol:v1',
+  title: 'tdcrowd wire protocol v1',
+  description: `Text frames of one JSON object each (UTF-8, at most ${MAX_FRAME_BYTES} bytes), plus the bare keep-alive strings "${PING}" and "${PONG}".`,
+  definitions: {
+    sliderId: sliderIdSchema,
+    connect: connectSchema,
+    update: updateSchema,
+    delete: deleteSchema,
+    relayDelete: relayDeleteSchema,
+    hello: helloSchema,
+    welcome: welcomeSchema,
+    error: errorSchema,
+    batch: batchSchema,
+  },
+  oneOf: [
+    { $ref: '#/definitions/connect' },
+    { $ref: '#/definitions/update' },
+    { $ref: '#/definitions/delete' },
+    { $ref: '#/definitions/relayDelete' },
+    { $ref: '#/definitions/hello' },
+    { $ref: '#/definitions/welcome' },
+    { $ref: '#/definitions/error' },
+    { $ref: '#/definitions/batch' },
+  ],
+} as const;

@@ -1,0 +1,53 @@
+/**
+ * Message types, inferred from the schema literals so they cannot drift from what the validators accept.
+ */
+import type { FromSchema } from 'json-schema-to-ts';
+import type {
+  batchSchema,
+  connectSchema,
+  deleteSchema,
+  DELETE_REASONS,
+  ERROR_CODES,
+  errorSchema,
+  helloSchema,
+  relayDeleteSchema,
+  sliderIdSchema,
+  updateSchema,
+  welcomeSchema,
+} from './schema.js';
+
+export type SliderId = FromSchema<typeof sliderIdSchema>;
+export type ConnectMessage = FromSchema<typeof connectSchema>;
+export type UpdateMessage = FromSchema<typeof updateSchema>;
+export type DeleteMessage = FromSchema<typeof deleteSchema>;
+export type RelayDeleteMessage = FromSchema<typeof relayDeleteSchema>;
+export type HelloMessage = FromSchema<typeof helloSchema>;
+export type WelcomeMessage = FromSchema<typeof welcomeSchema>;
+export type ErrorMessage = FromSchema<typeof errorSchema>;
+export type BatchMessage = FromSchema<typeof batchSchema>;
+export type DeleteReason = (typeof DELETE_REASONS)[number];
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** What a phone may send. */
+export type ControllerMessage = ConnectMessage | UpdateMessage | DeleteMessage;
+/** What a sink receives from the relay (besides `ping`). */
+export type SinkBoundMessage = ConnectMessage | UpdateMessage | RelayDeleteMessage | BatchMessage;
+/** Every JSON message of the protocol. */
+export type ProtocolMessage =
+  | ControllerMessage
+  | RelayDeleteMessage
+  | HelloMessage
+  | WelcomeMessage
+  | ErrorMessage
+  | BatchMessage;
+
+/** Message kinds after dispatch; an update without `type` is still kind `update`. */
+export type MessageKind =
+  | 'connect'
+  | 'update'
+  | 'delete'
+  | 'relayDelete'
+  | 'hello'
+  | 'welcome'
+  | 'error'
+  | 'batch';
