@@ -1,0 +1,136 @@
+/**
+ * Validates one file's lines: classify each line, check its frame, feed the stateful rules. State is per file.
+ */
+import type { ParseResult } from '../protocol/index.js';
+import { checkBareFrame, checkLoggedFrame, senderOf, syntaxErrorColumn, type Sender } from './check-frame.js';
+import { classifyLine } from './classify-line.js';
+import type { Collector } from './collector.js';
+import type { Line } from './line-reader.js';
+import { IdClaimRule } from './rules/id-claim.js';
+import { NotConnectedRule } from './rules/not-connected.js';
+import { RateLimitRule } from './rules/rate-limit.js';
+import type { Emit, Finding, Frame, StatefulRule } from './rules/rule.js';
+import { SinkHelloRule } from './rules/sink-hello.js';
+import type { FileReport } from './types.js';
+
+export interface FileValidatorOptions {
+  rate: number;
+  burst: number;
+}
+
+export async function validateLines(
+  file: string,
+  lines: AsyncIterable<Line>,
+  collector: Collector,
+  options: FileValidatorOptions,
+): Promise<FileReport> {
+  const rules: StatefulRule[] = [
+    new RateLimitRule(options.rate, options.burst),
+    new IdClaimRule(),
+    new SinkHelloRule(),
+    new NotConnectedRule(),
+  ];
+  const before = collector.counts();
+  let findingsOnLine = 0;
+  const emit: Emit = (finding: Finding) => {
+    findingsOnLine += 1;
+    return collector.add(file, finding);
+  };
+  const report: FileReport = { file, lines: 0, envelopeLines: 0, bareLines: 0, errors: 0, warnings: 0 };
+
+  for await (const line of lines) {
+    report.lines = line.number;
+    findingsOnLine = 0;
+    if ('problem' in line) {
+      emit(
+        line.problem === 'not_utf8'
+          ? { line: line.number, severity: 'error', rule: 'not_utf8', message: 'line is not valid UTF-8' }
+          : { line: line.number, severity: 'error', rule: 'line_too_long', message: `line of ${line.bytes} bytes is too long to be a frame or a log entry; skipped` },
+      );
+      continue;
+    }
+    const classified = classifyLine(line.text);
+    switch (classified.kind) {
+      case 'blank':
+        emit({ line: line.number, severity: 'warning', rule: 'blank_line', message: 'blank line' });
+        break;
+      case 'bare': {
+        report.bareLines += 1;
+        const result = checkBareFrame(classified.text);
+        reportFrame({ line: line.number, sender: 'any', result }, emit, true);
+        for (const rule of rules) rule.onFrame({ line: line.number, sender: 'any', result }, emit);
+        break;
+      }
+      case 'bad-envelope': {
+        report.envelopeLines += 1;
+        emit({ line: line.number, severity: 'error', rule: 'envelope', message: classified.problem.message, path: classified.problem.path });
+        // The frame is still worth judging, from an unknown sender; without a connection no stateful rule can.
+        if (classified.hasMsg) reportFrame({ line: line.number, sender: 'any', result: checkLoggedFrame(classified.msg, 'any') }, emit, false);
+        break;
+      }
+      case 'envelope': {
+        report.envelopeLines += 1;
+        const { entry } = classified;
+        const sender = senderOf(entry);
+        const frame: Frame = {
+          line: line.number,
+          conn: entry.conn,
+          ts: entry.ts,
+          dir: entry.dir,
+          role: entry.role,
+          sender,
+          result: checkLoggedFrame(entry.msg, sender),
+          ...(entry.drop !== undefined ? { dropped: entry.drop } : {}),
+        };
+        reportFrame(frame, emit, false);
+        for (const rule of rules) rule.onFrame(frame, emit);
+        if (entry.drop !== undefined && findingsOnLine === 0) {
+          emit({
+            line: line.number,
+            severity: 'warning',
+            rule: 'relay_drop',
+            message: `the relay dropped this frame (${entry.drop}) for a reason this log alone cannot confirm`,
+            conn: entry.conn,
+            dropped: entry.drop,
+          });
+        }
+        break;
+      }
+    }
+  }
+  for (const rule of rules) rule.onEnd(emit);
+  const after = collector.counts();
+  report.errors = after.errors - before.errors;
+  report.warnings = after.warnings - before.warnings;
+  return report;
+}
+
+/** The line's own verdict: a rejected frame is one error. */
+function reportFrame(frame: Pick<Frame, 'line' | 'conn' | 'sender' | 'result' | 'dropped'>, emit: Emit, bare: boolean): void {
+  const { result } = frame;
+  if (result.ok) return;
+  const batchFromController = result.reason === 'wrong_direction' && isBatchFrom(frame.sender, result);
+  const column = bare && result.reason === 'not_json' ? syntaxErrorColumn(result.message) : undefined;
+  emit({
+    line: frame.line,
+    severity: 'error',
+    rule: batchFromController ? 'batch_from_controller' : result.reason,
+    message: batchFromController ? 'batch is relay-to-sink only; a controller may not send it' : result.message,
+    path: schemaPath(result),
+    ...(column !== undefined ? { column } : {}),
+    ...(frame.conn !== undefined ? { conn: frame.conn } : {}),
+    ...(frame.dropped !== undefined ? { dropped: frame.dropped } : {}),
+  });
+}
+
+// A missing property is reported at its parent; point at the property itself, which is what a reader looks for.
+function schemaPath(result: ParseResult & { ok: false }): string {
+  const path = result.path ?? '/';
+  const missing = /must have required property '([^']+)'/.exec(result.message);
+  if (!missing) return path;
+  return `${path === '/' ? '' : path}/${missing[1]}`;
+}
+
+function isBatchFrom(sender: Sender, result: ParseResult & { ok: false }): boolean {
+  return (sender === 'controller' || sender === 'unidentified') && result.message.includes('"batch"');
+}

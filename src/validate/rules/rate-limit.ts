@@ -1,0 +1,77 @@
+/**
+ * Inbound rate per connection, judged as the relay does: a token bucket refilled at `rate` per second up to
+ * `burst`, over the log's timestamps. One finding per episode of excess, completed with its extent when it ends,
+ * so a flood is one line of output rather than thousands.
+ */
+import type { Violation } from '../types.js';
+import { isInbound, type Emit, type Frame, type StatefulRule } from './rule.js';
+
+interface Episode {
+  violation: Violation | undefined;
+  firstLine: number;
+  lastLine: number;
+  frames: number;
+}
+
+interface Bucket {
+  tokens: number;
+  lastTs: number;
+  episode?: Episode;
+}
+
+export class RateLimitRule implements StatefulRule {
+  private readonly buckets = new Map<number, Bucket>();
+
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+  ) {}
+
+  onFrame(frame: Frame, emit: Emit): void {
+    if (!isInbound(frame)) return;
+    let bucket = this.buckets.get(frame.conn);
+    if (!bucket) {
+      bucket = { tokens: this.burst, lastTs: frame.ts };
+      this.buckets.set(frame.conn, bucket);
+    }
+    // A timestamp going backwards (clock step) refills nothing rather than draining the bucket.
+    const elapsed = Math.max(0, frame.ts - bucket.lastTs);
+    bucket.lastTs = Math.max(bucket.lastTs, frame.ts);
+    bucket.tokens = Math.min(this.burst, bucket.tokens + (elapsed * this.rate) / 1000);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      if (bucket.episode) this.close(bucket.episode, frame.conn);
+      delete bucket.episode;
+      return;
+    }
+    // Over the limit: like the relay, an excess frame takes no token.
+    if (bucket.episode) {
+      bucket.episode.frames += 1;
+      bucket.episode.lastLine = frame.line;
+      return;
+    }
+    const violation = emit({
+      line: frame.line,
+      severity: 'error',
+      rule: 'rate_limited',
+      message: `conn ${frame.conn} sent faster than ${this.rate} msg/s (burst ${this.burst})`,
+      conn: frame.conn,
+      ...(frame.dropped !== undefined ? { dropped: frame.dropped } : {}),
+    });
+    bucket.episode = { violation, firstLine: frame.line, lastLine: frame.line, frames: 1 };
+  }
+
+  onEnd(): void {
+    for (const [conn, bucket] of this.buckets) {
+      if (bucket.episode) this.close(bucket.episode, conn);
+    }
+    this.buckets.clear();
+  }
+
+  private close(episode: Episode, conn: number): void {
+    if (!episode.violation) return;
+    const lines = episode.firstLine === episode.lastLine ? `line ${episode.firstLine}` : `lines ${episode.firstLine}-${episode.lastLine}`;
+    const frames = episode.frames === 1 ? '1 frame' : `${episode.frames} frames`;
+    episode.violation.message = `conn ${conn} sent faster than ${this.rate} msg/s (burst ${this.burst}): ${frames} over the limit on ${lines}`;
+  }
+}

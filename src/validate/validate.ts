@@ -1,0 +1,83 @@
+/**
+ * `validateFiles(paths, options)`: the validator's programmatic entry (the CLI, CI and the relay's tests use it).
+ * Files are read one after another, each as a stream of lines; a file that cannot be read is recorded as such
+ * and the others are still validated.
+ */
+import type { Readable } from 'node:stream';
+import { Collector } from './collector.js';
+import { validateLines } from './file-validator.js';
+import { openTextFile, readLines, UnreadableFile } from './line-reader.js';
+import {
+  DEFAULT_BURST,
+  DEFAULT_MAX_LINE_BYTES,
+  DEFAULT_RATE,
+  type FileReport,
+  type Report,
+  type ValidateOptions,
+} from './types.js';
+
+interface Resolved {
+  rate: number;
+  burst: number;
+  strict: boolean;
+  maxErrors: number;
+  maxLineBytes: number;
+}
+
+function resolve(options: ValidateOptions): Resolved {
+  const resolved = {
+    rate: options.rate ?? DEFAULT_RATE,
+    burst: options.burst ?? DEFAULT_BURST,
+    strict: options.strict ?? false,
+    maxErrors: options.maxErrors ?? Number.POSITIVE_INFINITY,
+    maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+  };
+  if (!(resolved.rate > 0)) throw new RangeError(`rate must be > 0, got ${resolved.rate}`);
+  if (!(resolved.burst >= 1)) throw new RangeError(`burst must be >= 1, got ${resolved.burst}`);
+  if (!(resolved.maxErrors >= 0)) throw new RangeError(`maxErrors must be >= 0, got ${resolved.maxErrors}`);
+  return resolved;
+}
+
+/** A named source of lines: a file path, or an already-open stream (e.g. stdin, or a test's buffer). */
+export type Source = string | { name: string; stream: Readable | AsyncIterable<Buffer | string> };
+
+export async function validateFiles(paths: readonly Source[], options: ValidateOptions = {}): Promise<Report> {
+  const opts = resolve(options);
+  const collector = new Collector(opts.maxErrors, opts.strict);
+  const files: FileReport[] = [];
+  for (const source of paths) {
+    const name = typeof source === 'string' ? source : source.name;
+    let stream: Readable | AsyncIterable<Buffer | string>;
+    try {
+      stream = typeof source === 'string' ? await openTextFile(source) : source.stream;
+    } catch (err) {
+      if (!(err instanceof UnreadableFile)) throw err;
+      files.push({ file: name, lines: 0, envelopeLines: 0, bareLines: 0, errors: 0, warnings: 0, unreadable: err.unreadable });
+      continue;
+    }
+    try {
+      files.push(await validateLines(name, readLines(stream, opts.maxLineBytes), collector, opts));
+    } catch (err) {
+      // A read error mid-file (EIO, file removed under us): what was read stands, the file counts as unreadable.
+      const e = err as NodeJS.ErrnoException;
+      files.push({ file: name, lines: 0, envelopeLines: 0, bareLines: 0, errors: 0, warnings: 0, unreadable: { code: e.code ?? 'EIO', message: e.message } });
+    } finally {
+      if ('destroy' in stream && typeof stream.destroy === 'function') stream.destroy();
+    }
+  }
+  const unreadable = files.filter((f) => f.unreadable).length;
+  return {
+    files,
+    violations: collector.violations,
+    summary: {
+      files: files.length,
+      unreadable,
+      lines: files.reduce((n, f) => n + f.lines, 0),
+      errors: collector.errors,
+      warnings: collector.warnings,
+      reported: collector.violations.length,
+      omitted: collector.omitted,
+    },
+    exitCode: unreadable > 0 ? 2 : collector.errors > 0 ? 1 : 0,
+  };
+}
