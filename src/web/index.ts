@@ -1,14 +1,63 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-
 /**
- * Serves the joystick page and its assets. Returns true when it answered the request.
- * (Placeholder until the page lands: answers `/` with a minimal notice.)
+ * The joystick page, mounted by the relay: it calls handlePageRequest for every HTTP request and answers 404
+ * itself when this returns false.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { lookupAsset } from './assets.js';
+import { SECURITY_HEADERS } from './headers.js';
+
+export { CONTENT_SECURITY_POLICY } from './headers.js';
+
+/** Serves the joystick page and its assets (GET and HEAD). Returns true when it answered the request. */
 export function handlePageRequest(req: IncomingMessage, res: ServerResponse): boolean {
-  const path = (req.url ?? '/').split('?')[0];
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-  if (path !== '/' && path !== '/index.html') return false;
-  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-  res.end('<!doctype html><title>tdcrowd</title><p>joystick page not built yet</p>');
+  const path = pathOf(req.url);
+  if (path === undefined) return false;
+  const lookup = lookupAsset(path);
+  const head = req.method === 'HEAD';
+
+  if (!lookup.found) {
+    if (lookup.missingBuild === undefined) return false;
+    const body = Buffer.from(`${lookup.missingBuild}\n`);
+    res.writeHead(503, {
+      ...SECURITY_HEADERS,
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': body.length,
+      'cache-control': 'no-store',
+    });
+    res.end(head ? undefined : body);
+    return true;
+  }
+
+  const { asset } = lookup;
+  const headers = {
+    ...SECURITY_HEADERS,
+    'content-type': asset.contentType,
+    'cache-control': asset.cache,
+    etag: asset.etag,
+  };
+  if (etagMatches(req.headers['if-none-match'], asset.etag)) {
+    res.writeHead(304, headers);
+    res.end();
+    return true;
+  }
+  res.writeHead(200, { ...headers, 'content-length': asset.body.length });
+  res.end(head ? undefined : asset.body);
   return true;
+}
+
+/** The URL's path without query or fragment; undefined for anything that is not an origin-form path. */
+function pathOf(url: string | undefined): string | undefined {
+  if (url === undefined || url[0] !== '/') return undefined;
+  const end = url.search(/[?#]/);
+  return end === -1 ? url : url.slice(0, end);
+}
+
+function etagMatches(header: string | string[] | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  const value = Array.isArray(header) ? header.join(',') : header;
+  return value.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === etag || t === `W/${etag}` || t === '*';
+  });
 }

@@ -1,0 +1,53 @@
+/** Wires a session (what to say) to a connection (how to stay connected). DOM-free, so tests can drive it. */
+import type { BackoffOptions } from './backoff.js';
+import { RelayConnection, type ConnectionState } from './connection.js';
+import type { Identity } from './identity.js';
+import { ControllerSession } from './session.js';
+import type { Timers } from './timers.js';
+
+export interface ControllerOptions {
+  url: string;
+  createSocket: (url: string) => WebSocket;
+  identity: Identity;
+  idleMs: number;
+  onState?: (state: ConnectionState) => void;
+  onNotice?: (text: string) => void;
+  onPresence?: (present: boolean) => void;
+  timers?: Timers;
+  random?: () => number;
+  clock?: () => number;
+  isOnline?: () => boolean;
+  backoff?: BackoffOptions;
+}
+
+export interface Controller {
+  readonly session: ControllerSession;
+  readonly connection: RelayConnection;
+}
+
+export function createController(o: ControllerOptions): Controller {
+  let connection: RelayConnection | undefined;
+  const session = new ControllerSession({
+    identity: o.identity,
+    idleMs: o.idleMs,
+    send: (text) => connection?.send(text) ?? false,
+    onRefused: () => connection?.retryLater(),
+    ...(o.timers && { timers: o.timers }),
+    ...(o.clock && { clock: o.clock }),
+    ...(o.onNotice && { onNotice: o.onNotice }),
+    ...(o.onPresence && { onPresence: o.onPresence }),
+  });
+  connection = new RelayConnection({
+    url: o.url,
+    createSocket: o.createSocket,
+    onOpen: () => session.handleOpen(),
+    onEvent: (event) => session.handleEvent(event),
+    onState: o.onState ?? (() => undefined),
+    ...(o.timers && { timers: o.timers }),
+    ...(o.random && { random: o.random }),
+    ...(o.clock && { now: o.clock }),
+    ...(o.isOnline && { isOnline: o.isOnline }),
+    ...(o.backoff && { backoff: o.backoff }),
+  });
+  return { session, connection };
+}

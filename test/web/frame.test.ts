@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { FrameCoalescer } from '../../src/web/client/frame.js';
+
+function fakeFrames(): { request: (cb: () => void) => void; tick: () => void; pending: () => number } {
+  let queue: Array<() => void> = [];
+  return {
+    request: (cb) => {
+      queue.push(cb);
+    },
+    tick: () => {
+      const q = queue;
+      queue = [];
+      for (const cb of q) cb();
+    },
+    pending: () => queue.length,
+  };
+}
+
+describe('frame coalescing', () => {
+  it('flushes only the latest value, once per frame', () => {
+    const frames = fakeFrames();
+    const sent: number[] = [];
+    const c = new FrameCoalescer<number>(frames.request, (v) => sent.push(v));
+    for (let i = 1; i <= 10; i++) c.push(i);
+    expect(frames.pending()).toBe(1);
+    expect(sent).toEqual([]);
+    frames.tick();
+    expect(sent).toEqual([10]);
+    c.push(11);
+    c.push(12);
+    frames.tick();
+    expect(sent).toEqual([10, 12]);
+  });
+
+  it('requests no frame while idle', () => {
+    const frames = fakeFrames();
+    const sent: number[] = [];
+    const c = new FrameCoalescer<number>(frames.request, (v) => sent.push(v));
+    frames.tick();
+    expect(frames.pending()).toBe(0);
+    c.push(1);
+    frames.tick();
+    frames.tick();
+    expect(sent).toEqual([1]);
+    expect(c.hasPending).toBe(false);
+  });
+
+  it('a value pushed during a flush waits for the next frame', () => {
+    const frames = fakeFrames();
+    const sent: number[] = [];
+    const c: FrameCoalescer<number> = new FrameCoalescer<number>(frames.request, (v) => {
+      sent.push(v);
+      if (v === 1) c.push(2);
+    });
+    c.push(1);
+    frames.tick();
+    expect(sent).toEqual([1]);
+    frames.tick();
+    expect(sent).toEqual([1, 2]);
+  });
+});

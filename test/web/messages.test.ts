@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { parse } from '../../src/protocol/index.js';
+import { valuesFromOffset, ZERO } from '../../src/web/client/joystick.js';
+import { connectMessage, deleteMessage, readRelayFrame, updateMessage } from '../../src/web/client/messages.js';
+
+const ID = 'AbCdEfGhIjKlMnOpQrSt_-';
+const TOKEN = 'RESUME_token-0123456789';
+
+describe('messages the page sends', () => {
+  it('connect, with and without the resume token, is a valid controller message', () => {
+    const plain = parse(connectMessage(ID), { origin: 'controller' });
+    expect(plain).toMatchObject({ ok: true, kind: 'connect', message: { type: 'connect', sliderId: ID } });
+    expect(JSON.parse(connectMessage(ID))).toEqual({ type: 'connect', sliderId: ID });
+    const resumed = parse(connectMessage(ID, TOKEN), { origin: 'controller' });
+    expect(resumed).toMatchObject({ ok: true, kind: 'connect', message: { sliderId: ID, resume: TOKEN } });
+  });
+
+  it('update carries the values, seq and t, in the tutorial shape', () => {
+    const v = valuesFromOffset(-40, 25, 100);
+    const text = updateMessage(ID, v, 42, 1_700_000_000_123);
+    const r = parse(text, { origin: 'controller' });
+    expect(r.ok).toBe(true);
+    expect(r).toMatchObject({ kind: 'update' });
+    expect(JSON.parse(text)).toEqual({ ...v, sliderId: ID, seq: 42, t: 1_700_000_000_123 });
+    expect(parse(updateMessage(ID, ZERO, 0, Date.now()), { origin: 'controller' })).toMatchObject({ ok: true, kind: 'update' });
+  });
+
+  it('update stays valid at the extremes of the pad', () => {
+    for (const [dx, dy] of [[1e6, 0], [0, -1e6], [-1e6, 1e6], [0.0001, -0.0001], [170, 0.00001]] as const) {
+      const r = parse(updateMessage(ID, valuesFromOffset(dx, dy, 170), 1, 1), { origin: 'controller' });
+      expect(r.ok, JSON.stringify(r)).toBe(true);
+    }
+  });
+
+  it('delete is a valid controller message', () => {
+    expect(parse(deleteMessage(ID), { origin: 'controller' })).toMatchObject({
+      ok: true,
+      kind: 'delete',
+      message: { type: 'delete', sliderId: ID },
+    });
+  });
+});
+
+describe('reading relay frames', () => {
+  it('recognises ping, welcome and error', () => {
+    expect(readRelayFrame('ping')).toEqual({ kind: 'ping' });
+    expect(readRelayFrame(JSON.stringify({ type: 'welcome', sliderId: ID, resume: TOKEN }))).toEqual({
+      kind: 'welcome',
+      sliderId: ID,
+      resume: TOKEN,
+    });
+    expect(readRelayFrame(JSON.stringify({ type: 'error', code: 'rate_limited', message: 'slow down' }))).toEqual({
+      kind: 'error',
+      code: 'rate_limited',
+      message: 'slow down',
+    });
+  });
+
+  it('ignores everything else without throwing', () => {
+    const junk: unknown[] = [
+      'pong',
+      '',
+      '{',
+      '[1,2]',
+      'null',
+      '{"type":"welcome","sliderId":"x"}',
+      '{"type":"welcome","sliderId":"x","resume":"bad token"}',
+      '{"type":"error"}',
+      '{"type":"batch","messages":[]}',
+      '{"x":1,"y":2,"speed":3,"angle":4,"sliderId":5}',
+      '{"type":"delete","sliderId":"x","reason":"closed"}',
+      new Uint8Array([1, 2, 3]),
+      new ArrayBuffer(4),
+      null,
+      42,
+    ];
+    for (const frame of junk) expect(readRelayFrame(frame)).toEqual({ kind: 'ignore' });
+  });
+
+  it('truncates long error texts', () => {
+    const e = readRelayFrame(JSON.stringify({ type: 'error', code: 'schema', message: 'x'.repeat(5000) }));
+    expect(e.kind).toBe('error');
+    if (e.kind === 'error') expect(e.message.length).toBeLessThanOrEqual(160);
+  });
+});
