@@ -35,6 +35,10 @@ function describeEnvelopeError(): { path: string; message: string } {
     const missing = (first.params as { missingProperty: string }).missingProperty;
     return { path: `/${missing}`, message: `missing "${missing}"` };
   }
+  if (first?.keyword === 'additionalProperties') {
+    const extra = (first.params as { additionalProperty: string }).additionalProperty;
+    return { path: `/${extra}`, message: `unknown property "${extra}"` };
+  }
   return describeErrors(validateEnvelope.errors);
 }
 

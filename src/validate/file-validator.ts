@@ -123,12 +123,13 @@ function reportFrame(frame: Pick<Frame, 'line' | 'conn' | 'sender' | 'result' | 
   });
 }
 
-// A missing property is reported at its parent; point at the property itself, which is what a reader looks for.
+// A missing or unknown property is reported at its parent; point at the property itself, which is what a reader looks for.
 function schemaPath(result: ParseResult & { ok: false }): string {
   const path = result.path ?? '/';
-  const missing = /must have required property '([^']+)'/.exec(result.message);
-  if (!missing) return path;
-  return `${path === '/' ? '' : path}/${missing[1]}`;
+  const named = /must have required property '([^']+)'|has unknown property "([^"]+)"/.exec(result.message);
+  const property = named?.[1] ?? named?.[2];
+  if (property === undefined) return path;
+  return `${path === '/' ? '' : path}/${property}`;
 }
 
 function isBatchFrom(sender: Sender, result: ParseResult & { ok: false }): boolean {

@@ -26,14 +26,14 @@ function annotate(v: Violation): string {
     ['file', v.file],
     ['line', v.line],
     ['col', v.column],
-    ['title', `tdcrowd validate: ${v.rule}`],
+    ['title', `tdcrowd ${v.rule}`],
   ], describeViolation(v));
 }
 
 export function formatGithub(report: Report, options: FormatOptions = {}): string {
   const out: string[] = [];
   for (const f of report.files) {
-    if (f.unreadable) out.push(command('error', [['file', f.file], ['title', 'tdcrowd validate: unreadable']], describeUnreadable(f)));
+    if (f.unreadable) out.push(command('error', [['file', f.file], ['title', 'tdcrowd unreadable']], describeUnreadable(f)));
   }
   for (const v of shown(report, options)) out.push(annotate(v));
   if (!options.quiet) out.push(summaryLine(report));

@@ -1,13 +1,18 @@
 /**
  * Inbound rate per connection, judged as the relay does: a token bucket refilled at `rate` per second up to
  * `burst`, over the log's timestamps. One finding per episode of excess, completed with its extent when it ends,
- * so a flood is one line of output rather than thousands.
+ * so a flood is one line of output rather than thousands. Under a steady overload the bucket lets a frame through
+ * now and then, so an episode ends only after a quiet second without excess.
  */
 import type { Violation } from '../types.js';
 import { isInbound, type Emit, type Frame, type StatefulRule } from './rule.js';
 
+/** An episode ends when this long passes without an excess frame. */
+const EPISODE_GAP_MS = 1000;
+
 interface Episode {
   violation: Violation | undefined;
+  lastTs: number;
   firstLine: number;
   lastLine: number;
   frames: number;
@@ -38,16 +43,19 @@ export class RateLimitRule implements StatefulRule {
     const elapsed = Math.max(0, frame.ts - bucket.lastTs);
     bucket.lastTs = Math.max(bucket.lastTs, frame.ts);
     bucket.tokens = Math.min(this.burst, bucket.tokens + (elapsed * this.rate) / 1000);
+    if (bucket.episode && frame.ts - bucket.episode.lastTs >= EPISODE_GAP_MS) {
+      this.close(bucket.episode, frame.conn);
+      delete bucket.episode;
+    }
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
-      if (bucket.episode) this.close(bucket.episode, frame.conn);
-      delete bucket.episode;
       return;
     }
     // Over the limit: like the relay, an excess frame takes no token.
     if (bucket.episode) {
       bucket.episode.frames += 1;
       bucket.episode.lastLine = frame.line;
+      bucket.episode.lastTs = frame.ts;
       return;
     }
     const violation = emit({
@@ -58,7 +66,7 @@ export class RateLimitRule implements StatefulRule {
       conn: frame.conn,
       ...(frame.dropped !== undefined ? { dropped: frame.dropped } : {}),
     });
-    bucket.episode = { violation, firstLine: frame.line, lastLine: frame.line, frames: 1 };
+    bucket.episode = { violation, lastTs: frame.ts, firstLine: frame.line, lastLine: frame.line, frames: 1 };
   }
 
   onEnd(): void {

@@ -23,7 +23,6 @@ export class SinkHelloRule implements StatefulRule {
       this.connections.set(frame.conn, opening);
     }
     const { result } = frame;
-    if (result.ok && (result.kind === 'ping' || result.kind === 'pong')) return;
     if (result.ok && result.kind === 'hello') {
       if (!opening.helloSeen && opening.framesBeforeHello > 0) {
         const n = opening.framesBeforeHello;
@@ -50,6 +49,7 @@ export class SinkHelloRule implements StatefulRule {
         conn: frame.conn,
       });
     }
+    if (result.ok && (result.kind === 'ping' || result.kind === 'pong')) return;
     opening.framesBeforeHello += 1;
     opening.firstLine ??= frame.line;
   }
