@@ -1,12 +1,16 @@
 import type { Command } from 'commander';
+import { writeScripts } from '../../generate/index.js';
+import { addGenerateFlags, optionsFromFlags } from '../../generate/cli-options.js';
 
-// Placeholder until the generate capability lands; replaced by its real registration.
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('generate')
-    .description('(generate: not built yet)')
-    .action(() => {
-      process.stderr.write('tdcrowd generate: not built yet\n');
-      process.exitCode = 1;
+    .description('write the TouchDesigner scripts (WebSocket DAT callbacks and Execute DAT) for your options');
+  addGenerateFlags(cmd)
+    .option('--out <dir>', 'output directory', 'td')
+    .action((flags: Parameters<typeof optionsFromFlags>[0] & { out: string }) => {
+      const options = optionsFromFlags(flags);
+      const scripts = writeScripts(flags.out, options);
+      for (const s of scripts) process.stdout.write(`wrote ${flags.out.replace(/\/+$/, '')}/${s.file}\n`);
     });
 }

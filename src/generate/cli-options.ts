@@ -1,0 +1,44 @@
+/**
+ * The generate options as commander flags, shared by `tdcrowd generate` and `tdcrowd emulate`.
+ * No commander defaults: defaults live in options.ts so a --config file can sit between them and the flags.
+ */
+import type { Command } from 'commander';
+import { readConfig, resolveOptions, type GenerateOptions, type RawOptions } from './options.js';
+
+export function addGenerateFlags(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'JSON file of options (same names as the flags); flags override it')
+    .option('--table <name>', 'Table DAT to fill (default test_test)')
+    .option('--columns <list>', 'five column names: id,x,y,speed,angle (default user,valuex,valuey,speed,angle)')
+    .option('--timeout <s>', 'prune users silent for longer than this many seconds; 0 = never (default 10)')
+    .option('--invert-y', 'write y growing upwards')
+    .option('--normalize', 'write x and y divided by 170 (the pad rim), i.e. in -1..1')
+    .option('--mode <mode>', 'route (default; sends the sink hello) or broadcast (tutorial relay; no hello)')
+    .option('--sink-token <token>', "token for the relay's --sink-token (route mode)")
+    .option('--batch-hz <hz>', 'ask the relay for at most this many batch frames per second (route mode)')
+    .option('--websocket-dat <name>', 'the WebSocket DAT (default websocket1)')
+    .option('--callbacks-dat <name>', 'the DAT holding the WebSocket callbacks (default websocket1_callbacks)');
+}
+
+interface Flags {
+  config?: string;
+  table?: string;
+  columns?: string;
+  timeout?: string;
+  invertY?: boolean;
+  normalize?: boolean;
+  mode?: string;
+  sinkToken?: string;
+  batchHz?: string;
+  websocketDat?: string;
+  callbacksDat?: string;
+}
+
+export function optionsFromFlags(flags: Flags): GenerateOptions {
+  const raw: RawOptions = flags.config !== undefined ? readConfig(flags.config) : {};
+  const keys = ['table', 'columns', 'timeout', 'invertY', 'normalize', 'mode', 'sinkToken', 'batchHz', 'websocketDat', 'callbacksDat'] as const;
+  for (const k of keys) {
+    if (flags[k] !== undefined) raw[k] = flags[k];
+  }
+  return resolveOptions(raw);
+}
