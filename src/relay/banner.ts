@@ -1,0 +1,58 @@
+/**
+ * The start-up banner: where phones join (LAN URLs and a QR code of the first) and what to type into
+ * TouchDesigner's WebSocket DAT.
+ */
+import { networkInterfaces } from 'node:os';
+import QRCode from 'qrcode';
+import type { RelayMode } from './options.js';
+
+export interface BannerInfo {
+  host: string;
+  port: number;
+  mode: RelayMode;
+  version: string;
+  sinkToken: boolean;
+  log?: string;
+}
+
+const ANY_HOST = new Set(['0.0.0.0', '::', '']);
+
+/** IPv4 addresses other devices on the LAN can reach, or the bound host when it is a specific one. */
+export function lanAddresses(host: string): string[] {
+  if (!ANY_HOST.has(host)) return [host];
+  const found: string[] = [];
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) found.push(a.address);
+  }
+  return found.length > 0 ? found : ['127.0.0.1'];
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export async function renderBanner(info: BannerInfo): Promise<string> {
+  const addresses = lanAddresses(info.host);
+  const urls = addresses.map((a) => `http://${hostForUrl(a)}:${info.port}/`);
+  const first = urls[0] ?? `http://127.0.0.1:${info.port}/`;
+  const local = `http://${hostForUrl(ANY_HOST.has(info.host) ? '127.0.0.1' : info.host)}:${info.port}/`;
+  const qr = await QRCode.toString(first, { type: 'terminal', small: true });
+  const lines = [
+    `tdcrowd relay ${info.version}: ${info.mode} mode, listening on ${hostForUrl(info.host)}:${info.port}`,
+    '',
+    'Phones join at:',
+    ...urls.map((u) => `  ${u}`),
+    '',
+    qr.trimEnd(),
+    '',
+    `In TouchDesigner: WebSocket DAT → Network Address ${addresses[0] ?? '127.0.0.1'}, Port ${info.port}` +
+      (addresses.length > 1 ? ` (or ${addresses.slice(1).join(', ')})` : ''),
+    '  (on the machine running the relay, Network Address 127.0.0.1 works too)',
+    info.mode === 'route'
+      ? `  route mode: the generated callbacks say hello on connect${info.sinkToken ? ' (generate them with the same --sink-token)' : ''}`
+      : '  broadcast mode: every frame goes to every other client, as in the tutorial',
+    `Health: ${local}healthz   Metrics: ${local}metrics`,
+  ];
+  if (info.log !== undefined) lines.push(`Logging frames to ${info.log}`);
+  return `${lines.join('\n')}\n\n`;
+}

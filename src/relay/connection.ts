@@ -1,0 +1,73 @@
+/**
+ * One client connection: its role, the id it speaks for, its rate limit and presence flags, and the only
+ * place frames are sent (so every frame out is counted and logged once).
+ */
+import { WebSocket } from 'ws';
+import type { ConnectionRole, ErrorCode } from '../protocol/index.js';
+import type { LogWriter } from './log-writer.js';
+import type { RelayMetrics } from './metrics.js';
+import type { OutQueue } from './sink.js';
+import { TokenBucket } from './token-bucket.js';
+
+export interface ConnectionContext {
+  readonly metrics: RelayMetrics;
+  readonly log: LogWriter | undefined;
+}
+
+const ERROR_INTERVAL_MS = 1000;
+const MAX_ERROR_MESSAGE = 512;
+
+export class Connection {
+  role: ConnectionRole = 'unknown';
+  /** The key (String(sliderId)) of the id this connection claimed; it may speak for no other. */
+  userKey: string | undefined;
+  /** Answered the last protocol ping. */
+  alive = true;
+  /** Terminated by the heartbeat: its user's delete says `timeout`. */
+  timedOut = false;
+  /** Why the connection was refused (bad token, relay full, id taken over): further frames are dropped with it. */
+  refused: ErrorCode | undefined;
+  /** Per-recipient queue: sinks always; in broadcast mode every client gets one on first delivery. */
+  out: OutQueue | undefined;
+  readonly bucket: TokenBucket;
+  private lastErrorAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    readonly id: number,
+    readonly ws: WebSocket,
+    private readonly ctx: ConnectionContext,
+    rate: number,
+    burst: number,
+    now: number,
+  ) {
+    this.bucket = new TokenBucket(rate, burst, now);
+  }
+
+  get isOpen(): boolean {
+    return this.ws.readyState === WebSocket.OPEN;
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  /** Sends a text frame the caller knows to be valid protocol (JSON or a bare keep-alive). */
+  send(text: string): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.ws.send(text);
+    this.ctx.metrics.messagesOut++;
+    this.ctx.log?.write('out', this.id, this.role, text, true);
+  }
+
+  /** Tells the client why a frame was refused, at most once per second (a flood must not become a reply flood). */
+  sendError(code: ErrorCode, message: string, now: number, force = false): void {
+    if (!force && now - this.lastErrorAt < ERROR_INTERVAL_MS) return;
+    this.lastErrorAt = now;
+    const text = message.length > MAX_ERROR_MESSAGE ? `${message.slice(0, MAX_ERROR_MESSAGE - 1)}…` : message;
+    this.send(JSON.stringify({ type: 'error', code, message: text }));
+  }
+
+  close(code: number, reason: string): void {
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(code, reason);
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * Plain HTTP on the relay's port: `/healthz` (JSON), `/metrics` (Prometheus text), and the joystick page
+ * (src/web) for everything else it knows.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { handlePageRequest } from '../web/index.js';
+
+export interface HttpRoutes {
+  healthz(): Record<string, unknown>;
+  metrics(): string;
+}
+
+export function createRequestHandler(routes: HttpRoutes): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    try {
+      const path = (req.url ?? '/').split('?')[0];
+      const read = req.method === 'GET' || req.method === 'HEAD';
+      if (read && path === '/healthz') {
+        send(res, 200, 'application/json; charset=utf-8', `${JSON.stringify(routes.healthz())}\n`, req.method === 'HEAD');
+        return;
+      }
+      if (read && path === '/metrics') {
+        send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', routes.metrics(), req.method === 'HEAD');
+        return;
+      }
+      if (handlePageRequest(req, res)) return;
+      send(res, 404, 'text/plain; charset=utf-8', 'not found\n', false);
+    } catch (err) {
+      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error\n', false);
+      else res.destroy(err as Error);
+    }
+  };
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string, headOnly: boolean): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  res.end(headOnly ? undefined : body);
+}

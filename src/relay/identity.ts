@@ -1,0 +1,109 @@
+/**
+ * Who speaks for which id (SPEC §2 Identity). An id belongs to the live connection that first claimed it;
+ * another connection gets it only with the id's resume token (take-over) or once the holder is gone.
+ * Ids compare by their text, so 5 and "5" are one user (they are one row in TouchDesigner).
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { SliderId } from '../protocol/index.js';
+import type { Connection } from './connection.js';
+
+export interface UserRecord {
+  readonly key: string;
+  readonly id: SliderId;
+  owner: Connection;
+  token: string;
+  /** The sinks have this user (false after the phone's own delete, until it moves again). */
+  active: boolean;
+  /** The connect the sinks got for this user (without the resume token), replayed in snapshots. */
+  readonly connectText: string;
+  /** Latest update, replayed in snapshots. */
+  updateText: string | undefined;
+}
+
+export type ClaimResult =
+  | { kind: 'claimed'; user: UserRecord }
+  | { kind: 'resumed'; user: UserRecord; previous: Connection }
+  | { kind: 'refused'; code: 'id_taken' | 'bad_resume'; message: string };
+
+export function userKey(id: SliderId): string {
+  return typeof id === 'number' ? String(id) : id;
+}
+
+export function newResumeToken(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+/** Constant-time comparison for tokens and secrets. */
+export function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export class Identity {
+  private readonly users = new Map<string, UserRecord>();
+  private activeCount = 0;
+
+  /** Users the sinks currently have. */
+  get active(): number {
+    return this.activeCount;
+  }
+
+  get(key: string): UserRecord | undefined {
+    return this.users.get(key);
+  }
+
+  *activeUsers(): IterableIterator<UserRecord> {
+    for (const u of this.users.values()) if (u.active) yield u;
+  }
+
+  claim(conn: Connection, id: SliderId, resume: string | undefined): ClaimResult {
+    const key = userKey(id);
+    const held = this.users.get(key);
+    if (held === undefined) {
+      const user: UserRecord = {
+        key,
+        id,
+        owner: conn,
+        token: newResumeToken(),
+        active: false,
+        connectText: JSON.stringify({ type: 'connect', sliderId: id }),
+        updateText: undefined,
+      };
+      this.users.set(key, user);
+      conn.userKey = key;
+      return { kind: 'claimed', user };
+    }
+    if (resume === undefined) {
+      return { kind: 'refused', code: 'id_taken', message: `id ${JSON.stringify(id)} is in use by another connection` };
+    }
+    if (!sameSecret(resume, held.token)) {
+      return { kind: 'refused', code: 'bad_resume', message: `wrong resume token for id ${JSON.stringify(id)}` };
+    }
+    const previous = held.owner;
+    previous.userKey = undefined;
+    held.owner = conn;
+    // A fresh token each time: a token seen once (e.g. in a stolen log) cannot be replayed forever.
+    held.token = newResumeToken();
+    conn.userKey = key;
+    return { kind: 'resumed', user: held, previous };
+  }
+
+  setActive(user: UserRecord, active: boolean): void {
+    if (user.active === active) return;
+    user.active = active;
+    this.activeCount += active ? 1 : -1;
+    if (!active) user.updateText = undefined;
+  }
+
+  /** The connection is gone: its id is free again. Returns the user it held, if any. */
+  release(conn: Connection): UserRecord | undefined {
+    const key = conn.userKey;
+    if (key === undefined) return undefined;
+    const user = this.users.get(key);
+    conn.userKey = undefined;
+    if (user === undefined || user.owner !== conn) return undefined;
+    this.users.delete(key);
+    return user;
+  }
+}

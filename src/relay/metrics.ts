@@ -1,0 +1,89 @@
+/**
+ * Counters and the forwarding-latency histogram, plus their Prometheus text exposition.
+ * Plain numbers and a fixed-bucket histogram: the hot path only increments.
+ */
+import { ERROR_CODES } from '../protocol/index.js';
+
+export interface RelayMetricsSnapshot {
+  connections: { controller: number; sink: number; unknown: number };
+  messagesIn: number;
+  messagesOut: number;
+  /** By reason (ERROR_CODES of src/protocol/schema.ts). */
+  dropped: Record<string, number>;
+  /** Live controller ids. */
+  users: number;
+}
+
+/** Upper bounds in seconds: fine below 50 ms (the latency bar), coarse above. */
+const LATENCY_BOUNDS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] as const;
+
+export class LatencyHistogram {
+  readonly bounds: readonly number[] = LATENCY_BOUNDS_S;
+  /** Non-cumulative counts; the last slot is +Inf. */
+  readonly counts = new Float64Array(LATENCY_BOUNDS_S.length + 1);
+  sumS = 0;
+  count = 0;
+
+  observeMs(ms: number): void {
+    const s = ms > 0 ? ms / 1000 : 0;
+    const bounds = this.bounds;
+    let i = 0;
+    while (i < bounds.length && s > bounds[i]!) i++;
+    this.counts[i]! += 1;
+    this.sumS += s;
+    this.count++;
+  }
+}
+
+export class RelayMetrics {
+  messagesIn = 0;
+  messagesOut = 0;
+  /** Updates a batch sink never saw because a newer one replaced them (by design, not a drop). */
+  batchCoalesced = 0;
+  readonly dropped: Record<string, number> = Object.fromEntries(ERROR_CODES.map((c) => [c, 0]));
+  readonly latency = new LatencyHistogram();
+
+  drop(reason: string, n = 1): void {
+    this.dropped[reason] = (this.dropped[reason] ?? 0) + n;
+  }
+}
+
+export interface Gauges {
+  connections: RelayMetricsSnapshot['connections'];
+  users: number;
+  uptimeS: number;
+}
+
+function line(out: string[], name: string, help: string, type: string): void {
+  out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+}
+
+/** Prometheus text format 0.0.4. */
+export function renderPrometheus(m: RelayMetrics, g: Gauges): string {
+  const out: string[] = [];
+  line(out, 'tdcrowd_connections', 'Open WebSocket connections by role.', 'gauge');
+  for (const role of ['controller', 'sink', 'unknown'] as const) out.push(`tdcrowd_connections{role="${role}"} ${g.connections[role]}`);
+  line(out, 'tdcrowd_users', 'Live controller ids.', 'gauge');
+  out.push(`tdcrowd_users ${g.users}`);
+  line(out, 'tdcrowd_messages_in_total', 'Frames received from clients.', 'counter');
+  out.push(`tdcrowd_messages_in_total ${m.messagesIn}`);
+  line(out, 'tdcrowd_messages_out_total', 'Frames sent to clients.', 'counter');
+  out.push(`tdcrowd_messages_out_total ${m.messagesOut}`);
+  line(out, 'tdcrowd_dropped_total', 'Frames the relay did not forward, by reason.', 'counter');
+  for (const [reason, n] of Object.entries(m.dropped)) out.push(`tdcrowd_dropped_total{reason="${reason}"} ${n}`);
+  line(out, 'tdcrowd_batch_coalesced_total', 'Updates replaced by a newer one before a batch went out.', 'counter');
+  out.push(`tdcrowd_batch_coalesced_total ${m.batchCoalesced}`);
+  const h = m.latency;
+  line(out, 'tdcrowd_forward_latency_seconds', 'Time from a frame received to it being sent to a sink.', 'histogram');
+  let cumulative = 0;
+  h.bounds.forEach((le, i) => {
+    cumulative += h.counts[i]!;
+    out.push(`tdcrowd_forward_latency_seconds_bucket{le="${le}"} ${cumulative}`);
+  });
+  out.push(`tdcrowd_forward_latency_seconds_bucket{le="+Inf"} ${h.count}`);
+  out.push(`tdcrowd_forward_latency_seconds_sum ${h.sumS}`);
+  out.push(`tdcrowd_forward_latency_seconds_count ${h.count}`);
+  line(out, 'tdcrowd_uptime_seconds', 'Seconds since the relay started.', 'gauge');
+  out.push(`tdcrowd_uptime_seconds ${g.uptimeS}`);
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,35 @@
+/**
+ * Where a frame for the sinks goes. Route mode: to admitted sinks only, never to other controllers.
+ * Broadcast mode (the tutorial relay): to every other client, as the tutorial's patches expect.
+ */
+import type { Connection } from './connection.js';
+import type { RelayMode } from './options.js';
+import { OutQueue, type OutKind, type OutQueueContext } from './sink.js';
+
+export class Router {
+  constructor(
+    private readonly mode: RelayMode,
+    private readonly clients: ReadonlySet<Connection>,
+    private readonly sinks: ReadonlySet<Connection>,
+    private readonly queueContext: OutQueueContext,
+    /** With a sink token, a client that has not said hello gets nothing, even in broadcast mode. */
+    private readonly requireHello: boolean,
+  ) {}
+
+  /**
+   * @param from the sender, never a recipient
+   * @param text serialised once by the caller and shared by every recipient
+   * @param recvAt performance.now() when the frame arrived, -1 for frames the relay made itself
+   */
+  forward(from: Connection | undefined, key: string, kind: OutKind, text: string, recvAt: number): void {
+    if (this.mode === 'route') {
+      for (const sink of this.sinks) sink.out?.push(key, kind, text, recvAt);
+      return;
+    }
+    for (const c of this.clients) {
+      if (c === from || c.refused !== undefined) continue;
+      if (c.role === 'unknown' && this.requireHello) continue;
+      (c.out ??= new OutQueue(c, this.queueContext)).push(key, kind, text, recvAt);
+    }
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * The outbound queue of one recipient (a sink; in broadcast mode any client).
+ *
+ * Direct: each frame is sent as it comes. When the socket's buffered bytes pass the high-water mark the queue
+ * switches to coalescing: per user it keeps at most one delete, one connect and the latest update, so memory is
+ * bounded by the number of users, not by how long the sink stalls; it flushes once the buffer has drained.
+ * Batch (a sink that said `batchHz`): the same per-user state, sent as one `batch` frame per tick.
+ */
+import type { Connection } from './connection.js';
+import type { RelayMetrics } from './metrics.js';
+
+export type OutKind = 'connect' | 'update' | 'delete';
+
+interface Pending {
+  del: string | undefined;
+  con: string | undefined;
+  upd: string | undefined;
+  /** When the pending update was received (performance.now()), or -1 for relay-made frames. */
+  at: number;
+}
+
+export interface OutQueueContext {
+  readonly metrics: RelayMetrics;
+  readonly highWaterBytes: number;
+}
+
+const DRAIN_POLL_MS = 20;
+
+export class OutQueue {
+  private readonly pending = new Map<string, Pending>();
+  private coalescing = false;
+  /** A batch tick was skipped because the sink had not drained: replaced updates count as back-pressure drops. */
+  private congested = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly conn: Connection,
+    private readonly ctx: OutQueueContext,
+    readonly batchHz?: number,
+  ) {
+    if (batchHz !== undefined) {
+      this.timer = setInterval(() => this.flushBatch(), 1000 / batchHz);
+      this.timer.unref();
+    }
+  }
+
+  /** Users with something pending. */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** @param recvAt performance.now() when the frame arrived, or -1 for frames the relay made itself. */
+  push(key: string, kind: OutKind, text: string, recvAt: number): void {
+    if (this.batchHz === undefined && !this.coalescing) {
+      if (this.conn.bufferedAmount <= this.ctx.highWaterBytes) {
+        this.conn.send(text);
+        if (recvAt >= 0) this.ctx.metrics.latency.observeMs(performance.now() - recvAt);
+        return;
+      }
+      this.startCoalescing();
+    }
+    this.add(key, kind, text, recvAt);
+  }
+
+  close(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    this.pending.clear();
+  }
+
+  private add(key: string, kind: OutKind, text: string, recvAt: number): void {
+    const p = this.pending.get(key);
+    if (p === undefined) {
+      this.pending.set(key, {
+        del: kind === 'delete' ? text : undefined,
+        con: kind === 'connect' ? text : undefined,
+        upd: kind === 'update' ? text : undefined,
+        at: kind === 'update' ? recvAt : -1,
+      });
+      return;
+    }
+    if (kind === 'update') {
+      if (p.upd !== undefined) this.skipped(1);
+      p.upd = text;
+      p.at = recvAt;
+    } else if (kind === 'connect') {
+      if (p.con !== undefined) this.skipped(1);
+      p.con = text;
+    } else {
+      const superseded = (p.upd === undefined ? 0 : 1) + (p.con === undefined ? 0 : 1);
+      // Under back-pressure, a user who joined and left while the sink stalled never reaches it at all
+      // (the relay forwards a connect only for a user the sinks do not have, so a pending connect without a
+      // pending delete means the sink never saw this user).
+      if (this.batchHz === undefined && p.con !== undefined && p.del === undefined) {
+        this.pending.delete(key);
+        this.skipped(superseded + 1);
+        return;
+      }
+      this.skipped(superseded + (p.del === undefined ? 0 : 1));
+      p.del = text;
+      p.con = undefined;
+      p.upd = undefined;
+      p.at = -1;
+    }
+  }
+
+  private skipped(n: number): void {
+    if (n === 0) return;
+    if (this.batchHz !== undefined && !this.congested) this.ctx.metrics.batchCoalesced += n;
+    else this.ctx.metrics.drop('backpressure', n);
+  }
+
+  private startCoalescing(): void {
+    this.coalescing = true;
+    this.timer = setInterval(() => this.flushCoalesced(), DRAIN_POLL_MS);
+    this.timer.unref();
+  }
+
+  private flushCoalesced(): void {
+    if (!this.conn.isOpen) return;
+    // Hysteresis: wait until half the high-water mark has drained, so the queue does not flap.
+    if (this.conn.bufferedAmount > this.ctx.highWaterBytes / 2) return;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.coalescing = false;
+    const latency = this.ctx.metrics.latency;
+    const now = performance.now();
+    for (const p of this.pending.values()) {
+      if (p.del !== undefined) this.conn.send(p.del);
+      if (p.con !== undefined) this.conn.send(p.con);
+      if (p.upd !== undefined) {
+        this.conn.send(p.upd);
+        if (p.at >= 0) latency.observeMs(now - p.at);
+      }
+    }
+    this.pending.clear();
+  }
+
+  private flushBatch(): void {
+    if (this.pending.size === 0 || !this.conn.isOpen) return;
+    if (this.conn.bufferedAmount > this.ctx.highWaterBytes) {
+      this.congested = true;
+      return;
+    }
+    this.congested = false;
+    const latency = this.ctx.metrics.latency;
+    const now = performance.now();
+    let body = '';
+    for (const p of this.pending.values()) {
+      if (p.del !== undefined) body += `,${p.del}`;
+      if (p.con !== undefined) body += `,${p.con}`;
+      if (p.upd !== undefined) {
+        body += `,${p.upd}`;
+        if (p.at >= 0) latency.observeMs(now - p.at);
+      }
+    }
+    this.pending.clear();
+    this.conn.send(`{"type":"batch","messages":[${body.slice(1)}]}`);
+  }
+}
