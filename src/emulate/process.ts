@@ -1,0 +1,136 @@
+/**
+ * The Python emulator as a child process speaking JSON lines (src/emulate/python/tdemu/driver.py).
+ * One request at a time per id; unsolicited `{"event": ...}` lines (the bridge link) go to `onEvent`.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import type { RenderedScript } from '../generate/index.js';
+
+export const PYTHON_DIR = fileURLToPath(new URL('../../src/emulate/python/', import.meta.url));
+
+export interface EmulatorEvent {
+  event: 'open' | 'close' | 'send';
+  kind?: 'text' | 'pong' | 'ping' | 'binary';
+  data?: string;
+  b64?: string;
+  netaddress?: string;
+  port?: number;
+}
+
+export interface ScriptError {
+  op: string | null;
+  callback: string;
+  error: string;
+  traceback: string;
+}
+
+export interface EmulatorState {
+  table: string[][];
+  outbox: { kind: string; data: string; t: number }[];
+  stats: { frames: number; received: number; applied: number; ignored: Record<string, number> } | null;
+  errors: ScriptError[];
+  ops: Record<string, number>;
+  seconds: number;
+  frame: number;
+  connected: boolean;
+  active: boolean;
+  attempts: number[];
+  debugCount: number;
+  debugTail: string[];
+  pendingRuns: number;
+  tableLog: string[];
+}
+
+export interface LoadOptions {
+  scripts: RenderedScript[];
+  table: string;
+  websocketDat: string;
+  callbacksDat: string;
+  link?: 'loopback' | 'bridge';
+  serverUp?: boolean;
+  active?: boolean;
+  order?: 'frame_first' | 'messages_first';
+  tableRows?: string[][];
+  netaddress?: string;
+  port?: number;
+}
+
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+}
+
+export class EmulatorProcess {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private stderr = '';
+  private exited = false;
+  onEvent: (e: EmulatorEvent) => void = () => {};
+
+  constructor(python = 'python3') {
+    this.child = spawn(python, ['-m', 'tdemu.driver'], {
+      env: { ...process.env, PYTHONPATH: PYTHON_DIR, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.child.stderr.on('data', (d: Buffer) => {
+      this.stderr = (this.stderr + d.toString()).slice(-4000);
+    });
+    this.child.on('exit', (code) => {
+      this.exited = true;
+      const err = new Error(`emulator exited (code ${code}): ${this.stderr}`);
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    });
+    const lines = createInterface({ input: this.child.stdout });
+    lines.on('line', (line) => this.onLine(line));
+  }
+
+  private onLine(line: string): void {
+    let msg: { id?: number; ok?: boolean; result?: unknown; error?: string; event?: string };
+    try {
+      msg = JSON.parse(line) as typeof msg;
+    } catch {
+      return;
+    }
+    if (msg.event !== undefined) {
+      this.onEvent(msg as EmulatorEvent);
+      return;
+    }
+    const p = msg.id === undefined ? undefined : this.pending.get(msg.id);
+    if (!p || msg.id === undefined) return;
+    this.pending.delete(msg.id);
+    if (msg.ok) p.resolve(msg.result);
+    else p.reject(new Error(`emulator: ${msg.error}`));
+  }
+
+  request<T = Record<string, unknown>>(cmd: string, args: Record<string, unknown> = {}): Promise<T> {
+    if (this.exited) return Promise.reject(new Error(`emulator has exited: ${this.stderr}`));
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.child.stdin.write(`${JSON.stringify({ ...args, cmd, id })}\n`);
+    });
+  }
+
+  load(o: LoadOptions): Promise<unknown> {
+    const scripts: Record<string, string> = {};
+    for (const s of o.scripts) scripts[s.file] = s.text;
+    const { scripts: _omit, ...rest } = o;
+    return this.request('load', { ...rest, scripts });
+  }
+
+  state(drainOutbox = false): Promise<EmulatorState> {
+    return this.request<EmulatorState>('state', { drainOutbox });
+  }
+
+  async close(): Promise<void> {
+    if (this.exited) return;
+    const done = new Promise<void>((r) => this.child.once('exit', () => r()));
+    this.child.stdin.end();
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 2000);
+    await done;
+    clearTimeout(timer);
+  }
+}

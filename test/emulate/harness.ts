@@ -1,0 +1,68 @@
+/** Starts the Python emulator with freshly generated scripts (never the committed copies). */
+import { EmulatorProcess, type EmulatorState } from '../../src/emulate/process.js';
+import { renderScripts, resolveOptions, type RawOptions } from '../../src/generate/index.js';
+
+export interface Harness {
+  emu: EmulatorProcess;
+  send(message: unknown): Promise<void>;
+  sendAll(messages: unknown[]): Promise<void>;
+  state(drainOutbox?: boolean): Promise<EmulatorState>;
+  rows(): Promise<string[][]>;
+  close(): Promise<void>;
+}
+
+export const HEADER = ['user', 'valuex', 'valuey', 'speed', 'angle'];
+
+const asText = (m: unknown): string => (typeof m === 'string' ? m : JSON.stringify(m));
+
+export async function startHarness(
+  raw: RawOptions = {},
+  extra: { serverUp?: boolean; order?: 'frame_first' | 'messages_first'; start?: boolean; connect?: boolean } = {},
+): Promise<Harness> {
+  const o = resolveOptions(raw);
+  const emu = new EmulatorProcess();
+  await emu.load({
+    scripts: renderScripts(o),
+    table: o.table,
+    websocketDat: o.websocketDat,
+    callbacksDat: o.callbacksDat,
+    serverUp: extra.serverUp ?? true,
+    order: extra.order,
+  });
+  if (extra.start ?? true) await emu.request('start');
+  // The loopback server accepts the DAT's connection attempt on the next frame.
+  if (extra.connect ?? true) await emu.request('step');
+  const h: Harness = {
+    emu,
+    send: async (m) => {
+      await emu.request('text', { data: asText(m) });
+    },
+    sendAll: async (ms) => {
+      await emu.request('texts', { data: ms.map(asText) });
+    },
+    state: (drain) => emu.state(drain),
+    rows: async () => (await emu.state()).table,
+    close: () => emu.close(),
+  };
+  return h;
+}
+
+export const update = (id: number | string, x = 0, y = 0, speed = 0, angle = 0): Record<string, unknown> => ({
+  x,
+  y,
+  speed,
+  angle,
+  sliderId: id,
+});
+
+/** The table as a map id → [x, y, speed, angle], checking the header and one row per user on the way. */
+export function byUser(table: string[][], header = HEADER): Map<string, string[]> {
+  if (JSON.stringify(table[0]) !== JSON.stringify(header)) throw new Error(`header changed: ${JSON.stringify(table[0])}`);
+  const m = new Map<string, string[]>();
+  for (const row of table.slice(1)) {
+    const [id, ...vals] = row;
+    if (id === undefined || m.has(id)) throw new Error(`duplicate or empty row id: ${JSON.stringify(row)}`);
+    m.set(id, vals);
+  }
+  return m;
+}
