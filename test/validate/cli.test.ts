@@ -123,6 +123,17 @@ describe('tdcrowd validate: flags', () => {
     expect(lines[2]).toBe('tdcrowd validate: 1 file, 10 lines: 9 errors, 0 warnings; 7 not shown (--max-errors)');
   });
 
+  it('lists 1000 violations by default, counts them all', () => {
+    const path = join(tmp.dir, 'all-bad.jsonl');
+    writeFileSync(path, '{"x":999,"y":0,"speed":0,"angle":0,"sliderId":1}\n'.repeat(1500));
+    const r = run(path);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(1001);
+    expect(lines[999]).toMatch(/all-bad\.jsonl:1000: error: update: \/x must be <= 170/);
+    expect(lines[1000]).toBe('tdcrowd validate: 1 file, 1500 lines: 1500 errors, 0 warnings; 500 not shown (--max-errors)');
+    expect(run('--max-errors', '2000', path).stdout.trimEnd().split('\n')).toHaveLength(1501);
+  });
+
   it('--quiet prints errors only, nothing at all for a clean or warning-only file', () => {
     expect(run('--quiet', fixture('clean-relay.jsonl')).stdout).toBe('');
     expect(run('--quiet', fixture('not-connected.jsonl')).stdout).toBe('');

@@ -12,11 +12,13 @@ function count(value: string): number {
   return Number(value);
 }
 
+const DEFAULT_MAX_LISTED = 1000;
+
 interface ValidateFlags {
   format: Format;
   rate: number;
   burst: number;
-  maxErrors?: number;
+  maxErrors: number;
   strict?: boolean;
   quiet?: boolean;
 }
@@ -29,7 +31,8 @@ export function register(program: Command): void {
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('text'))
     .option('--rate <msgPerSec>', 'per-connection rate limit to check inbound frames against', positiveNumber, DEFAULT_RATE)
     .option('--burst <msgs>', 'token bucket size for the rate check', positiveNumber, DEFAULT_BURST)
-    .option('--max-errors <n>', 'list at most n violations (all are still counted)', count)
+    // A default cap keeps memory and output bounded on a log where every line is bad; counts stay exact.
+    .option('--max-errors <n>', 'list at most n violations (all are still counted)', count, DEFAULT_MAX_LISTED)
     .option('--strict', 'treat warnings as errors (they fail the exit code)')
     .option('-q, --quiet', 'list errors only, no summary line')
     .addHelpText(
@@ -45,7 +48,7 @@ reported, and the exit status is 2.`,
         rate: flags.rate,
         burst: flags.burst,
         strict: flags.strict ?? false,
-        ...(flags.maxErrors !== undefined ? { maxErrors: flags.maxErrors } : {}),
+        maxErrors: flags.maxErrors,
       });
       const output = format(report, flags.format, { quiet: flags.quiet ?? false });
       if (output !== '') process.stdout.write(output);
