@@ -44,7 +44,8 @@ function describeEnvelopeError(): { path: string; message: string } {
 
 export function classifyLine(text: string): ClassifiedLine {
   if (text.trim() === '') return { kind: 'blank' };
-  if (text === PING || text === PONG || text.charCodeAt(0) !== 0x7b /* { */) return { kind: 'bare', text };
+  // Only an object can be an envelope; anything else needs no JSON.parse here (parse() judges it later).
+  if (text === PING || text === PONG || text.trimStart().charCodeAt(0) !== 0x7b /* { */) return { kind: 'bare', text };
   let value: unknown;
   try {
     value = JSON.parse(text);

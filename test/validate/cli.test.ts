@@ -11,7 +11,11 @@ import { fixture, scratch } from './helpers.js';
 const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 function run(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [MAIN, 'validate', ...args], { encoding: 'utf8', timeout: 30_000 });
+  return runWithInput('', ...args);
+}
+
+function runWithInput(input: string, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [MAIN, 'validate', ...args], { encoding: 'utf8', timeout: 30_000, input });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -139,6 +143,12 @@ describe('tdcrowd validate: flags', () => {
     expect(run('--quiet', fixture('not-connected.jsonl')).stdout).toBe('');
     const r = run('-q', fixture('before-hello.jsonl'));
     expect(r.stdout.trimEnd().split('\n')).toEqual([expect.stringMatching(/before-hello\.jsonl:3: error: hello must be a sink's first message/)]);
+    expect(r.code).toBe(1);
+  });
+
+  it('- reads stdin', () => {
+    const r = runWithInput(`{"type":"connect","sliderId":1}\n{"x":1,"y":1,"speed":1,"angle":400,"sliderId":1}\n`, '-');
+    expect(r.stdout).toContain('<stdin>:2: error: update: /angle must be <= 360 [schema]');
     expect(r.code).toBe(1);
   });
 

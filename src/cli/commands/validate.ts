@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_BURST, DEFAULT_RATE, FORMATS, format, validateFiles, type Format } from '../../validate/index.js';
+import { DEFAULT_BURST, DEFAULT_RATE, FORMATS, format, validateFiles, type Format, type Source } from '../../validate/index.js';
 
 function positiveNumber(value: string): number {
   const n = Number(value);
@@ -27,7 +27,7 @@ export function register(program: Command): void {
   program
     .command('validate')
     .description('check relay logs (--log JSONL) or plain JSONL protocol messages against wire protocol v1')
-    .argument('<files...>', 'relay log (one envelope per line) or plain JSONL (one message per line); lines may mix')
+    .argument('<files...>', 'relay log (one envelope per line) or plain JSONL (one message per line), lines may mix; - reads stdin')
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('text'))
     .option('--rate <msgPerSec>', 'per-connection rate limit to check inbound frames against', positiveNumber, DEFAULT_RATE)
     .option('--burst <msgs>', 'token bucket size for the rate check', positiveNumber, DEFAULT_BURST)
@@ -44,7 +44,8 @@ files are unreadable and others are not, the readable ones are still validated a
 reported, and the exit status is 2.`,
     )
     .action(async (files: string[], flags: ValidateFlags) => {
-      const report = await validateFiles(files, {
+      const sources: Source[] = files.map((f) => (f === '-' ? { name: '<stdin>', stream: process.stdin } : f));
+      const report = await validateFiles(sources, {
         rate: flags.rate,
         burst: flags.burst,
         strict: flags.strict ?? false,
