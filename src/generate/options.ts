@@ -63,7 +63,7 @@ function checkName(flag: string, v: unknown): string {
 }
 
 function checkColumns(v: unknown): GenerateOptions['columns'] {
-  const list = typeof v === 'string' ? v.split(',').map((s) => s.trim()) : v;
+  const list = typeof v === 'string' ? v.split(',').map((s) => s.replace(/^[ \t]+|[ \t]+$/g, '')) : v;
   if (!Array.isArray(list) || list.length !== 5) {
     throw new UsageError(
       `--columns needs exactly 5 comma-separated names (id, x, y, speed, angle), e.g. user,valuex,valuey,speed,angle; got ${JSON.stringify(v)}`,
