@@ -192,8 +192,8 @@ export class Dispatcher {
       conn.close(CLOSE.unauthorized, 'unauthorized');
       return;
     }
+    conn.role = 'sink'; // before logging, so the hello's log line names the role it established (as a first connect does)
     this.accept(conn, text);
-    conn.role = 'sink';
     this.s.sinks.add(conn);
     conn.out?.close();
     const out = new OutQueue(conn, this.s.queueContext, msg.batchHz);
