@@ -79,7 +79,7 @@ export async function validateLines(
           dir: entry.dir,
           role: entry.role,
           sender,
-          result: checkLoggedFrame(entry.msg, sender),
+          result: placeholderVerdict(entry) ?? checkLoggedFrame(entry.msg, sender),
           ...(entry.drop !== undefined ? { dropped: entry.drop } : {}),
         };
         reportFrame(frame, emit, false);
@@ -103,6 +103,18 @@ export async function validateLines(
   report.errors = after.errors - before.errors;
   report.warnings = after.warnings - before.warnings;
   return report;
+}
+
+/**
+ * Frames the relay refused before it had text for them (binary, or refused by `ws` as oversize or invalid UTF-8)
+ * are logged as a `<...>` placeholder: judge them by the relay's reason, not as JSON.
+ */
+const PLACEHOLDER_REASONS = new Set(['binary', 'too_large', 'not_utf8']);
+function placeholderVerdict(entry: { msg: unknown; drop?: string }): ParseResult | undefined {
+  const { msg, drop } = entry;
+  if (drop === undefined || !PLACEHOLDER_REASONS.has(drop) || typeof msg !== 'string') return undefined;
+  if (!msg.startsWith('<') || !msg.endsWith('>')) return undefined;
+  return { ok: false, reason: drop as 'binary' | 'too_large' | 'not_utf8', message: `the relay logged ${msg} in place of the frame` };
 }
 
 /** The line's own verdict: a rejected frame is one error. */

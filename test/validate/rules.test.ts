@@ -155,6 +155,22 @@ describe('stateful checks', () => {
     expect(plain.violations[0]?.message).toContain('2 ids');
   });
 
+  it('not_connected: a delete before any claim is an error (the relay refuses it); an update first claims the id', async () => {
+    const del = { type: 'delete', sliderId: 4 };
+    const upd = { x: 0, y: 0, speed: 0, angle: 0, sliderId: 4 };
+    const report = await validateFiles([
+      source('log', [
+        envelope({ ts: 1, dir: 'in', conn: 1, role: 'controller', msg: del, drop: 'not_connected' }),
+        envelope({ ts: 2, dir: 'in', conn: 1, role: 'controller', msg: upd }),
+        envelope({ ts: 3, dir: 'in', conn: 1, role: 'controller', msg: del }),
+      ]),
+    ]);
+    expect(report.violations.map((v) => [v.line, v.severity, v.rule, v.dropped])).toEqual([
+      [1, 'error', 'not_connected', 'not_connected'],
+      [2, 'warning', 'not_connected', undefined],
+    ]);
+  });
+
   it('stateful checks stay quiet on a clean relay log with several controllers and a sink', async () => {
     const report = await validateFiles([fixture('clean-relay.jsonl')], { strict: true });
     expect(report.violations).toEqual([]);
@@ -173,6 +189,25 @@ describe('stateful checks', () => {
       [1, 'warning', 'relay_drop', 'id_taken'],
       [2, 'error', 'not_json', 'not_json'],
     ]);
+  });
+});
+
+describe('frames the relay logged as a placeholder', () => {
+  it('binary and ws-refused frames are judged by the relay reason, not as JSON text', async () => {
+    const report = await validateFiles([
+      source('log', [
+        envelope({ ts: 1, dir: 'in', conn: 1, role: 'unknown', msg: '<binary frame, 12 bytes>', drop: 'binary' }),
+        envelope({ ts: 2, dir: 'in', conn: 2, role: 'unknown', msg: '<Max payload size exceeded>', drop: 'too_large' }),
+        // Not a placeholder: real text the relay could not parse.
+        envelope({ ts: 3, dir: 'in', conn: 3, role: 'unknown', msg: '<html>', drop: 'not_json' }),
+      ]),
+    ]);
+    expect(report.violations.map((v) => [v.line, v.rule, v.dropped])).toEqual([
+      [1, 'binary', 'binary'],
+      [2, 'too_large', 'too_large'],
+      [3, 'not_json', 'not_json'],
+    ]);
+    expect(report.violations[0]?.message).toContain('<binary frame, 12 bytes>');
   });
 });
 

@@ -1,18 +1,20 @@
 /**
- * Updates and deletes for an id that never connected. A warning, not an error: a log may start mid-session, and
- * a sink's stream legitimately opens with a snapshot of updates whose connects it never saw.
+ * Frames for an id whose connection never claimed it.
  *
- * - Relay log: per controller connection, an update/delete before any accepted connect (once per connection).
- *   Frames to sinks are not judged (snapshots).
- * - Plain JSONL: per file, ids updated or deleted without a connect earlier in the file; one finding, completed
- *   with the number of such ids at the end of the file.
+ * - Relay log, per controller connection: a delete before any claim is an error (the relay refuses it as
+ *   `not_connected`); an update before any connect is a warning (the relay lets an update claim the id, but the
+ *   tutorial's page and ours always connect first), once per connection. Frames to sinks are not judged
+ *   (their snapshot opens with updates whose connects they never saw).
+ * - Plain JSONL, per file: ids updated or deleted without a connect earlier in the file, a warning (a recording
+ *   may start mid-session); one finding, completed with the number of such ids at the end of the file.
  */
 import type { Violation } from '../types.js';
 import { idKey, isInbound, showId, sliderIdOf, type Emit, type Frame, type StatefulRule } from './rule.js';
 
 export class NotConnectedRule implements StatefulRule {
-  /** Relay log: connections that connected, or were already warned about. */
-  private readonly settled = new Set<number>();
+  /** Relay log: connections that hold an id, and those already warned about an update before connect. */
+  private readonly claimed = new Set<number>();
+  private readonly warned = new Set<number>();
   /** Plain JSONL: ids connected, and ids seen without a connect. */
   private readonly connected = new Set<string>();
   private readonly strays = new Set<string>();
@@ -25,18 +27,33 @@ export class NotConnectedRule implements StatefulRule {
       this.onBareFrame(frame, emit);
       return;
     }
-    if (!isInbound(frame) || frame.sender === 'sink' || this.settled.has(frame.conn)) return;
+    if (!isInbound(frame) || frame.sender === 'sink' || this.claimed.has(frame.conn)) return;
+    const accepted = frame.dropped === undefined;
     if (result.kind === 'connect') {
-      if (frame.dropped === undefined) this.settled.add(frame.conn);
+      if (accepted) this.claimed.add(frame.conn);
       return;
     }
-    if (result.kind !== 'update' && result.kind !== 'delete') return;
-    this.settled.add(frame.conn);
+    if (result.kind === 'delete') {
+      emit({
+        line: frame.line,
+        severity: 'error',
+        rule: 'not_connected',
+        message: `conn ${frame.conn} sent delete for id ${showId(result.message.sliderId as number | string)} before claiming any id`,
+        path: '/sliderId',
+        conn: frame.conn,
+        ...(frame.dropped !== undefined ? { dropped: frame.dropped } : {}),
+      });
+      return;
+    }
+    if (result.kind !== 'update') return;
+    if (accepted) this.claimed.add(frame.conn);
+    if (this.warned.has(frame.conn)) return;
+    this.warned.add(frame.conn);
     emit({
       line: frame.line,
       severity: 'warning',
       rule: 'not_connected',
-      message: `conn ${frame.conn} sent ${result.kind} for id ${showId(result.message.sliderId as number | string)} before any connect`,
+      message: `conn ${frame.conn} sent update for id ${showId(result.message.sliderId as number | string)} before any connect`,
       conn: frame.conn,
       ...(frame.dropped !== undefined ? { dropped: frame.dropped } : {}),
     });
@@ -70,7 +87,8 @@ export class NotConnectedRule implements StatefulRule {
     if (finding?.violation && this.strays.size > 1) {
       finding.violation.message = `${this.strays.size} ids sent updates or deletes without a connect in this file (first: id ${showId(finding.firstId)} here)`;
     }
-    this.settled.clear();
+    this.claimed.clear();
+    this.warned.clear();
     this.connected.clear();
     this.strays.clear();
     this.strayFinding = undefined;
