@@ -1,0 +1,112 @@
+/**
+ * The validator against a log the real relay wrote (`--log`): honest traffic validates clean; each kind of
+ * hostile frame is reported on its line, labelled with the reason the relay dropped it.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { startRelay, type RelayHandle } from '../../src/relay/index.js';
+import { validateFiles, type Report } from '../../src/validate/index.js';
+import { scratch } from './helpers.js';
+
+async function waitFor(probe: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function open(url: string): Promise<{ ws: WebSocket; received: string[] }> {
+  const ws = new WebSocket(url);
+  const received: string[] = [];
+  ws.on('message', (data) => received.push((data as Buffer).toString()));
+  ws.on('error', () => undefined);
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  return { ws, received };
+}
+
+const update = (id: number, i: number) => JSON.stringify({ x: i % 170, y: -(i % 170), speed: 50, angle: 90, sliderId: id, seq: i });
+
+let tmp: ReturnType<typeof scratch>;
+let honestLog: string;
+let hostileLog: string;
+
+async function record(file: string, script: (relay: RelayHandle) => Promise<void>): Promise<void> {
+  const relay = await startRelay({ port: 0, host: '127.0.0.1', quiet: true, log: file });
+  try {
+    await script(relay);
+  } finally {
+    await relay.close();
+  }
+}
+
+beforeAll(async () => {
+  tmp = scratch();
+  honestLog = join(tmp.dir, 'honest.jsonl');
+  hostileLog = join(tmp.dir, 'hostile.jsonl');
+
+  await record(honestLog, async (relay) => {
+    const sink = await open(relay.url);
+    sink.ws.send(JSON.stringify({ type: 'hello', role: 'sink' }));
+    await waitFor(() => relay.metrics().connections.sink === 1, 'the sink to be admitted');
+    const phones = await Promise.all([1, 2, 3].map(() => open(relay.url)));
+    for (const [n, p] of phones.entries()) p.ws.send(JSON.stringify({ type: 'connect', sliderId: 100 + n }));
+    for (let i = 0; i < 50; i++) for (const [n, p] of phones.entries()) p.ws.send(update(100 + n, i));
+    phones[0]!.ws.send('pong');
+    phones[0]!.ws.send(JSON.stringify({ type: 'delete', sliderId: 100 }));
+    // 3 connects + 150 updates + 1 delete reach the sink.
+    await waitFor(() => sink.received.length >= 154, 'the sink to receive every frame');
+    for (const p of phones) p.ws.close();
+    sink.ws.close();
+  });
+
+  await record(hostileLog, async (relay) => {
+    const sink = await open(relay.url);
+    sink.ws.send(JSON.stringify({ type: 'hello', role: 'sink' }));
+    await waitFor(() => relay.metrics().connections.sink === 1, 'the sink to be admitted');
+    const phone = await open(relay.url);
+    phone.ws.send(JSON.stringify({ type: 'connect', sliderId: 7 }));
+    phone.ws.send('{"x":1,');
+    phone.ws.send(JSON.stringify({ x: 999, y: 0, speed: 0, angle: 0, sliderId: 7 }));
+    phone.ws.send(JSON.stringify({ x: 0, y: 0, speed: 0, angle: 0, sliderId: 8 }));
+    phone.ws.send(JSON.stringify({ type: 'batch', messages: [] }));
+    phone.ws.send(Buffer.from([1, 2, 3]), { binary: true });
+    phone.ws.send(JSON.stringify({ x: 1, y: 1, speed: 1, angle: 1, sliderId: 7 }));
+    await waitFor(() => sink.received.some((t) => t.includes('"x":1,"y":1')), 'the honest update after the junk');
+    phone.ws.close();
+    sink.ws.close();
+  });
+}, 60_000);
+afterAll(() => tmp?.cleanup());
+
+describe('a log written by the real relay', () => {
+  it('honest traffic validates clean, even with --strict', async () => {
+    const lines = readFileSync(honestLog, 'utf8').trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThan(300); // in and out, for every frame
+    const report = await validateFiles([honestLog], { strict: true });
+    expect(report.violations).toEqual([]);
+    expect(report.files[0]).toMatchObject({ lines: lines.length, envelopeLines: lines.length });
+    expect(report.exitCode).toBe(0);
+  });
+
+  it('hostile frames are each reported, with the relay drop reason', async () => {
+    const report: Report = await validateFiles([hostileLog]);
+    const found = report.violations.map((v) => [v.rule, v.dropped]);
+    expect(found).toEqual([
+      ['not_json', 'not_json'],
+      ['schema', 'schema'],
+      ['id_mismatch', 'id_mismatch'],
+      ['batch_from_controller', 'wrong_direction'],
+      ['binary', 'binary'],
+    ]);
+    // Each finding points at the line holding that frame.
+    const lines = readFileSync(hostileLog, 'utf8').split('\n');
+    for (const v of report.violations) expect(JSON.parse(lines[v.line - 1]!)).toHaveProperty('drop', v.dropped);
+    expect(report.exitCode).toBe(1);
+  });
+});
