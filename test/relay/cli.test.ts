@@ -1,0 +1,112 @@
+/**
+ * `tdcrowd relay` as a user runs it: the built CLI (`npm run build` first; `npm test` does).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { isLogEntry } from '../../src/protocol/index.js';
+import { Client, fetchText, update, waitFor } from './helpers.js';
+
+const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'tdcrowd-relay-cli-'));
+const children: ChildProcess[] = [];
+
+beforeAll(() => {
+  if (!existsSync(MAIN) || !existsSync(fileURLToPath(new URL('../../dist/relay/index.js', import.meta.url)))) {
+    throw new Error('dist/ is missing the relay: run `npm run build` first (npm test does)');
+  }
+});
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Running {
+  child: ChildProcess;
+  port: number;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+async function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Running> {
+  const child = spawn(process.execPath, [MAIN, 'relay', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const port = await waitFor(() => {
+    if (child.exitCode !== null) throw new Error(`relay exited ${child.exitCode}: ${err}`);
+    const m = /listening on [^\s]+:(\d+)/.exec(out);
+    return m ? Number(m[1]) : undefined;
+  }, 'the banner', 20_000);
+  // The banner is written in one piece, but give the pipe a moment to deliver all of it.
+  await waitFor(() => out.includes('In TouchDesigner'), 'the whole banner');
+  return { child, port, stdout: () => out, stderr: () => err, exited };
+}
+
+describe('tdcrowd relay (CLI)', () => {
+  it('prints the banner, serves the page and the WebSocket, and exits 0 on SIGTERM after closing clients (1001) and flushing the log', async () => {
+    const log = join(dir, 'cli.jsonl');
+    const r = await run(['--port', '0', '--host', '127.0.0.1', '--log', log]);
+    const out = r.stdout();
+    expect(out).toContain('Phones join at:');
+    expect(out).toContain(`http://127.0.0.1:${r.port}/`);
+    expect(out).toContain(`In TouchDesigner: WebSocket DAT → Network Address 127.0.0.1, Port ${r.port}`);
+    expect(out).toMatch(/[▄▀█]{3}/); // the terminal QR code
+
+    const page = await fetchText(`http://127.0.0.1:${r.port}/`);
+    expect(page.status).toBe(200);
+    expect(page.type).toMatch(/text\/html/);
+    const health = JSON.parse((await fetchText(`http://127.0.0.1:${r.port}/healthz`)).body) as { ok: boolean; mode: string };
+    expect(health).toMatchObject({ ok: true, mode: 'route' });
+
+    const sink = await Client.open(`ws://127.0.0.1:${r.port}`);
+    sink.send({ type: 'hello', role: 'sink' });
+    const phone = await Client.open(`ws://127.0.0.1:${r.port}/any/path`);
+    phone.send({ type: 'connect', sliderId: 1 });
+    phone.send(update(1, 5));
+    await sink.waitFor((m) => m.x === 5, 'the update at the sink');
+
+    r.child.kill('SIGTERM');
+    expect(await r.exited).toBe(0);
+    await sink.waitClosed();
+    await phone.waitClosed();
+    expect(sink.closeCode).toBe(1001);
+    expect(phone.closeCode).toBe(1001);
+    const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as unknown);
+    expect(lines.every(isLogEntry)).toBe(true);
+    expect(lines).toContainEqual(expect.objectContaining({ dir: 'in', role: 'controller', msg: update(1, 5) }));
+    expect(lines).toContainEqual(expect.objectContaining({ dir: 'out', role: 'sink', msg: update(1, 5) }));
+  });
+
+  it('takes the port from PORT when --port is not given', async () => {
+    const r = await run(['--host', '127.0.0.1', '--mode', 'broadcast'], { PORT: '0' });
+    expect(r.port).not.toBe(8080);
+    expect(r.stdout()).toContain('broadcast mode');
+    r.child.kill('SIGINT');
+    expect(await r.exited).toBe(0);
+  });
+
+  it.each([
+    [['--mode', 'fanout'], /--mode/],
+    [['--port', 'abc'], /--port/],
+    [['--port', '70000'], /--port/],
+    [['--rate', '-1'], /--rate/],
+    [['--heartbeat', '0'], /--heartbeat/],
+    [['--max-payload', '10'], /--max-payload/],
+    [['--max-controllers', '1.5'], /--max-controllers/],
+    [['--origin', 'not-a-url'], /--origin/],
+    [['--sink-token', ''], /--sink-token/],
+  ])('bad value %j: usage error, exit 2', (args, message) => {
+    const r = spawnSync(process.execPath, [MAIN, 'relay', '--host', '127.0.0.1', '--port', '0', ...args], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).not.toContain('Phones join at');
+  });
+});
