@@ -285,4 +285,57 @@ describe('controller against a mock relay', () => {
     await until(() => relay!.last().frames.length >= 2, 'connect on movement');
     expect(json(relay.last().frames[0])).toMatchObject({ type: 'connect' });
   });
+
+  it('a tab whose id was taken over by another tab (close 4000) continues as a new user', async () => {
+    relay = new FakeRelay();
+    ctl = make();
+    await until(() => relay!.all.length >= 1, 'connect');
+    const first = ctl.session.sliderId;
+    relay.last().client.send(JSON.stringify({ type: 'welcome', sliderId: first, resume: TOKEN_A }));
+    await until(() => store.getItem('tdcrowd.resume') === TOKEN_A, 'welcome');
+    relay.last().client.close({ code: 4000, reason: 'id taken over by a resumed connection', wasClean: true });
+    await until(() => states.at(-1) === 'reconnecting', 'drop');
+    const second = ctl.session.sliderId;
+    expect(second).not.toBe(first);
+    expect(second).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(store.getItem('tdcrowd.sliderId')).toBe(second);
+    expect(store.getItem('tdcrowd.resume')).toBeNull();
+    expect(notices.at(-1)).toMatch(/another tab/);
+    clock.advance(500);
+    await until(() => relay!.connections.length === 2 && relay!.last().frames.length >= 1, 'reconnect');
+    expect(json(relay.last().frames[0])).toEqual({ type: 'connect', sliderId: second });
+  });
+
+  it('other close codes keep the id', async () => {
+    relay = new FakeRelay();
+    ctl = make();
+    await until(() => relay!.all.length >= 1, 'connect');
+    const id = ctl.session.sliderId;
+    relay.last().client.close({ code: 1001, reason: 'relay shutting down', wasClean: true });
+    await until(() => states.at(-1) === 'reconnecting', 'drop');
+    clock.advance(500);
+    await until(() => relay!.connections.length === 2 && relay!.last().frames.length >= 1, 'reconnect');
+    expect(json(relay.last().frames[0])).toEqual({ type: 'connect', sliderId: id });
+  });
+
+  it('shows offline at once when the browser says it is offline, and wakes early when it is back', async () => {
+    let online = false;
+    ctl = createController({
+      url: URL,
+      createSocket: (url) => new MockWebSocket(url) as unknown as WebSocket,
+      identity: new Identity(store),
+      idleMs: IDLE_MS,
+      timers: clock,
+      clock: () => clock.now,
+      random: () => 0,
+      isOnline: () => online,
+      onState: (s) => states.push(s),
+    });
+    ctl.connection.start();
+    await until(() => states.at(-1) === 'offline', 'offline after the first failure');
+    relay = new FakeRelay();
+    online = true;
+    ctl.connection.wake(); // the page calls this on the 'online' event: no waiting for the backoff
+    await until(() => states.at(-1) === 'live', 'live after wake');
+  });
 });

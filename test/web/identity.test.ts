@@ -104,4 +104,17 @@ describe('identity', () => {
       expect(id.resume).toBe(TOKEN);
     }
   });
+
+  it('renew gives a fresh id and forgets the token (a duplicated tab)', () => {
+    const store = new MapStore();
+    const a = new Identity(store);
+    a.setResume(TOKEN);
+    const before = a.sliderId;
+    a.renew();
+    expect(a.sliderId).not.toBe(before);
+    expect(isValidId(a.sliderId)).toBe(true);
+    expect(a.resume).toBeUndefined();
+    expect(store.getItem(STORAGE_ID_KEY)).toBe(a.sliderId);
+    expect(store.getItem(STORAGE_RESUME_KEY)).toBeNull();
+  });
 });

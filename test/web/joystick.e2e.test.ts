@@ -360,6 +360,40 @@ describe.skipIf(!hasChromium())('joystick page in Chromium against the relay', (
     }
   });
 
+  it('a duplicated tab (same sessionStorage) takes the id over; the original tab continues as a new user', async () => {
+    const context = await browser.newContext(DESKTOP);
+    try {
+      const a = await openPage(context, `${relay.httpUrl}/`);
+      await sink.waitFor((m) => m.type === 'connect' && m.sliderId === a.id, 'tab A connected');
+      const token = await waitFor(() => stored(a.page, RESUME_KEY).then((t) => t ?? undefined), 'tab A token');
+      // Browsers copy sessionStorage into a duplicated tab: B starts with A's id and token.
+      const b = await context.newPage();
+      await b.addInitScript(
+        ([ik, iv, rk, rv]) => {
+          if (sessionStorage.getItem(ik) === null) {
+            sessionStorage.setItem(ik, iv);
+            sessionStorage.setItem(rk, rv);
+          }
+        },
+        [ID_KEY, a.id, RESUME_KEY, token] as const,
+      );
+      await b.goto(`${relay.httpUrl}/`);
+      await waitForState(b, 'live');
+      expect(await stored(b, ID_KEY)).toBe(a.id);
+
+      const newId = await waitFor(async () => {
+        const v = await stored(a.page, ID_KEY);
+        return v !== null && v !== a.id ? v : undefined;
+      }, 'tab A renewed its id');
+      await sink.waitFor((m) => m.type === 'connect' && m.sliderId === newId, 'tab A back as a new user');
+      await waitForState(a.page, 'live');
+      expect(await a.page.locator('#notice').textContent()).toMatch(/another tab/);
+      expect(a.problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('answers the relay’s text ping with pong, and every frame it sent passed the relay', async () => {
     await waitFor(() => {
       const lines = readFileSync(logPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Msg);

@@ -18,6 +18,8 @@ export interface ConnectionOptions {
   /** A frame the session may care about (welcome, error). Pings are answered here and not passed on. */
   onEvent: (event: RelayEvent) => void;
   onState: (state: ConnectionState) => void;
+  /** The current socket closed with this code (before the retry is scheduled). */
+  onClosed?: (code: number) => void;
   random?: () => number;
   timers?: Timers;
   now?: () => number;
@@ -50,6 +52,7 @@ export class RelayConnection {
       timers: realTimers,
       now: Date.now,
       isOnline: () => true,
+      onClosed: () => undefined,
       backoff: DEFAULT_BACKOFF,
       connectTimeoutMs: 10_000,
       stableMs: 5_000,
@@ -155,10 +158,11 @@ export class RelayConnection {
     };
     // An error is always followed by close, which does the work.
     socket.onerror = () => undefined;
-    socket.onclose = () => {
+    socket.onclose = (ev: CloseEvent) => {
       if (this.#socket !== socket) return;
       this.#socket = null;
       this.#clearConnectTimer();
+      this.#o.onClosed(ev.code);
       const stable = this.#welcomed || (this.#openedAt >= 0 && this.#o.now() - this.#openedAt >= this.#o.stableMs);
       if (stable) this.#failures = 0;
       this.#scheduleRetry();

@@ -5,6 +5,9 @@ import type { Identity } from './identity.js';
 import { ControllerSession } from './session.js';
 import type { Timers } from './timers.js';
 
+/** The relay's close code for a connection whose id was taken over with the resume token. */
+export const CLOSE_TAKEN_OVER = 4000;
+
 export interface ControllerOptions {
   url: string;
   createSocket: (url: string) => WebSocket;
@@ -43,6 +46,9 @@ export function createController(o: ControllerOptions): Controller {
     onOpen: () => session.handleOpen(),
     onEvent: (event) => session.handleEvent(event),
     onState: o.onState ?? (() => undefined),
+    onClosed: (code) => {
+      if (code === CLOSE_TAKEN_OVER) session.handleTakenOver();
+    },
     ...(o.timers && { timers: o.timers }),
     ...(o.random && { random: o.random }),
     ...(o.clock && { now: o.clock }),

@@ -55,23 +55,40 @@ export interface KeyValueStore {
 }
 
 export class Identity {
-  readonly sliderId: string;
+  #sliderId: string;
   #resume: string | undefined;
   readonly #store: KeyValueStore | null;
+  readonly #fill: RandomFill;
 
   /** `store` may be null or throw (storage disabled, private mode): the identity then lives in memory only. */
   constructor(store: KeyValueStore | null, fill: RandomFill = cryptoFill) {
     this.#store = store;
     const savedId = safeGet(store, STORAGE_ID_KEY);
+    this.#fill = fill;
     if (isValidId(savedId)) {
-      this.sliderId = savedId;
+      this.#sliderId = savedId;
       const savedToken = safeGet(store, STORAGE_RESUME_KEY);
       this.#resume = isValidToken(savedToken) ? savedToken : undefined;
     } else {
-      this.sliderId = generateId(fill);
-      safeSet(store, STORAGE_ID_KEY, this.sliderId);
+      this.#sliderId = generateId(fill);
+      safeSet(store, STORAGE_ID_KEY, this.#sliderId);
       safeRemove(store, STORAGE_RESUME_KEY);
     }
+  }
+
+  get sliderId(): string {
+    return this.#sliderId;
+  }
+
+  /**
+   * A fresh id and no token: for a tab whose id was taken over by another tab holding the same storage
+   * (browsers copy sessionStorage when a tab is duplicated), so each tab steers its own user.
+   */
+  renew(): void {
+    this.#sliderId = generateId(this.#fill);
+    this.#resume = undefined;
+    safeSet(this.#store, STORAGE_ID_KEY, this.#sliderId);
+    safeRemove(this.#store, STORAGE_RESUME_KEY);
   }
 
   get resume(): string | undefined {

@@ -59,6 +59,15 @@ export class ControllerSession {
     this.#armIdle();
   }
 
+  /**
+   * The relay handed our id to a connection holding our resume token that is not us: a duplicated tab. This
+   * tab becomes a new user rather than fighting the other one for the id.
+   */
+  handleTakenOver(): void {
+    this.#o.identity.renew();
+    this.#o.onNotice('this joystick was opened in another tab; joined as a new user');
+  }
+
   handleEvent(event: RelayEvent): void {
     if (event.kind === 'welcome') {
       if (String(event.sliderId) === this.sliderId) this.#o.identity.setResume(event.resume);
