@@ -1,12 +1,53 @@
 import type { Command } from 'commander';
+import { AdmissionError, OptionsError, ReplayError, resolveOptions, runSimulation, type RawOptions } from '../../simulate/index.js';
+import { UsageError } from '../usage-error.js';
 
-// Placeholder until the simulate capability lands; replaced by its real registration.
 export function register(program: Command): void {
   program
     .command('simulate')
-    .description('(simulate: not built yet)')
-    .action(() => {
-      process.stderr.write('tdcrowd simulate: not built yet\n');
-      process.exitCode = 1;
+    .description('virtual joysticks (and a measuring sink) against a relay: delivery, latency, ghosts; --slo gates CI')
+    .option('--url <ws-url>', 'relay WebSocket URL', 'ws://127.0.0.1:8080')
+    .option('--users <n>', 'virtual users', '10')
+    .option('--rate <hz>', 'updates per second per moving user', '30')
+    .option('--duration <s>', 'seconds of sending (default 10; with --replay: the whole log)')
+    .option('--ramp <s>', 'spread the connects over this many seconds', '0')
+    .option('--pattern <name>', 'circle | random | still | burst', 'circle')
+    .option('--churn <per-min>', 'users leaving (tab closed) and new ones joining, per minute', '0')
+    .option('--idle-delete', 'send delete after --idle-after seconds without movement, like the page')
+    .option('--idle-after <s>', 'seconds without movement before the idle delete', '10')
+    .option('--replay <file.jsonl>', "replay a relay log's controller frames with their original timing")
+    .option('--speed <factor>', 'replay speed factor (2 = twice as fast)')
+    .option('--sink', 'run the built-in measuring sink (delivery, latency, ghosts)')
+    .option('--sink-token <token>', "token for the sink's hello (relay --sink-token)")
+    .option('--batch-hz <hz>', 'ask the relay for batches at most this often (delivery then = final state per user)')
+    .option('--legacy', 'tutorial wire format only: no seq/t/hello (for a broadcast relay)')
+    .option('--report <file.json>', 'write the JSON report')
+    .option('--html <file.html>', 'write a self-contained HTML report')
+    .option('--slo <terms>', 'e.g. "p99<50,delivery>=0.999": a breach exits 1')
+    .option('--seed <n>', 'seed for the motion patterns and churn', '1')
+    .option('--grace <s>', 'seconds to wait after sending for in-flight frames and deletes', '2')
+    .option('--tick <ms>', 'scheduler tick', '5')
+    .option('--id-base <n>', 'first sliderId (users get consecutive integers)', '100000')
+    .option('--no-progress', 'no progress bar or progress lines')
+    .action(async (raw: RawOptions) => {
+      let options;
+      try {
+        options = resolveOptions(raw);
+      } catch (err) {
+        if (err instanceof OptionsError) throw new UsageError(err.message);
+        throw err;
+      }
+      try {
+        const { exitCode } = await runSimulation(options);
+        process.exitCode = exitCode;
+      } catch (err) {
+        if (err instanceof ReplayError) throw new UsageError(err.message);
+        if (err instanceof AdmissionError) {
+          process.stderr.write(`tdcrowd simulate: ${err.message}\n`);
+          process.exitCode = 1;
+          return;
+        }
+        throw err;
+      }
     });
 }

@@ -1,0 +1,51 @@
+/**
+ * Proves the sink is admitted before any measured update is sent: a probe controller (an id outside the
+ * measured crowd) sends until the sink sees one of its frames. Without it, updates sent while the relay is
+ * still processing the sink's hello would count as lost.
+ */
+import WebSocket from 'ws';
+import type { SliderId } from '../protocol/index.js';
+import type { MeasuringSink } from './measuring-sink.js';
+
+export class AdmissionError extends Error {
+  override name = 'AdmissionError';
+}
+
+export async function probeAdmission(url: string, id: SliderId, sink: MeasuringSink, seen: Promise<void>, timeoutMs = 5000): Promise<void> {
+  const idJson = JSON.stringify(id);
+  const ws = new WebSocket(url, { perMessageDeflate: false });
+  let timer: NodeJS.Timeout | undefined;
+  let resend: NodeJS.Timeout | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', (err) => reject(new AdmissionError(`probe could not connect to ${url}: ${err.message}`)));
+    });
+    ws.on('message', (data: Buffer) => {
+      if (data.length === 4 && data.toString('latin1') === 'ping') ws.send('pong');
+    });
+    ws.send(`{"type":"connect","sliderId":${idJson}}`);
+    const update = `{"x":0,"y":0,"speed":0,"angle":0,"sliderId":${idJson}}`;
+    ws.send(update);
+    resend = setInterval(() => ws.send(update), 100);
+    await Promise.race([
+      seen,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const closed = sink.closed ? ` The relay closed the sink's socket (code ${sink.closed.code}${sink.closed.reason ? `: ${sink.closed.reason}` : ''}).` : '';
+          reject(
+            new AdmissionError(
+              `the sink received nothing from the relay within ${timeoutMs / 1000} s.${closed} Check --sink-token, and use --legacy for a relay that only broadcasts.`,
+            ),
+          );
+        }, timeoutMs);
+      }),
+    ]);
+    ws.send(`{"type":"delete","sliderId":${idJson}}`);
+  } finally {
+    if (timer) clearTimeout(timer);
+    if (resend) clearInterval(resend);
+    if (ws.readyState === WebSocket.OPEN) ws.close(1000, 'probe done');
+    else ws.terminate();
+  }
+}

@@ -1,0 +1,244 @@
+/**
+ * The built-in measuring sink: connects like TouchDesigner would (hello first, unless --legacy), validates every
+ * frame it receives against the protocol, and measures delivery, duplicates, order, latency and presence for
+ * the simulator's own ids. Frames about ids the simulator does not own (real phones on the same relay) are
+ * counted as foreign and otherwise ignored.
+ */
+import WebSocket from 'ws';
+import { parse, type SliderId, type SinkBoundMessage, type UpdateMessage } from '../protocol/index.js';
+import { AdmissionError } from './admission-probe.js';
+import { nowMs } from './clock.js';
+import type { SentLedger } from './sent-ledger.js';
+import { valueKey } from './sent-ledger.js';
+import { PerSecond } from './series.js';
+import { LatencyStats } from './stats.js';
+
+export interface SinkConfig {
+  url: string;
+  token: string | undefined;
+  batchHz: number | undefined;
+  /** Tutorial format: no hello, updates carry no seq/t (recognised through the ledger instead). */
+  legacy: boolean;
+  ledger: SentLedger;
+  /** An id outside the ledger whose frames are reported to `onProbe` (admission check). */
+  probeId: SliderId | undefined;
+  onProbe?: (() => void) | undefined;
+}
+
+/** Sequence window per user for telling a duplicate from a late arrival; older seqs count as out of order. */
+const WINDOW = 4096;
+const WINDOW_WORDS = WINDOW / 32;
+
+interface Track {
+  live: boolean;
+  maxSeq: number;
+  seen: Uint32Array;
+}
+
+export class MeasuringSink {
+  readonly latency = new LatencyStats();
+  framesReceived = 0;
+  /** Updates about our ids, counting duplicates. */
+  updatesReceived = 0;
+  /** Distinct updates about our ids (no duplicates). */
+  delivered = 0;
+  duplicates = 0;
+  outOfOrder = 0;
+  /** Matched mode: updates whose values match nothing the simulator sent (a duplicate, or altered values). */
+  unmatched = 0;
+  foreign = 0;
+  connects = 0;
+  readonly deletes: Record<string, number> = {};
+  readonly invalid: Record<string, number> = {};
+  readonly relayErrors: Record<string, number> = {};
+  /** Frames received, by second of receipt. */
+  framesPerSecond = new PerSecond();
+  /** Distinct updates delivered, by second they were sent in (so the ratio per second compares like with like). */
+  readonly deliveredPerSecond = new PerSecond();
+  /** Set when the relay closed the sink's socket (not when we did). */
+  closed: { code: number; reason: string } | undefined;
+  lastFrameAt = 0;
+  private closing = false;
+
+  private ws: WebSocket | undefined;
+  private readonly tracks = new Map<SliderId, Track>();
+  constructor(private readonly config: SinkConfig) {}
+
+  private get startMs(): number {
+    return this.config.ledger.startMs;
+  }
+
+  /** Opens the socket and says hello; resolves once the hello is on its way. */
+  connect(timeoutMs = 10_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(this.config.url, { perMessageDeflate: false, handshakeTimeout: timeoutMs });
+      this.ws = ws;
+      ws.on('message', (data: Buffer, isBinary: boolean) => this.onFrame(data, isBinary));
+      ws.once('open', () => {
+        if (!this.config.legacy) {
+          const hello: Record<string, unknown> = { type: 'hello', role: 'sink' };
+          if (this.config.token !== undefined) hello.token = this.config.token;
+          if (this.config.batchHz !== undefined) hello.batchHz = this.config.batchHz;
+          ws.send(JSON.stringify(hello));
+        }
+        resolve();
+      });
+      ws.once('error', (err) => reject(new AdmissionError(`sink could not connect to ${this.config.url}: ${err.message}`)));
+      ws.on('close', (code, reason) => {
+        if (!this.closing) this.closed = { code, reason: reason.toString() };
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    const ws = this.ws;
+    this.closing = true;
+    if (!ws || ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        ws.terminate();
+        resolve();
+      }, 2000);
+      ws.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      ws.close(1000, 'simulation over');
+    });
+  }
+
+  /** The send phase begins: frames so far (the admission probe's) are not part of the measurement. */
+  startMeasuring(): void {
+    this.framesReceived = 0;
+    this.framesPerSecond = new PerSecond();
+  }
+
+  /** Our ids the sink currently shows as present. */
+  liveIds(): SliderId[] {
+    const out: SliderId[] = [];
+    for (const [id, t] of this.tracks) if (t.live) out.push(id);
+    return out;
+  }
+
+  /** Highest seq received per id. */
+  maxSeq(id: SliderId): number {
+    return this.tracks.get(id)?.maxSeq ?? -1;
+  }
+
+  private onFrame(data: Buffer, isBinary: boolean): void {
+    const now = nowMs();
+    this.framesReceived++;
+    this.lastFrameAt = now;
+    this.framesPerSecond.add((now - this.startMs) / 1000);
+    const r = parse(data, { origin: this.config.legacy ? 'any' : 'relay', binary: isBinary });
+    if (!r.ok) {
+      this.invalid[r.reason] = (this.invalid[r.reason] ?? 0) + 1;
+      return;
+    }
+    switch (r.kind) {
+      case 'ping':
+        this.ws?.send('pong');
+        return;
+      case 'pong':
+        return;
+      case 'batch':
+        for (const m of r.message.messages) this.onMessage(m as SinkBoundMessage, now);
+        return;
+      case 'connect':
+      case 'update':
+      case 'relayDelete':
+      case 'delete':
+        this.onMessage(r.message as SinkBoundMessage, now);
+        return;
+      case 'error':
+        this.relayErrors[r.message.code] = (this.relayErrors[r.message.code] ?? 0) + 1;
+        return;
+      default:
+        this.invalid.unexpected = (this.invalid.unexpected ?? 0) + 1;
+    }
+  }
+
+  private onMessage(m: SinkBoundMessage | { type: 'delete'; sliderId: SliderId }, now: number): void {
+    if (m.type === 'batch') return;
+    const id = m.sliderId;
+    if (!this.config.ledger.isOurs(id)) {
+      if (id === this.config.probeId) this.config.onProbe?.();
+      else this.foreign++;
+      return;
+    }
+    const track = this.track(id);
+    if (m.type === 'connect') {
+      this.connects++;
+      track.live = true;
+    } else if (m.type === 'delete') {
+      const reason = 'reason' in m && typeof m.reason === 'string' ? m.reason : 'plain';
+      this.deletes[reason] = (this.deletes[reason] ?? 0) + 1;
+      track.live = false;
+    } else {
+      track.live = true;
+      this.onUpdate(m, track, now);
+    }
+  }
+
+  private onUpdate(m: UpdateMessage, track: Track, now: number): void {
+    this.updatesReceived++;
+    let seq: number;
+    let sentAt: number;
+    if (this.config.ledger.matched) {
+      const rec = this.config.ledger.match(m.sliderId, valueKey(m.x, m.y, m.speed, m.angle, m.seq));
+      if (!rec) {
+        this.unmatched++;
+        return;
+      }
+      seq = rec.seq;
+      sentAt = rec.t;
+    } else {
+      if (m.seq === undefined || m.t === undefined) {
+        this.invalid.unstamped = (this.invalid.unstamped ?? 0) + 1;
+        return;
+      }
+      seq = m.seq;
+      sentAt = m.t;
+    }
+    if (!this.accept(track, seq)) {
+      this.duplicates++;
+      return;
+    }
+    this.delivered++;
+    this.deliveredPerSecond.add((sentAt - this.startMs) / 1000);
+    this.latency.record(now - sentAt);
+  }
+
+  /** Marks `seq` seen; false when it was seen before (a duplicate). Counts late arrivals as out of order. */
+  private accept(track: Track, seq: number): boolean {
+    const seen = track.seen;
+    if (seq > track.maxSeq) {
+      const gap = seq - track.maxSeq;
+      if (gap >= WINDOW || track.maxSeq < 0) seen.fill(0);
+      else for (let s = track.maxSeq + 1; s < seq; s++) seen[(s & (WINDOW - 1)) >>> 5]! &= ~(1 << (s & 31));
+      seen[(seq & (WINDOW - 1)) >>> 5]! |= 1 << (seq & 31);
+      track.maxSeq = seq;
+      return true;
+    }
+    if (track.maxSeq - seq >= WINDOW) {
+      // Too old to remember: it is late for sure; whether it is also a duplicate cannot be known.
+      this.outOfOrder++;
+      return true;
+    }
+    const word = (seq & (WINDOW - 1)) >>> 5;
+    const bit = 1 << (seq & 31);
+    if ((seen[word]! & bit) !== 0) return false;
+    seen[word]! |= bit;
+    this.outOfOrder++;
+    return true;
+  }
+
+  private track(id: SliderId): Track {
+    let t = this.tracks.get(id);
+    if (!t) {
+      t = { live: false, maxSeq: -1, seen: new Uint32Array(WINDOW_WORDS) };
+      this.tracks.set(id, t);
+    }
+    return t;
+  }
+}

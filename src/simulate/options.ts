@@ -1,0 +1,153 @@
+/**
+ * The simulator's settings, checked once. Raw flag strings come in (from the CLI or a test); a typed,
+ * validated `SimulateOptions` comes out, or an `OptionsError` whose message names the flag.
+ */
+import { MAX_BATCH_HZ } from '../protocol/index.js';
+import { PATTERNS, type PatternName } from './patterns.js';
+import { parseSlo, SINK_METRICS, SloSyntaxError, type SloTerm } from './slo.js';
+
+export interface SimulateOptions {
+  url: string;
+  users: number;
+  /** Updates per second per moving user. */
+  rate: number;
+  /** Length of the sending phase, seconds; for --replay, undefined means the whole log. */
+  durationS: number | undefined;
+  /** Connects are spread evenly over this many seconds. */
+  rampS: number;
+  pattern: PatternName;
+  /** Users leaving (socket closed, as when a tab closes) and new ones joining, per minute. */
+  churnPerMin: number;
+  idleDelete: boolean;
+  /** Seconds without movement before the idle delete (the page: 10). */
+  idleAfterS: number;
+  replay: string | undefined;
+  speed: number;
+  sink: boolean;
+  sinkToken: string | undefined;
+  batchHz: number | undefined;
+  legacy: boolean;
+  report: string | undefined;
+  html: string | undefined;
+  slo: SloTerm[] | undefined;
+  sloText: string | undefined;
+  seed: number;
+  /** Seconds to wait after sending stops for in-flight frames and deletes to arrive. */
+  graceS: number;
+  tickMs: number;
+  /** First sliderId; user n gets idBase + n (integers, like the tutorial's page). */
+  idBase: number;
+  progress: 'auto' | 'none';
+}
+
+export type RawOptions = Record<string, string | boolean | undefined>;
+
+export class OptionsError extends Error {
+  override name = 'OptionsError';
+}
+
+export const DEFAULTS = {
+  url: 'ws://127.0.0.1:8080',
+  users: 10,
+  rate: 30,
+  durationS: 10,
+  rampS: 0,
+  pattern: 'circle' as PatternName,
+  churnPerMin: 0,
+  idleAfterS: 10,
+  speed: 1,
+  graceS: 2,
+  tickMs: 5,
+  idBase: 100000,
+  seed: 1,
+};
+
+export function resolveOptions(raw: RawOptions): SimulateOptions {
+  const replay = str(raw, 'replay');
+  const sink = bool(raw, 'sink');
+  const legacy = bool(raw, 'legacy');
+  const o: SimulateOptions = {
+    url: str(raw, 'url') ?? DEFAULTS.url,
+    users: num(raw, 'users', DEFAULTS.users, { integer: true, min: 1, max: 20000 }),
+    rate: num(raw, 'rate', DEFAULTS.rate, { min: 0.01, max: 1000 }),
+    durationS: raw.duration === undefined ? (replay ? undefined : DEFAULTS.durationS) : num(raw, 'duration', 0, { min: 0.1 }),
+    rampS: num(raw, 'ramp', DEFAULTS.rampS, { min: 0 }),
+    pattern: pattern(str(raw, 'pattern') ?? DEFAULTS.pattern),
+    churnPerMin: num(raw, 'churn', DEFAULTS.churnPerMin, { min: 0, max: 600000 }),
+    idleDelete: bool(raw, 'idleDelete'),
+    idleAfterS: num(raw, 'idleAfter', DEFAULTS.idleAfterS, { min: 0.1 }),
+    replay,
+    speed: num(raw, 'speed', DEFAULTS.speed, { min: 0.001, max: 1000 }),
+    sink,
+    sinkToken: str(raw, 'sinkToken'),
+    batchHz: raw.batchHz === undefined ? undefined : num(raw, 'batchHz', 0, { min: 0.01, max: MAX_BATCH_HZ }),
+    legacy,
+    report: str(raw, 'report'),
+    html: str(raw, 'html'),
+    slo: undefined,
+    sloText: str(raw, 'slo'),
+    seed: num(raw, 'seed', DEFAULTS.seed, { integer: true, min: 0, max: 2 ** 32 - 1 }),
+    graceS: num(raw, 'grace', DEFAULTS.graceS, { min: 0 }),
+    tickMs: num(raw, 'tick', DEFAULTS.tickMs, { min: 1, max: 100 }),
+    idBase: num(raw, 'idBase', DEFAULTS.idBase, { integer: true, min: 1, max: Number.MAX_SAFE_INTEGER - 1e9 }),
+    progress: raw.progress === false ? 'none' : 'auto',
+  };
+
+  if (!/^wss?:\/\/[^\s]+$/i.test(o.url)) throw new OptionsError(`--url must be a ws:// or wss:// URL, got ${JSON.stringify(o.url)}`);
+  if (o.sinkToken !== undefined && !sink) throw new OptionsError('--sink-token needs --sink');
+  if (o.batchHz !== undefined && !sink) throw new OptionsError('--batch-hz needs --sink');
+  if (legacy && o.sinkToken !== undefined) throw new OptionsError('--legacy speaks the tutorial format only: no hello, so no --sink-token');
+  if (legacy && o.batchHz !== undefined) throw new OptionsError('--legacy speaks the tutorial format only: no hello, so no --batch-hz');
+  if (o.sinkToken !== undefined && (o.sinkToken.length < 1 || o.sinkToken.length > 256)) {
+    throw new OptionsError('--sink-token must be 1-256 characters');
+  }
+  if (raw.speed !== undefined && !replay) throw new OptionsError('--speed applies to --replay only');
+  if (o.sloText !== undefined) {
+    try {
+      o.slo = parseSlo(o.sloText);
+    } catch (err) {
+      if (err instanceof SloSyntaxError) throw new OptionsError(err.message);
+      throw err;
+    }
+    const needsSink = o.slo.filter((t) => SINK_METRICS.has(t.metric));
+    if (!sink && needsSink.length > 0) {
+      throw new OptionsError(`--slo ${needsSink.map((t) => t.metric).join(', ')} is measured by the sink: add --sink`);
+    }
+  }
+  return o;
+}
+
+function str(raw: RawOptions, key: string): string | undefined {
+  const v = raw[key];
+  if (v === undefined || v === false) return undefined;
+  if (v === true) throw new OptionsError(`--${flag(key)} needs a value`);
+  return v;
+}
+
+function bool(raw: RawOptions, key: string): boolean {
+  const v = raw[key];
+  return v === true || v === 'true';
+}
+
+function num(raw: RawOptions, key: string, dflt: number, limits: { integer?: boolean; min?: number; max?: number }): number {
+  const v = raw[key];
+  if (v === undefined) return dflt;
+  const text = typeof v === 'string' ? v.trim() : '';
+  const n = text === '' ? Number.NaN : Number(text);
+  const what = limits.integer ? 'an integer' : 'a number';
+  if (!Number.isFinite(n) || (limits.integer && !Number.isInteger(n))) {
+    throw new OptionsError(`--${flag(key)} must be ${what}, got ${JSON.stringify(v)}`);
+  }
+  if (limits.min !== undefined && n < limits.min) throw new OptionsError(`--${flag(key)} must be at least ${limits.min}, got ${n}`);
+  if (limits.max !== undefined && n > limits.max) throw new OptionsError(`--${flag(key)} must be at most ${limits.max}, got ${n}`);
+  return n;
+}
+
+function pattern(v: string): PatternName {
+  if ((PATTERNS as readonly string[]).includes(v)) return v as PatternName;
+  throw new OptionsError(`--pattern must be one of ${PATTERNS.join(', ')}, got ${JSON.stringify(v)}`);
+}
+
+function flag(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

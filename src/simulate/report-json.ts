@@ -1,0 +1,298 @@
+/**
+ * The run's findings as one JSON document (`--report FILE.json`), with the SPEC's field names at the top level:
+ * sent, delivered, deliveryRatio, duplicates, outOfOrder, latencyMs, ghostUsers, generatorBound, eventLoopLagMs,
+ * cpu. The HTML report and the summary table are both drawn from this object, so they cannot disagree.
+ */
+import { writeFileSync } from 'node:fs';
+import { VERSION } from '../version.js';
+import type { SimulateOptions } from './options.js';
+import type { ReplayTiming } from './replay.js';
+import type { SelfReport } from './self-monitor.js';
+import type { SloResult, SloValues } from './slo.js';
+import type { LatencyBin, LatencySummary } from './stats.js';
+import type { TickStats } from './scheduler.js';
+import type { PoolCounters } from './user-pool.js';
+
+/** A run is generator-bound when it could not send at least this share of what was due on time. */
+export const MIN_ON_TIME_SHARE = 0.95;
+/** ...or when its own event loop lagged this much at p99 (every latency it measured is inflated by it). */
+export const MAX_LAG_P99_MS = 25;
+/** ...or when it used this much of its single core. */
+export const MAX_CPU_PERCENT = 90;
+
+export interface SeriesPoint {
+  /** Second of the run. */
+  second: number;
+  /** Updates sent in that second. */
+  sent: number;
+  /** Of those, distinct updates that reached the sink (by send second). */
+  delivered: number;
+  deliveryRatio: number | null;
+  /** Frames the sink received in that second. */
+  framesReceived: number;
+}
+
+export interface SimulationReport {
+  tool: 'tdcrowd simulate';
+  version: string;
+  startedAt: string;
+  config: Record<string, unknown>;
+  /** How updates are recognised at the sink: `stamped` (seq and t in the frame) or `matched` (--legacy, --replay). */
+  measurement: 'stamped' | 'matched' | 'none';
+  /** `every-update`, or `final-state-per-user` in batch mode (the relay coalesces by design). */
+  deliverySemantics: 'every-update' | 'final-state-per-user';
+  sent: number;
+  delivered: number;
+  deliveryRatio: number | null;
+  /** delivered / sent regardless of semantics (in batch mode: the share that survived coalescing). */
+  updateDeliveryRatio: number | null;
+  duplicates: number;
+  outOfOrder: number;
+  latencyMs: LatencySummary;
+  ghostUsers: number;
+  ghostIds: Array<number | string>;
+  /** Users the simulator had present that the sink did not show. */
+  missingUsers: number;
+  finalState: { users: number; matched: number; ratio: number | null };
+  framesReceived: number;
+  framesPerSecond: number;
+  maxFramesPerSecond: number;
+  sink: {
+    unmatched: number;
+    foreign: number;
+    connects: number;
+    deletes: Record<string, number>;
+    invalidFrames: Record<string, number>;
+    relayErrors: Record<string, number>;
+    closed: { code: number; reason: string } | null;
+  } | null;
+  generator: {
+    targetRate: number;
+    achievedRate: number;
+    scheduled: number;
+    updatesSent: number;
+    framesSent: number;
+    onTimeShare: number | null;
+    missedLate: number;
+    missedBacklog: number;
+    connectsSent: number;
+    idleDeletes: number;
+    leaves: number;
+    joins: number;
+    connectFailures: number;
+    closesByCode: Record<string, number>;
+    relayErrors: Record<string, number>;
+    framesReceivedByUsers: number;
+    sendSeconds: number;
+  };
+  generatorBound: boolean;
+  generatorBoundReasons: string[];
+  eventLoopLagMs: SelfReport['eventLoopLagMs'];
+  cpu: SelfReport['cpu'];
+  sendBacklog: SelfReport['backlog'] & { lateTicks: number; skippedTicks: number; maxTickLateMs: number };
+  maxRssMb: number;
+  replay: (ReplayTiming & { frames: number; connections: number }) | null;
+  series: SeriesPoint[];
+  latencyHistogram: LatencyBin[];
+  slo: { spec: string; passed: boolean; results: SloResult[] } | null;
+  warnings: string[];
+}
+
+export interface ReportInput {
+  options: SimulateOptions;
+  startedAt: Date;
+  sendSeconds: number;
+  measurement: SimulationReport['measurement'];
+  sent: number;
+  sentPerSecond: (s: number) => number;
+  seconds: number;
+  sink:
+    | {
+        delivered: number;
+        duplicates: number;
+        outOfOrder: number;
+        latency: LatencySummary;
+        bins: LatencyBin[];
+        framesReceived: number;
+        framesAt: (s: number) => number;
+        deliveredAt: (s: number) => number;
+        ghostIds: Array<number | string>;
+        missing: number;
+        finalUsers: number;
+        finalMatched: number;
+        unmatched: number;
+        foreign: number;
+        connects: number;
+        deletes: Record<string, number>;
+        invalid: Record<string, number>;
+        relayErrors: Record<string, number>;
+        closed: { code: number; reason: string } | undefined;
+      }
+    | undefined;
+  counters: PoolCounters;
+  ticks: TickStats;
+  self: SelfReport;
+  replay: (ReplayTiming & { frames: number; connections: number }) | undefined;
+}
+
+export function buildReport(input: ReportInput): SimulationReport {
+  const { options: o, counters: c, self, sink } = input;
+  const batch = o.batchHz !== undefined;
+  const ratio = (a: number, b: number): number | null => (b > 0 ? round(a / b, 6) : null);
+  const finalRatio = sink ? ratio(sink.finalMatched, sink.finalUsers) : null;
+  const updateRatio = sink ? ratio(sink.delivered, input.sent) : null;
+
+  const series: SeriesPoint[] = [];
+  for (let s = 0; s < input.seconds; s++) {
+    const sent = input.sentPerSecond(s);
+    const delivered = sink ? sink.deliveredAt(s) : 0;
+    series.push({ second: s, sent, delivered, deliveryRatio: sink ? ratio(delivered, sent) : null, framesReceived: sink ? sink.framesAt(s) : 0 });
+  }
+  const maxFps = series.reduce((m, p) => Math.max(m, p.framesReceived), 0);
+
+  const onTimeShare = c.scheduled > 0 ? round(1 - c.missedLate / c.scheduled, 6) : null;
+  const reasons: string[] = [];
+  if (onTimeShare !== null && onTimeShare < MIN_ON_TIME_SHARE) {
+    reasons.push(
+      `sent only ${pct(onTimeShare)} of the updates due on time (${c.missedLate} missed by late ticks; bar ${pct(MIN_ON_TIME_SHARE)})`,
+    );
+  }
+  if (self.eventLoopLagMs.p99 > MAX_LAG_P99_MS) {
+    reasons.push(`event-loop lag p99 ${self.eventLoopLagMs.p99} ms > ${MAX_LAG_P99_MS} ms: latencies measured here include that lag`);
+  }
+  if (self.cpu.percentOfCore > MAX_CPU_PERCENT) {
+    reasons.push(`CPU ${self.cpu.percentOfCore}% of one core > ${MAX_CPU_PERCENT}%: the simulator process was saturated`);
+  }
+
+  const warnings: string[] = [];
+  if (c.missedBacklog > 0) warnings.push(`${c.missedBacklog} updates not sent because the relay was not reading (send buffer > 256 KiB)`);
+  if (c.connectFailures > 0) warnings.push(`${c.connectFailures} connections failed to open`);
+  const closes = Object.entries(c.closesByCode);
+  if (closes.length > 0) warnings.push(`relay closed users' sockets: ${closes.map(([k, v]) => `${v}× code ${k}`).join(', ')}`);
+  if (sink?.closed) warnings.push(`the sink's socket was closed by the relay (code ${sink.closed.code}${sink.closed.reason ? `, ${sink.closed.reason}` : ''})`);
+  if (sink && Object.keys(sink.invalid).length > 0) warnings.push(`the sink received frames that break the protocol: ${JSON.stringify(sink.invalid)}`);
+  if (sink && sink.unmatched > 0) warnings.push(`${sink.unmatched} updates at the sink matched nothing sent (duplicates or altered values)`);
+  if (batch) {
+    warnings.push(
+      'batch mode: the relay keeps only the latest update per user per batch, so deliveryRatio is the share of users whose final state reached the sink; updateDeliveryRatio shows how much coalescing removed',
+    );
+  }
+
+  const config: Record<string, unknown> = {
+    url: o.url,
+    users: o.replay ? null : o.users,
+    rate: o.replay ? null : o.rate,
+    durationS: o.durationS ?? null,
+    rampS: o.rampS,
+    pattern: o.replay ? null : o.pattern,
+    churnPerMin: o.churnPerMin,
+    idleDelete: o.idleDelete,
+    idleAfterS: o.idleAfterS,
+    replay: o.replay ?? null,
+    speed: o.speed,
+    sink: o.sink,
+    sinkToken: o.sinkToken === undefined ? null : '(set)',
+    batchHz: o.batchHz ?? null,
+    legacy: o.legacy,
+    seed: o.seed,
+    tickMs: o.tickMs,
+    graceS: o.graceS,
+    slo: o.sloText ?? null,
+  };
+
+  return {
+    tool: 'tdcrowd simulate',
+    version: VERSION,
+    startedAt: input.startedAt.toISOString(),
+    config,
+    measurement: input.measurement,
+    deliverySemantics: batch ? 'final-state-per-user' : 'every-update',
+    sent: input.sent,
+    delivered: sink?.delivered ?? 0,
+    deliveryRatio: batch ? finalRatio : updateRatio,
+    updateDeliveryRatio: updateRatio,
+    duplicates: sink?.duplicates ?? 0,
+    outOfOrder: sink?.outOfOrder ?? 0,
+    latencyMs: sink?.latency ?? { count: 0, p50: null, p95: null, p99: null, max: null, mean: null },
+    ghostUsers: sink?.ghostIds.length ?? 0,
+    ghostIds: sink?.ghostIds.slice(0, 50) ?? [],
+    missingUsers: sink?.missing ?? 0,
+    finalState: { users: sink?.finalUsers ?? 0, matched: sink?.finalMatched ?? 0, ratio: finalRatio },
+    framesReceived: sink?.framesReceived ?? 0,
+    framesPerSecond: sink && input.sendSeconds > 0 ? round(sink.framesReceived / input.sendSeconds, 1) : 0,
+    maxFramesPerSecond: maxFps,
+    sink: sink
+      ? {
+          unmatched: sink.unmatched,
+          foreign: sink.foreign,
+          connects: sink.connects,
+          deletes: sink.deletes,
+          invalidFrames: sink.invalid,
+          relayErrors: sink.relayErrors,
+          closed: sink.closed ?? null,
+        }
+      : null,
+    generator: {
+      targetRate: o.replay ? 0 : o.users * o.rate,
+      achievedRate: input.sendSeconds > 0 ? round(c.updatesSent / input.sendSeconds, 1) : 0,
+      scheduled: c.scheduled,
+      updatesSent: c.updatesSent,
+      framesSent: c.framesSent,
+      onTimeShare,
+      missedLate: c.missedLate,
+      missedBacklog: c.missedBacklog,
+      connectsSent: c.connectsSent,
+      idleDeletes: c.idleDeletes,
+      leaves: c.leaves,
+      joins: c.joins,
+      connectFailures: c.connectFailures,
+      closesByCode: c.closesByCode,
+      relayErrors: c.relayErrors,
+      framesReceivedByUsers: c.framesReceived,
+      sendSeconds: round(input.sendSeconds, 3),
+    },
+    generatorBound: reasons.length > 0,
+    generatorBoundReasons: reasons,
+    eventLoopLagMs: self.eventLoopLagMs,
+    cpu: self.cpu,
+    sendBacklog: { ...self.backlog, lateTicks: input.ticks.lateTicks, skippedTicks: input.ticks.skippedTicks, maxTickLateMs: round(input.ticks.maxLateMs, 3) },
+    maxRssMb: self.maxRssMb,
+    replay: input.replay ?? null,
+    series,
+    latencyHistogram: sink?.bins ?? [],
+    slo: null,
+    warnings,
+  };
+}
+
+/** What `--slo` terms read from a report. */
+export function sloValues(r: SimulationReport): SloValues {
+  return {
+    p50: r.latencyMs.p50,
+    p95: r.latencyMs.p95,
+    p99: r.latencyMs.p99,
+    max: r.latencyMs.max,
+    mean: r.latencyMs.mean,
+    delivery: r.deliveryRatio,
+    duplicates: r.sink ? r.duplicates : null,
+    outOfOrder: r.sink ? r.outOfOrder : null,
+    ghosts: r.sink ? r.ghostUsers : null,
+    lag: r.eventLoopLagMs.p99,
+    cpu: r.cpu.percentOfCore,
+    rate: r.generator.achievedRate,
+    fps: r.sink ? r.framesPerSecond : null,
+  };
+}
+
+export function writeReportJson(path: string, report: SimulationReport): void {
+  writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+function round(v: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}
+
+export function pct(share: number): string {
+  return `${(share * 100).toFixed(share >= 0.9995 || share === 0 ? 1 : 2)}%`;
+}

@@ -1,0 +1,259 @@
+/**
+ * The crowd: N virtual users driven by one tick (see scheduler.ts). Each tick walks the users once and sends
+ * what is due by the clock — a user's k-th update is due at a fixed time, so a late tick catches up instead of
+ * drifting, and what cannot be caught up is counted as missed rather than silently lost.
+ */
+import { performance } from 'node:perf_hooks';
+import { createRng, knobAt, motionParams, round2, speedOf, angleOf, type Knob, type PatternName } from './patterns.js';
+import { nowMs, stampMs } from './clock.js';
+import type { SentLedger } from './sent-ledger.js';
+import { valueKey } from './sent-ledger.js';
+import { VirtualUser, type UserEvents, type WireCounters } from './virtual-user.js';
+
+export interface PoolConfig {
+  url: string;
+  users: number;
+  rate: number;
+  rampS: number;
+  pattern: PatternName;
+  churnPerMin: number;
+  idleDelete: boolean;
+  idleAfterS: number;
+  seed: number;
+  idBase: number;
+  legacy: boolean;
+  tickMs: number;
+  ledger: SentLedger;
+}
+
+/** Connections allowed to be mid-handshake at once, so a 5000-user start does not stampede the relay. */
+const MAX_CONNECTING = 256;
+/** A socket with more than this queued is not fed: the backlog is reported instead of growing without bound. */
+const BACKLOG_BYTES = 256 * 1024;
+
+export interface PoolCounters extends WireCounters {
+  /** Updates due by the clock while users were moving (plus zero updates on release). */
+  scheduled: number;
+  /** Updates actually sent. */
+  updatesSent: number;
+  /** Due but not sent: the tick came too late to catch up, or the socket's send buffer was full. */
+  missedLate: number;
+  missedBacklog: number;
+  connectsSent: number;
+  idleDeletes: number;
+  leaves: number;
+  joins: number;
+}
+
+export class UserPool implements UserEvents {
+  readonly counters: PoolCounters = {
+    framesSent: 0,
+    bytesSent: 0,
+    framesReceived: 0,
+    connectFailures: 0,
+    closesByCode: {},
+    relayErrors: {},
+    scheduled: 0,
+    updatesSent: 0,
+    missedLate: 0,
+    missedBacklog: 0,
+    connectsSent: 0,
+    idleDeletes: 0,
+    leaves: 0,
+    joins: 0,
+  };
+  /** Active slots; a churned user's slot is taken by its replacement. */
+  private readonly slots: VirtualUser[] = [];
+  private readonly all: VirtualUser[] = [];
+  private readonly interval: number;
+  private readonly maxPerTick: number;
+  private readonly idleAfterMs: number;
+  private readonly rng: () => number;
+  private readonly knob: Knob = { x: 0, y: 0, moving: false };
+  private nextUser = 0;
+  private connecting = 0;
+  private openCount = 0;
+  private stopped = false;
+  private startMs = 0;
+
+  constructor(private readonly config: PoolConfig) {
+    this.interval = 1000 / config.rate;
+    // Catch up at most two ticks' worth per user per tick: a stall is reported, not replayed as a flood.
+    this.maxPerTick = Math.max(2, 2 * Math.ceil((config.rate * config.tickMs) / 1000));
+    this.idleAfterMs = config.idleAfterS * 1000;
+    this.rng = createRng(config.seed ^ 0x2545f491);
+  }
+
+  get connected(): number {
+    return this.openCount;
+  }
+
+  /** Creates the users; sockets open from the first tick on, spread over the ramp. */
+  start(startMs = performance.now()): void {
+    this.startMs = startMs;
+    const rampMs = this.config.rampS * 1000;
+    for (let i = 0; i < this.config.users; i++) {
+      this.slots.push(this.createUser(startMs + (rampMs * i) / this.config.users));
+    }
+  }
+
+  private createUser(connectAt: number): VirtualUser {
+    const n = this.nextUser++;
+    const id = this.config.idBase + n;
+    this.config.ledger.own(id);
+    const u = new VirtualUser(id, motionParams(this.config.seed, n), connectAt, this.rng(), this.counters);
+    this.all.push(u);
+    return u;
+  }
+
+  onOpen(u: VirtualUser): void {
+    this.connecting--;
+    this.openCount++;
+    if (this.stopped) {
+      u.leave(1000);
+      return;
+    }
+    u.send(u.connectFrame);
+    this.counters.connectsSent++;
+    this.config.ledger.setLive(u.id, true);
+    const now = performance.now();
+    u.lastMove = now;
+    u.nextDue = now + u.phase * this.interval;
+  }
+
+  onGone(u: VirtualUser): void {
+    if (u.opened) this.openCount--;
+    else this.connecting--;
+    // Whoever closed it, the relay owes the sink a delete for this id now.
+    this.config.ledger.setLive(u.id, false);
+  }
+
+  /** One pass over the crowd at run-clock time `now` (performance.now() ms). */
+  tick(now: number): void {
+    if (this.stopped) return;
+    const runS = (now - this.startMs) / 1000;
+    if (this.config.churnPerMin > 0) this.churn(runS, now);
+    const slots = this.slots;
+    for (let i = 0; i < slots.length; i++) {
+      const u = slots[i]!;
+      if (u.state === 'open') {
+        if (now >= u.nextDue) this.due(u, now, runS);
+      } else if (u.state === 'pending' && now >= u.connectAt && this.connecting < MAX_CONNECTING) {
+        this.connecting++;
+        u.open(this.config.url, this);
+      }
+    }
+  }
+
+  private due(u: VirtualUser, now: number, runS: number): void {
+    const due = Math.floor((now - u.nextDue) / this.interval) + 1;
+    u.nextDue += due * this.interval;
+    const k = knobAt(this.config.pattern, u.params, runS, this.knob);
+    const c = this.counters;
+    if (k.moving) {
+      c.scheduled += due;
+      if (u.idleDeleted) {
+        // Moving again after an idle delete: announce ourselves again before the updates.
+        u.idleDeleted = false;
+        u.send(u.connectFrame);
+        c.connectsSent++;
+        this.config.ledger.setLive(u.id, true);
+      }
+      u.lastMove = now;
+      u.wasMoving = true;
+      if (u.bufferedAmount > BACKLOG_BYTES) {
+        c.missedBacklog += due;
+        return;
+      }
+      const n = due < this.maxPerTick ? due : this.maxPerTick;
+      c.missedLate += due - n;
+      const x = round2(k.x);
+      const y = round2(k.y);
+      const speed = round2(speedOf(x, y));
+      const angle = round2(angleOf(x, y));
+      for (let j = 0; j < n; j++) this.sendUpdate(u, x, y, speed, angle);
+    } else if (u.wasMoving) {
+      // Release: the page sends one zero update as the knob springs back.
+      u.wasMoving = false;
+      u.lastMove = now;
+      c.scheduled++;
+      this.sendUpdate(u, 0, 0, 0, 0);
+    } else if (this.config.idleDelete && !u.idleDeleted && now - u.lastMove >= this.idleAfterMs) {
+      u.idleDeleted = true;
+      u.send(u.deleteFrame);
+      c.idleDeletes++;
+      this.config.ledger.setLive(u.id, false);
+    }
+  }
+
+  private sendUpdate(u: VirtualUser, x: number, y: number, speed: number, angle: number): void {
+    const t = stampMs(nowMs());
+    if (this.config.legacy) {
+      u.sendLegacy(x, y, speed, angle);
+      this.config.ledger.sentUpdate(u.id, t, undefined, valueKey(x, y, speed, angle));
+    } else {
+      const seq = u.sendStamped(x, y, speed, angle, t);
+      this.config.ledger.sentUpdate(u.id, t, seq);
+    }
+    this.counters.updatesSent++;
+  }
+
+  /** Leaves due by the clock: a random open user closes its tab; a new user takes its slot at once. */
+  private leavesDone = 0;
+  private churn(runS: number, now: number): void {
+    const dueLeaves = Math.floor((runS / 60) * this.config.churnPerMin);
+    while (this.leavesDone < dueLeaves) {
+      this.leavesDone++;
+      const open: number[] = [];
+      for (let i = 0; i < this.slots.length; i++) if (this.slots[i]!.state === 'open') open.push(i);
+      if (open.length === 0) return;
+      const slot = open[Math.floor(this.rng() * open.length)]!;
+      this.slots[slot]!.leave(1001);
+      this.config.ledger.setLive(this.slots[slot]!.id, false);
+      this.counters.leaves++;
+      this.slots[slot] = this.createUser(now);
+      this.counters.joins++;
+    }
+  }
+
+  /** Largest and total send buffer across sockets, bytes. */
+  backlog(): { maxBytes: number; totalBytes: number } {
+    let max = 0;
+    let total = 0;
+    for (const u of this.slots) {
+      const b = u.bufferedAmount;
+      total += b;
+      if (b > max) max = b;
+    }
+    return { maxBytes: max, totalBytes: total };
+  }
+
+  /** Stop sending; sockets stay open (so the sink's view of who is present can be checked). */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** Close every socket (1000) and wait for the closes, terminating stragglers. */
+  async closeAll(timeoutMs = 3000): Promise<void> {
+    this.stopped = true;
+    const waits: Promise<void>[] = [];
+    for (const u of this.all) {
+      const ws = u.ws;
+      if (!ws || u.state === 'closed') continue;
+      waits.push(
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            ws.terminate();
+            resolve();
+          }, timeoutMs);
+          ws.once('close', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        }),
+      );
+      u.leave(1000);
+    }
+    await Promise.all(waits);
+  }
+}

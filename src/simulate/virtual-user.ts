@@ -1,0 +1,153 @@
+/**
+ * One virtual phone: a `ws` client that speaks like the joystick page (connect on open, updates while the
+ * finger moves, a zero update on release, delete when idle). Frames are built by string concatenation around
+ * pre-built pieces: at tens of thousands of frames per second JSON.stringify of a fresh object is the cost
+ * that matters.
+ */
+import WebSocket from 'ws';
+import type { SliderId } from '../protocol/index.js';
+import type { MotionParams } from './patterns.js';
+
+export type UserState = 'pending' | 'connecting' | 'open' | 'closed';
+
+/** Counters the pool aggregates; shared by all users of a pool so the hot path bumps one object. */
+export interface WireCounters {
+  framesSent: number;
+  bytesSent: number;
+  framesReceived: number;
+  connectFailures: number;
+  closesByCode: Record<string, number>;
+  relayErrors: Record<string, number>;
+}
+
+export interface UserEvents {
+  onOpen(user: VirtualUser): void;
+  onGone(user: VirtualUser): void;
+}
+
+/**
+ * The client masks frames with an all-zero key: a valid mask the `ws` sender recognises and skips XOR-ing. It
+ * saves the generator CPU only; the relay unmasks every frame exactly as it does for a phone.
+ */
+function zeroMask(mask: Uint8Array): void {
+  mask[0] = 0;
+  mask[1] = 0;
+  mask[2] = 0;
+  mask[3] = 0;
+}
+
+export class VirtualUser {
+  state: UserState = 'pending';
+  /** The handshake completed at some point. */
+  opened = false;
+  ws: WebSocket | undefined;
+  /** Next update due, ms on the run clock (performance.now()). */
+  nextDue = 0;
+  /** Run-clock ms of the last movement (or of the connect). */
+  lastMove = 0;
+  wasMoving = false;
+  idleDeleted = false;
+  /** We closed the socket on purpose (churn, end of run). */
+  leaving = false;
+  seq = 0;
+  private readonly stampedTail: string;
+  private readonly legacyTail: string;
+  readonly connectFrame: string;
+  readonly deleteFrame: string;
+
+  constructor(
+    readonly id: number,
+    readonly params: MotionParams,
+    /** Run-clock ms at which to open the socket. */
+    readonly connectAt: number,
+    /** Fraction of the send interval this user is offset by, so sends spread over ticks. */
+    readonly phase: number,
+    private readonly counters: WireCounters,
+  ) {
+    const idJson = JSON.stringify(id as SliderId);
+    this.stampedTail = `,"sliderId":${idJson},"seq":`;
+    this.legacyTail = `,"sliderId":${idJson}}`;
+    this.connectFrame = `{"type":"connect","sliderId":${idJson}}`;
+    this.deleteFrame = `{"type":"delete","sliderId":${idJson}}`;
+  }
+
+  open(url: string, events: UserEvents): void {
+    this.state = 'connecting';
+    const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true, generateMask: zeroMask, handshakeTimeout: 15_000 });
+    this.ws = ws;
+    ws.on('open', () => {
+      this.state = 'open';
+      this.opened = true;
+      events.onOpen(this);
+    });
+    ws.on('message', (data: Buffer) => this.onFrame(data));
+    ws.on('error', () => {
+      if (this.state === 'connecting') this.counters.connectFailures++;
+    });
+    ws.on('close', (code) => {
+      const wasLeaving = this.leaving;
+      this.state = 'closed';
+      if (!wasLeaving) {
+        const key = String(code);
+        this.counters.closesByCode[key] = (this.counters.closesByCode[key] ?? 0) + 1;
+      }
+      events.onGone(this);
+    });
+  }
+
+  /** The page ignores what it does not understand; we answer keep-alives and count relay errors. */
+  private onFrame(data: Buffer): void {
+    this.counters.framesReceived++;
+    if (data.length === 4 && data.toString('latin1') === 'ping') {
+      this.send('pong');
+      return;
+    }
+    // Cheap pre-check: in broadcast mode every other user's frames arrive here too.
+    if (data.length < 600 && data.includes('"error"')) {
+      try {
+        const m = JSON.parse(data.toString('utf8')) as { type?: unknown; code?: unknown };
+        if (m.type === 'error' && typeof m.code === 'string') {
+          this.counters.relayErrors[m.code] = (this.counters.relayErrors[m.code] ?? 0) + 1;
+        }
+      } catch {
+        // not JSON: nothing a phone would do with it
+      }
+    }
+  }
+
+  get bufferedAmount(): number {
+    return this.ws?.bufferedAmount ?? 0;
+  }
+
+  send(frame: string): void {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    ws.send(frame);
+    this.counters.framesSent++;
+    this.counters.bytesSent += frame.length;
+  }
+
+  /** An update with seq and t; x, y, speed, angle already rounded. Returns the seq used. */
+  sendStamped(x: number, y: number, speed: number, angle: number, t: number): number {
+    const seq = this.seq++;
+    this.send('{"x":' + x + ',"y":' + y + ',"speed":' + speed + ',"angle":' + angle + this.stampedTail + seq + ',"t":' + t + '}');
+    return seq;
+  }
+
+  /** The tutorial's update, nothing more. */
+  sendLegacy(x: number, y: number, speed: number, angle: number): void {
+    this.send('{"x":' + x + ',"y":' + y + ',"speed":' + speed + ',"angle":' + angle + this.legacyTail);
+  }
+
+  /** Close as a tab does (1001 going away): no delete, the relay must notice. */
+  leave(code = 1001): void {
+    this.leaving = true;
+    const ws = this.ws;
+    if (!ws) {
+      this.state = 'closed';
+      return;
+    }
+    if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
+    else if (ws.readyState === WebSocket.OPEN) ws.close(code, code === 1001 ? 'left' : 'simulation over');
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * A minimal relay for tests that must not depend on src/relay: forwards controller frames to connections that
+ * said hello (route) or to every other client (broadcast, the tutorial relay), and tells sinks
+ * `{"type":"delete","reason":"closed"}` when a controller's socket closes. `dropDeletes` makes it lose every
+ * delete, to prove the simulator detects ghosts.
+ */
+import { WebSocketServer, type WebSocket } from 'ws';
+
+export interface ForwarderOptions {
+  mode?: 'route' | 'broadcast';
+  dropDeletes?: boolean;
+  /** Forward each controller frame twice (to prove duplicates are counted). */
+  duplicate?: boolean;
+}
+
+export interface Forwarder {
+  url: string;
+  framesIn: number;
+  close(): Promise<void>;
+}
+
+export async function startForwarder(opts: ForwarderOptions = {}): Promise<Forwarder> {
+  const mode = opts.mode ?? 'route';
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+  const sinks = new Set<WebSocket>();
+  const ids = new Map<WebSocket, unknown>();
+  const state = { framesIn: 0 };
+
+  const toSinks = (text: string, from: WebSocket): void => {
+    const targets = mode === 'broadcast' ? wss.clients : sinks;
+    for (const c of targets) if (c !== from && c.readyState === c.OPEN) c.send(text);
+  };
+
+  wss.on('connection', (ws) => {
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      state.framesIn++;
+      if (isBinary) return;
+      const text = data.toString('utf8');
+      if (text === 'pong' || text === 'ping') return;
+      let msg: { type?: string; sliderId?: unknown };
+      try {
+        msg = JSON.parse(text) as typeof msg;
+      } catch {
+        return;
+      }
+      if (msg.type === 'hello' && mode === 'route') {
+        sinks.add(ws);
+        return;
+      }
+      if (msg.sliderId !== undefined && !ids.has(ws)) ids.set(ws, msg.sliderId);
+      if (msg.type === 'delete' && opts.dropDeletes) return;
+      if (mode === 'route' && msg.type === 'delete') {
+        toSinks(JSON.stringify({ type: 'delete', sliderId: msg.sliderId, reason: 'client' }), ws);
+        return;
+      }
+      toSinks(text, ws);
+      if (opts.duplicate) toSinks(text, ws);
+    });
+    ws.on('close', () => {
+      sinks.delete(ws);
+      const id = ids.get(ws);
+      ids.delete(ws);
+      if (id !== undefined && mode === 'route' && !opts.dropDeletes) {
+        toSinks(JSON.stringify({ type: 'delete', sliderId: id, reason: 'closed' }), ws);
+      }
+    });
+  });
+
+  const port = (wss.address() as { port: number }).port;
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    get framesIn() {
+      return state.framesIn;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close(() => resolve());
+      }),
+  };
+}
