@@ -83,8 +83,9 @@ export async function validateLines(
           ...(entry.drop !== undefined ? { dropped: entry.drop } : {}),
         };
         reportFrame(frame, emit, false);
-        for (const rule of rules) rule.onFrame(frame, emit);
-        if (entry.drop !== undefined && findingsOnLine === 0) {
+        let covered = false;
+        for (const rule of rules) covered = rule.onFrame(frame, emit) === true || covered;
+        if (entry.drop !== undefined && findingsOnLine === 0 && !covered) {
           emit({
             line: line.number,
             severity: 'warning',

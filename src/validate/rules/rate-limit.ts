@@ -32,8 +32,8 @@ export class RateLimitRule implements StatefulRule {
     private readonly burst: number,
   ) {}
 
-  onFrame(frame: Frame, emit: Emit): void {
-    if (!isInbound(frame)) return;
+  onFrame(frame: Frame, emit: Emit): boolean {
+    if (!isInbound(frame)) return false;
     let bucket = this.buckets.get(frame.conn);
     if (!bucket) {
       bucket = { tokens: this.burst, lastTs: frame.ts };
@@ -49,14 +49,14 @@ export class RateLimitRule implements StatefulRule {
     }
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
-      return;
+      return false;
     }
     // Over the limit: like the relay, an excess frame takes no token.
     if (bucket.episode) {
       bucket.episode.frames += 1;
       bucket.episode.lastLine = frame.line;
       bucket.episode.lastTs = frame.ts;
-      return;
+      return true;
     }
     const violation = emit({
       line: frame.line,
@@ -67,6 +67,7 @@ export class RateLimitRule implements StatefulRule {
       ...(frame.dropped !== undefined ? { dropped: frame.dropped } : {}),
     });
     bucket.episode = { violation, lastTs: frame.ts, firstLine: frame.line, lastLine: frame.line, frames: 1 };
+    return true;
   }
 
   onEnd(): void {

@@ -36,7 +36,8 @@ export interface Finding {
 export type Emit = (finding: Finding) => Violation | undefined;
 
 export interface StatefulRule {
-  onFrame(frame: Frame, emit: Emit): void;
+  /** Returns true when the frame is covered by a finding already made (e.g. one more frame of a rate episode). */
+  onFrame(frame: Frame, emit: Emit): boolean | void;
   /** End of the file: close whatever is still open. */
   onEnd(emit: Emit): void;
 }
