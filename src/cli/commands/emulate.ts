@@ -1,12 +1,101 @@
 import type { Command } from 'commander';
+import { addGenerateFlags, optionsFromFlags } from '../../generate/cli-options.js';
+import { Bridge } from '../../emulate/bridge.js';
+import { renderBoxed, renderPlain } from '../../emulate/table-view.js';
+import type { EmulatorState } from '../../emulate/process.js';
+import { UsageError } from '../usage-error.js';
 
-// Placeholder until the emulate capability lands; replaced by its real registration.
+interface EmulateFlags {
+  url?: string;
+  once?: boolean;
+  duration?: string;
+  settle?: string;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function parseUrl(url: string | undefined): string {
+  if (!url) throw new UsageError('--url ws://HOST:PORT is required (the relay to connect to)');
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new UsageError(`--url: not a URL: ${JSON.stringify(url)}`);
+  }
+  if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new UsageError(`--url must start with ws:// or wss://; got ${url}`);
+  return url;
+}
+
+function seconds(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${flag} must be a number of seconds > 0; got ${JSON.stringify(v)}`);
+  return n;
+}
+
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('emulate')
-    .description('(emulate: not built yet)')
-    .action(() => {
-      process.stderr.write('tdcrowd emulate: not built yet\n');
-      process.exitCode = 1;
+    .description('run the generated TouchDesigner scripts in a Python emulator against a live relay and draw the table');
+  addGenerateFlags(cmd)
+    .option('--url <url>', 'relay WebSocket URL, e.g. ws://192.168.1.20:8080')
+    .option('--once', 'print one snapshot once the stream has settled, then exit')
+    .option('--duration <s>', 'run this many seconds, print the final snapshot, exit')
+    .option('--settle <s>', 'with --once: quiet time that counts as settled (default 1)')
+    .action(async (flags: Parameters<typeof optionsFromFlags>[0] & EmulateFlags) => {
+      const url = parseUrl(flags.url);
+      const options = optionsFromFlags(flags);
+      const duration = seconds('duration', flags.duration);
+      const settle = seconds('settle', flags.settle) ?? 1;
+      if (flags.once && duration !== undefined) throw new UsageError('use either --once or --duration, not both');
+      const bridge = new Bridge({ url, options });
+      const info = () => ({ url, socketOpen: bridge.socketOpen });
+      const tty = process.stdout.isTTY === true && !flags.once && duration === undefined;
+      let stop = false;
+      const onSignal = (): void => {
+        stop = true;
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      await bridge.start();
+      let last: EmulatorState | undefined;
+      let lastPlain = '';
+      const started = performance.now();
+      let lastPrint = 0;
+      try {
+        for (;;) {
+          await sleep(tty ? 250 : 200);
+          last = await bridge.state();
+          const now = performance.now();
+          const elapsed = (now - started) / 1000;
+          if (flags.once) {
+            const quiet = bridge.lastActivityAt > 0 && now - bridge.lastActivityAt > settle * 1000;
+            if ((last.connected && quiet) || elapsed > 15 || stop) break;
+          } else if (duration !== undefined) {
+            if (elapsed >= duration || stop) break;
+          } else if (stop) break;
+          if (tty) {
+            const rows = Math.max(5, (process.stdout.rows ?? 30) - 8);
+            process.stdout.write(`\x1b[H\x1b[2J${renderBoxed(last, info(), rows)}(Ctrl-C to quit)\n`);
+          } else if (!flags.once && now - lastPrint >= 1000) {
+            const plain = renderPlain(last, info());
+            if (plain !== lastPlain) process.stdout.write(plain);
+            lastPlain = plain;
+            lastPrint = now;
+          }
+        }
+      } finally {
+        await bridge.stop();
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+      if (last) process.stdout.write(renderPlain(last, info()));
+      if (last && last.errors.length > 0) {
+        for (const e of last.errors) process.stderr.write(`script error in ${e.op}.${e.callback}: ${e.error}\n${e.traceback}\n`);
+        process.exitCode = 1;
+      } else if (flags.once && !last?.connected) {
+        process.stderr.write(`tdcrowd emulate: could not connect to ${url}${bridge.net.lastError ? ` (${bridge.net.lastError})` : ''}\n`);
+        process.exitCode = 1;
+      }
     });
 }

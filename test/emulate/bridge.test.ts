@@ -1,0 +1,174 @@
+/**
+ * `tdcrowd emulate`: the generated scripts, running in the emulator, against real sockets on loopback —
+ * first a small scripted `ws` server, then the real relay with real phone clients.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket, { WebSocketServer } from 'ws';
+import { Bridge } from '../../src/emulate/bridge.js';
+import { renderBoxed } from '../../src/emulate/table-view.js';
+import { resolveOptions } from '../../src/generate/index.js';
+import { startRelay, type RelayHandle } from '../../src/relay/index.js';
+import { hasPython } from '../helpers/requirements.js';
+import { byUser, update } from './harness.js';
+
+const CLI = join(new URL('../../', import.meta.url).pathname, 'dist/cli/main.js');
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+interface Conn {
+  ws: WebSocket;
+  received: string[];
+  pongs: string[];
+}
+
+async function scriptedServer(): Promise<{ wss: WebSocketServer; url: string; conns: Conn[] }> {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((r) => wss.once('listening', () => r()));
+  const conns: Conn[] = [];
+  wss.on('connection', (ws) => {
+    const c: Conn = { ws, received: [], pongs: [] };
+    ws.on('message', (d) => c.received.push(d.toString()));
+    ws.on('pong', (d) => c.pongs.push(d.toString()));
+    conns.push(c);
+  });
+  const addr = wss.address();
+  if (typeof addr === 'string') throw new Error('unexpected address');
+  return { wss, url: `ws://127.0.0.1:${addr.port}`, conns };
+}
+
+describe.skipIf(!hasPython())('tdcrowd emulate bridge', () => {
+  const cleanups: (() => Promise<unknown> | void)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  it('plays the WebSocket DAT against a ws server: hello, rows, pings, pong, delete, reconnect after a cut', async () => {
+    const srv = await scriptedServer();
+    cleanups.push(() => new Promise((r) => srv.wss.close(() => r(undefined))));
+    const bridge = new Bridge({ url: srv.url, options: resolveOptions({ sinkToken: 'bridge-token-0123456789' }) });
+    cleanups.push(() => bridge.stop());
+    await bridge.start();
+
+    const first = await waitFor('a connection with hello', () => srv.conns[0]?.received.length && srv.conns[0]);
+    expect(JSON.parse(first.received[0] ?? '')).toEqual({ type: 'hello', role: 'sink', token: 'bridge-token-0123456789' });
+    for (const m of [update(1, 10, 20, 30, 40), update('phone-b', -5, 5, 50, 180), { type: 'connect', sliderId: 3 }]) first.ws.send(JSON.stringify(m));
+    let users = await waitFor('three rows', async () => {
+      const u = byUser((await bridge.state()).table);
+      return u.size === 3 && u;
+    });
+    expect(users.get('1')).toEqual(['10', '20', '30', '40']);
+    expect(users.get('phone-b')).toEqual(['-5', '5', '50', '180']);
+
+    first.ws.send('ping');
+    first.ws.ping(Buffer.from('hb-1'));
+    await waitFor('text pong and protocol pong', () => first.received.includes('pong') && first.pongs.includes('hb-1'));
+
+    first.ws.send(JSON.stringify({ type: 'delete', sliderId: 'phone-b', reason: 'closed' }));
+    users = await waitFor('the delete', async () => {
+      const u = byUser((await bridge.state()).table);
+      return u.size === 2 && u;
+    });
+    expect(users.has('phone-b')).toBe(false);
+
+    // cut the connection without a close handshake: the scripts back off ~1 s, reconnect and say hello again
+    bridge.dropSocket();
+    const second = await waitFor('a second connection with hello', () => srv.conns[1]?.received.length && srv.conns[1], 10_000);
+    expect(JSON.parse(second.received[0] ?? '').type).toBe('hello');
+    second.ws.send(JSON.stringify(update(9, 1, 1, 1, 1)));
+    await waitFor('the new row', async () => byUser((await bridge.state()).table).has('9'));
+    const s = await bridge.state();
+    expect(s.errors).toEqual([]);
+    expect(renderBoxed(s, { url: srv.url, socketOpen: true }, 10)).toMatch(/user.*valuex[\s\S]*\b9\b/);
+  });
+
+  it('the CLI prints a snapshot with --once, and rejects a missing or malformed --url with exit 2', async () => {
+    if (!existsSync(CLI)) throw new Error('dist/cli/main.js missing: run `npm run build` (npm test does)');
+    const srv = await scriptedServer();
+    cleanups.push(() => new Promise((r) => srv.wss.close(() => r(undefined))));
+    srv.wss.on('connection', (ws) => {
+      ws.once('message', () => {
+        for (let i = 0; i < 4; i++) ws.send(JSON.stringify(update(i, i, i, i, i)));
+      });
+    });
+    const run = (args: string[]): Promise<{ code: number | null; out: string; err: string }> =>
+      new Promise((resolve) => {
+        const p = spawn(process.execPath, [CLI, 'emulate', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        let err = '';
+        p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        p.on('exit', (code) => resolve({ code, out, err }));
+      });
+    const ok = await run(['--url', srv.url, '--once', '--settle', '0.5', '--normalize']);
+    expect(ok.err).toBe('');
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain('connected');
+    expect(ok.out).toContain('user\tvaluex\tvaluey\tspeed\tangle');
+    expect(ok.out).toMatch(/^3\t0\.017\d*\t0\.017\d*\t3\t3$/m);
+    for (const args of [[], ['--url', 'http://x'], ['--url', 'nope'], ['--url', srv.url, '--table', '1x']]) {
+      const bad = await run(args);
+      expect(bad.code, args.join(' ')).toBe(2);
+      expect(bad.err).toMatch(/--url|--table/);
+    }
+  });
+
+  it('against the real relay: rows follow real phones, deletes remove them, a cut sink refills from the snapshot', async () => {
+    const relay: RelayHandle = await startRelay({ port: 0, host: '127.0.0.1', quiet: true, heartbeatMs: 200 });
+    cleanups.push(() => relay.close());
+    const phones: WebSocket[] = [];
+    cleanups.push(() => phones.forEach((p) => p.terminate()));
+    for (let i = 0; i < 5; i++) {
+      const ws = new WebSocket(relay.url);
+      await new Promise((r, j) => ws.once('open', r).once('error', j));
+      ws.send(JSON.stringify({ type: 'connect', sliderId: `phone${i}` }));
+      phones.push(ws);
+    }
+    const bridge = new Bridge({ url: relay.url, options: resolveOptions({}) });
+    cleanups.push(() => bridge.stop());
+    await bridge.start();
+    await waitFor('the bridge admitted as a sink', () => relay.metrics().connections.sink === 1);
+    phones.forEach((p, i) => p.send(JSON.stringify(update(`phone${i}`, i * 10, -i * 10, i * 5, i * 30))));
+    await waitFor('five live rows', async () => {
+      const u = byUser((await bridge.state()).table);
+      return u.size === 5 && u.get('phone4')?.[0] === '40' && u;
+    });
+
+    // a phone's socket closes: the relay sends delete (reason closed); the row goes
+    phones[2]?.close();
+    await waitFor('phone2 removed', async () => !byUser((await bridge.state()).table).has('phone2'));
+    // a phone says delete itself
+    phones[3]?.send(JSON.stringify({ type: 'delete', sliderId: 'phone3' }));
+    await waitFor('phone3 removed', async () => !byUser((await bridge.state()).table).has('phone3'));
+
+    // the relay's 200 ms heartbeat pings the sink; onReceivePing's sendPong keeps it admitted
+    const opensBefore = bridge.net.opens;
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(bridge.net.pings).toBeGreaterThan(2);
+    expect(bridge.net.opens).toBe(opensBefore);
+
+    // kill the sink's socket and clear the table as a restarted TouchDesigner would have it: the scripts
+    // reconnect by themselves and the relay's snapshot refills the table
+    bridge.dropSocket();
+    await bridge.emu.request('start');
+    expect((await bridge.state()).table).toEqual([['user', 'valuex', 'valuey', 'speed', 'angle']]);
+    const users = await waitFor('the snapshot after reconnecting', async () => {
+      const u = byUser((await bridge.state()).table);
+      return u.size === 3 && u;
+    }, 10_000);
+    expect([...users.keys()].sort()).toEqual(['phone0', 'phone1', 'phone4']);
+    expect(users.get('phone4')).toEqual(['40', '-40', '20', '120']);
+    expect(bridge.net.opens).toBe(opensBefore + 1);
+    expect((await bridge.state()).errors).toEqual([]);
+  });
+});
