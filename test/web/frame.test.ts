@@ -58,4 +58,21 @@ describe('frame coalescing', () => {
     frames.tick();
     expect(sent).toEqual([1, 2]);
   });
+
+  it('flushNow sends the pending value at once, and the scheduled frame then sends nothing', () => {
+    const frames = fakeFrames();
+    const sent: number[] = [];
+    const c = new FrameCoalescer<number>(frames.request, (v) => sent.push(v));
+    c.flushNow();
+    expect(sent).toEqual([]);
+    c.push(1);
+    c.push(2);
+    c.flushNow();
+    expect(sent).toEqual([2]);
+    frames.tick();
+    expect(sent).toEqual([2]);
+    c.push(3);
+    frames.tick();
+    expect(sent).toEqual([2, 3]);
+  });
 });

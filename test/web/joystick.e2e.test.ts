@@ -3,7 +3,7 @@
  * TouchDesigner gets. Mouse and touch drags, one update per frame, zero on release, idle delete, relay
  * restart and resume take-over, relay errors shown without alerts, a screenshot for a human to look at.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -115,7 +115,9 @@ async function installFrameCounter(page: Page): Promise<void> {
   });
 }
 
-describe.skipIf(!hasChromium())('joystick page in Chromium against the relay', () => {
+const CHROMIUM = hasChromium();
+
+describe.skipIf(!CHROMIUM)('joystick page in Chromium against the relay', () => {
   let browser: Browser;
   let relay: RelayHandle;
   let sink: Sink;
@@ -132,6 +134,7 @@ describe.skipIf(!hasChromium())('joystick page in Chromium against the relay', (
     sink?.close();
     await browser?.close();
     await relay?.close();
+    rmSync(logPath, { force: true });
   });
 
   it('mouse: drag right then up, one update per frame at most, zero update and knob back on release', async () => {
@@ -410,7 +413,7 @@ describe.skipIf(!hasChromium())('joystick page in Chromium against the relay', (
   });
 });
 
-describe.skipIf(!hasChromium())('joystick page across relay restarts and network cuts', () => {
+describe.skipIf(!CHROMIUM)('joystick page across relay restarts and network cuts', () => {
   let browser: Browser;
 
   beforeAll(async () => {
@@ -419,6 +422,35 @@ describe.skipIf(!hasChromium())('joystick page across relay restarts and network
 
   afterAll(async () => {
     await browser?.close();
+  });
+
+  it('shows offline when the browser loses the network, and comes back with the same id; a reload keeps the id', async () => {
+    const relay = await startRelay({ port: 0, host: '127.0.0.1', quiet: true });
+    const sink = await Sink.connect(relay.url);
+    const context = await browser.newContext(DESKTOP);
+    try {
+      const { page, id, problems } = await openPage(context, `${relay.httpUrl}/?idle=600000`);
+      await sink.waitFor((m) => m.type === 'connect' && m.sliderId === id, 'connect');
+      await context.setOffline(true);
+      await waitForState(page, 'offline');
+      expect(await page.locator('#state').textContent()).toMatch(/offline/);
+      await sink.waitFor((m) => m.type === 'delete' && m.sliderId === id, 'the relay saw the socket go');
+      const from = sink.frames.length;
+      await context.setOffline(false);
+      await waitForState(page, 'live');
+      await sink.waitFor((m) => m.type === 'connect' && m.sliderId === id, 'connect with the same id', from);
+
+      const beforeReload = sink.frames.length;
+      await page.reload();
+      await waitForState(page, 'live');
+      expect(await stored(page, ID_KEY)).toBe(id);
+      await sink.waitFor((m) => m.type === 'connect' && m.sliderId === id, 'same id after a reload', beforeReload);
+      expect(problems).toEqual([]);
+    } finally {
+      sink.close();
+      await context.close();
+      await relay.close();
+    }
   });
 
   it('reconnects after the relay restarts on the same port, with the same id', async () => {

@@ -111,6 +111,15 @@ export class RelayConnection {
     this.#scheduleRetry();
   }
 
+  /**
+   * The browser says the network is gone: the socket is as good as dead (a phone leaving Wi-Fi), so drop it
+   * now and show offline instead of `live` on a socket that can no longer deliver.
+   */
+  networkLost(): void {
+    if (this.#stopped) return;
+    this.retryLater();
+  }
+
   /** Network back or page visible again: skip the remaining backoff wait. */
   wake(): void {
     if (this.#stopped || this.#socket !== null) return;

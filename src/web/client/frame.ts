@@ -29,6 +29,13 @@ export class FrameCoalescer<T> {
     });
   }
 
+  /** Send the pending value now (the page is being hidden: no more frames will come to flush it). */
+  flushNow(): void {
+    const pending = this.#pending;
+    this.#pending = undefined;
+    if (pending) this.#flush(pending.value);
+  }
+
   get hasPending(): boolean {
     return this.#pending !== undefined;
   }

@@ -163,9 +163,15 @@ function boot(): void {
   );
 
   window.addEventListener('online', () => connection.wake());
+  window.addEventListener('offline', () => connection.networkLost());
   document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'visible') connection.wake();
-    else release();
+    if (document.visibilityState === 'visible') {
+      connection.wake();
+      return;
+    }
+    // Hidden pages get no animation frames: let go of the knob and send the zero update at once.
+    release();
+    frames.flushNow();
   });
   window.addEventListener('pagehide', (e) => {
     if (!e.persisted) connection.stop();
