@@ -25,6 +25,8 @@ export interface SinkConfig {
   onProbe?: (() => void) | undefined;
 }
 
+const SINK_MAX_BYTES = 64 * 1024 * 1024;
+
 /** Sequence window per user for telling a duplicate from a late arrival; older seqs count as out of order. */
 const WINDOW = 4096;
 const WINDOW_WORDS = WINDOW / 32;
@@ -130,7 +132,8 @@ export class MeasuringSink {
     this.framesReceived++;
     this.lastFrameAt = now;
     this.framesPerSecond.add((now - this.startMs) / 1000);
-    const r = parse(data, { origin: this.config.legacy ? 'any' : 'relay', binary: isBinary });
+    // Batches hold one update per user, so they outgrow the 1 KiB a controller frame may have.
+    const r = parse(data, { origin: this.config.legacy ? 'any' : 'relay', binary: isBinary, maxBytes: SINK_MAX_BYTES });
     if (!r.ok) {
       this.invalid[r.reason] = (this.invalid[r.reason] ?? 0) + 1;
       return;

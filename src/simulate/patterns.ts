@@ -147,7 +147,8 @@ function randomWalk(p: MotionParams, tS: number, out: Knob): Knob {
 
 /** Round to two decimals, the precision the page's readout shows; keeps frames short. */
 export function round2(v: number): number {
-  return Math.round(v * 100) / 100;
+  // `+ 0` turns -0 into 0: the values must compare equal to what a JSON round trip gives back.
+  return Math.round(v * 100) / 100 + 0;
 }
 
 /** Speed (percent of the rim, capped at 100) for a knob offset: the tutorial's formula. */
@@ -159,5 +160,24 @@ export function speedOf(x: number, y: number): number {
 /** Angle in degrees, counter-clockwise from +x with y up (screen y grows downwards): the tutorial's formula. */
 export function angleOf(x: number, y: number): number {
   const a = (Math.atan2(-y, x) * 180) / Math.PI;
-  return a < 0 ? a + 360 : a;
+  return a < 0 ? a + 360 : a + 0;
+}
+
+/** The four numbers an update carries, as the page would send them. */
+export interface WireValues {
+  x: number;
+  y: number;
+  speed: number;
+  angle: number;
+}
+
+/** Knob position → rounded wire values (speed and angle computed from the rounded x, y, as the page does). */
+export function toWire(k: Knob, out: WireValues): WireValues {
+  const x = round2(k.x);
+  const y = round2(k.y);
+  out.x = x;
+  out.y = y;
+  out.speed = round2(speedOf(x, y));
+  out.angle = round2(angleOf(x, y));
+  return out;
 }

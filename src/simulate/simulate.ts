@@ -39,6 +39,8 @@ interface Generator {
   backlog(): Backlog;
 }
 
+const REPLAY_SLACK_MS = 10_000;
+
 /** How often the grace period re-checks whether everything has arrived. */
 const SETTLE_POLL_MS = 50;
 
@@ -86,8 +88,9 @@ export async function runSimulation(o: SimulateOptions, io: SimulationIo = { std
   }
 
   const monitor = new SelfMonitor(() => generator.backlog());
-  const sendMs = replay ? replay.lengthMs : (o.durationS ?? 10) * 1000;
-  const progress = createProgress({ stream: io.stderr, totalS: sendMs / 1000, enabled: o.progress !== 'none' });
+  // A replay ends when every connection has played out; the cap only guards against a relay that never lets go.
+  const sendMs = replay ? replay.lengthMs + REPLAY_SLACK_MS : (o.durationS ?? 10) * 1000;
+  const progress = createProgress({ stream: io.stderr, totalS: (replay ? replay.lengthMs : sendMs) / 1000, enabled: o.progress !== 'none' });
 
   // The send phase: one tick drives everything; it ends by the clock (or when the replay has played out).
   const runStart = performance.now();

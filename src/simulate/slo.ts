@@ -71,7 +71,8 @@ export function parseSlo(text: string): SloTerm[] {
     let value = Number(num);
     if (unitSuffix === '%') {
       if (metric !== 'delivery' && metric !== 'cpu') throw new SloSyntaxError(`--slo: "%" only applies to delivery and cpu, not ${name}`);
-      if (metric === 'delivery') value /= 100;
+      // toPrecision: 99.9 / 100 must be 0.999, not 0.9990000000000001.
+      if (metric === 'delivery') value = Number((value / 100).toPrecision(12));
     }
     if (unitSuffix?.toLowerCase() === 'ms' && !['p50', 'p95', 'p99', 'max', 'mean', 'lag'].includes(metric)) {
       throw new SloSyntaxError(`--slo: "ms" only applies to latency and lag metrics, not ${name}`);

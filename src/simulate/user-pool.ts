@@ -4,7 +4,7 @@
  * drifting, and what cannot be caught up is counted as missed rather than silently lost.
  */
 import { performance } from 'node:perf_hooks';
-import { createRng, knobAt, motionParams, round2, speedOf, angleOf, type Knob, type PatternName } from './patterns.js';
+import { createRng, knobAt, motionParams, toWire, type Knob, type PatternName, type WireValues } from './patterns.js';
 import { nowMs, stampMs } from './clock.js';
 import type { SentLedger } from './sent-ledger.js';
 import { valueKey } from './sent-ledger.js';
@@ -70,6 +70,7 @@ export class UserPool implements UserEvents {
   private readonly idleAfterMs: number;
   private readonly rng: () => number;
   private readonly knob: Knob = { x: 0, y: 0, moving: false };
+  private readonly wire: WireValues = { x: 0, y: 0, speed: 0, angle: 0 };
   private nextUser = 0;
   private connecting = 0;
   private openCount = 0;
@@ -167,11 +168,8 @@ export class UserPool implements UserEvents {
       }
       const n = due < this.maxPerTick ? due : this.maxPerTick;
       c.missedLate += due - n;
-      const x = round2(k.x);
-      const y = round2(k.y);
-      const speed = round2(speedOf(x, y));
-      const angle = round2(angleOf(x, y));
-      for (let j = 0; j < n; j++) this.sendUpdate(u, x, y, speed, angle);
+      const w = toWire(k, this.wire);
+      for (let j = 0; j < n; j++) this.sendUpdate(u, w.x, w.y, w.speed, w.angle);
     } else if (u.wasMoving) {
       // Release: the page sends one zero update as the knob springs back.
       u.wasMoving = false;

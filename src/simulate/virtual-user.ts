@@ -130,13 +130,21 @@ export class VirtualUser {
   /** An update with seq and t; x, y, speed, angle already rounded. Returns the seq used. */
   sendStamped(x: number, y: number, speed: number, angle: number, t: number): number {
     const seq = this.seq++;
-    this.send('{"x":' + x + ',"y":' + y + ',"speed":' + speed + ',"angle":' + angle + this.stampedTail + seq + ',"t":' + t + '}');
+    this.send(this.stampedFrame(x, y, speed, angle, seq, t));
     return seq;
   }
 
   /** The tutorial's update, nothing more. */
   sendLegacy(x: number, y: number, speed: number, angle: number): void {
-    this.send('{"x":' + x + ',"y":' + y + ',"speed":' + speed + ',"angle":' + angle + this.legacyTail);
+    this.send(this.legacyFrame(x, y, speed, angle));
+  }
+
+  stampedFrame(x: number, y: number, speed: number, angle: number, seq: number, t: number): string {
+    return '{"x":' + x + ',"y":' + y + ',"speed":' + speed + ',"angle":' + angle + this.stampedTail + seq + ',"t":' + t + '}';
+  }
+
+  legacyFrame(x: number, y: number, speed: number, angle: number): string {
+    return '{"x":' + x + ',"y":' + y + ',"speed":' + speed + ',"angle":' + angle + this.legacyTail;
   }
 
   /** Close as a tab does (1001 going away): no delete, the relay must notice. */
