@@ -75,4 +75,40 @@ describe('frame coalescing', () => {
     frames.tick();
     expect(sent).toEqual([2, 3]);
   });
+
+  it('on a 120 Hz display sends every other frame (about 60 per second), and never loses the last value', () => {
+    const frames = fakeFrames();
+    let now = 0;
+    const sent: number[] = [];
+    const c = new FrameCoalescer<number>(frames.request, (v) => sent.push(v), { minIntervalMs: 15, now: () => now });
+    // 120 frames of 8.33 ms, a new pointer position before each.
+    for (let i = 0; i < 120; i++) {
+      c.push(i);
+      now += 1000 / 120;
+      frames.tick();
+    }
+    expect(sent.length).toBeGreaterThanOrEqual(59);
+    expect(sent.length).toBeLessThanOrEqual(61);
+    // The release arrives between two allowed frames: it is deferred, not dropped.
+    c.push(-1);
+    now += 1000 / 120;
+    frames.tick();
+    now += 1000 / 120;
+    frames.tick();
+    expect(sent.at(-1)).toBe(-1);
+    expect(frames.pending()).toBe(0);
+  });
+
+  it('on a 60 Hz display with early-jittering frames still sends every frame', () => {
+    const frames = fakeFrames();
+    let now = 0;
+    const sent: number[] = [];
+    const c = new FrameCoalescer<number>(frames.request, (v) => sent.push(v), { minIntervalMs: 15, now: () => now });
+    for (let i = 0; i < 60; i++) {
+      c.push(i);
+      now += i % 2 ? 15.2 : 18.1;
+      frames.tick();
+    }
+    expect(sent).toHaveLength(60);
+  });
 });

@@ -5,7 +5,7 @@
 import { DEFAULT_IDLE_MS, idleMsFromSearch, relayUrlFor } from './config.js';
 import type { ConnectionState } from './connection.js';
 import { createController } from './controller.js';
-import { FrameCoalescer } from './frame.js';
+import { FrameCoalescer, SIXTY_HZ_INTERVAL_MS } from './frame.js';
 import { Identity, type KeyValueStore } from './identity.js';
 import { knobOffsetPx, valuesFromOffset, ZERO, type JoystickValues } from './joystick.js';
 
@@ -104,6 +104,7 @@ function boot(): void {
       render(v);
       session.move(v);
     },
+    { minIntervalMs: SIXTY_HZ_INTERVAL_MS, now: () => performance.now() },
   );
 
   let activePointer: number | null = null;
