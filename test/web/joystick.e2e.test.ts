@@ -319,7 +319,7 @@ describe.skipIf(!CHROMIUM)('joystick page in Chromium against the relay', () => 
 
       const del = await sink.waitFor((m) => m.type === 'delete' && m.sliderId === id, 'second idle delete', from);
       const delAt = sink.frames.find((f) => f.msg === del)!.at;
-      expect(delAt - zeroAt).toBeGreaterThanOrEqual(800); // it waited for the idle time after the release
+      expect(delAt - zeroAt).toBeGreaterThanOrEqual(500); // it waited for the (1 s) idle time after the release, not sent at once
       expect(problems).toEqual([]);
     } finally {
       await context.close();
