@@ -43,9 +43,14 @@ export function describeErrors(errors: ErrorObject[] | null | undefined): { path
   const first = pickError(errors ?? []);
   if (!first) return { path: '/', message: 'does not match the schema' };
   const path = first.instancePath || '/';
+  // A missing or unknown property is reported by ajv at its parent; point at the property itself.
+  if (first.keyword === 'required') {
+    const missing = (first.params as { missingProperty: string }).missingProperty;
+    return { path: `${first.instancePath}/${missing}`, message: `${first.instancePath}/${missing} is required` };
+  }
   if (first.keyword === 'additionalProperties') {
     const extra = (first.params as { additionalProperty: string }).additionalProperty;
-    return { path, message: `${path} has unknown property "${extra}"` };
+    return { path: `${first.instancePath}/${extra}`, message: `${first.instancePath}/${extra} is an unknown property "${extra}"` };
   }
   if (first.keyword === 'anyOf') {
     const described = (first.parentSchema as { description?: string } | undefined)?.description;

@@ -30,15 +30,6 @@ function looksLikeEnvelope(obj: Record<string, unknown>): boolean {
 }
 
 function describeEnvelopeError(): { path: string; message: string } {
-  const first = validateEnvelope.errors?.[0];
-  if (first?.keyword === 'required') {
-    const missing = (first.params as { missingProperty: string }).missingProperty;
-    return { path: `/${missing}`, message: `missing "${missing}"` };
-  }
-  if (first?.keyword === 'additionalProperties') {
-    const extra = (first.params as { additionalProperty: string }).additionalProperty;
-    return { path: `/${extra}`, message: `unknown property "${extra}"` };
-  }
   return describeErrors(validateEnvelope.errors);
 }
 

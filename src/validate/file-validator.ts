@@ -129,20 +129,11 @@ function reportFrame(frame: Pick<Frame, 'line' | 'conn' | 'sender' | 'result' | 
     severity: 'error',
     rule: batchFromController ? 'batch_from_controller' : result.reason,
     message: batchFromController ? 'batch is relay-to-sink only; a controller may not send it' : result.message,
-    path: schemaPath(result),
+    path: result.path ?? '/',
     ...(column !== undefined ? { column } : {}),
     ...(frame.conn !== undefined ? { conn: frame.conn } : {}),
     ...(frame.dropped !== undefined ? { dropped: frame.dropped } : {}),
   });
-}
-
-// A missing or unknown property is reported at its parent; point at the property itself, which is what a reader looks for.
-function schemaPath(result: ParseResult & { ok: false }): string {
-  const path = result.path ?? '/';
-  const named = /must have required property '([^']+)'|has unknown property "([^"]+)"/.exec(result.message);
-  const property = named?.[1] ?? named?.[2];
-  if (property === undefined) return path;
-  return `${path === '/' ? '' : path}/${property}`;
 }
 
 function isBatchFrom(sender: Sender, result: ParseResult & { ok: false }): boolean {

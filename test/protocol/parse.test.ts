@@ -48,7 +48,7 @@ describe('parse: rejections carry a typed reason and a readable message', () => 
     ['speed over 100', '{"x":0,"y":0,"speed":100.5,"angle":0,"sliderId":1}', 'schema', /\/speed/],
     ['negative angle', '{"x":0,"y":0,"speed":0,"angle":-1,"sliderId":1}', 'schema', /\/angle/],
     ['x as string', '{"x":"1","y":0,"speed":0,"angle":0,"sliderId":1}', 'schema', /\/x must be number/],
-    ['missing y', '{"x":0,"speed":0,"angle":0,"sliderId":1}', 'schema', /must have required property 'y'/],
+    ['missing y', '{"x":0,"speed":0,"angle":0,"sliderId":1}', 'schema', /\/y is required/],
     ['missing id', '{"type":"connect"}', 'schema', /sliderId/],
     ['negative id', '{"type":"connect","sliderId":-1}', 'schema', /\/sliderId must be an integer/],
     ['fractional id', '{"type":"connect","sliderId":1.5}', 'schema', /\/sliderId/],

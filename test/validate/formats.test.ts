@@ -22,7 +22,7 @@ describe('text', () => {
     const lines = text.trimEnd().split('\n');
     expect(lines[0]).toBe(`${fixture('does-not-exist.jsonl')}: error: cannot read: no such file (ENOENT) [unreadable]`);
     expect(lines).toContain(`${fixture('schema-errors.jsonl')}:2: error: update: /x must be <= 170 [schema]`);
-    expect(lines).toContain(`${fixture('schema-errors.jsonl')}:4: error: update: / must have required property 'sliderId' (at /sliderId) [schema]`);
+    expect(lines).toContain(`${fixture('schema-errors.jsonl')}:4: error: update: /sliderId is required [schema]`);
     expect(lines.filter((l) => / warning: /.test(l))).toHaveLength(1);
     expect(lines.at(-1)).toBe('tdcrowd validate: 5 files, 26 lines: 11 errors, 1 warning; 1 file unreadable');
   });
