@@ -2,6 +2,7 @@
  * One client connection: its role, the id it speaks for, its rate limit and presence flags, and the only
  * place frames are sent (so every frame out is counted and logged once).
  */
+import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import type { ConnectionRole, ErrorCode } from '../protocol/index.js';
 import type { LogWriter } from './log-writer.js';
@@ -15,6 +16,8 @@ export interface ConnectionContext {
 }
 
 const ERROR_INTERVAL_MS = 1000;
+/** A Buffer that holds UTF-8 JSON goes out as a text frame. */
+const TEXT_FRAME = { binary: false } as const;
 const MAX_ERROR_MESSAGE = 512;
 
 export class Connection {
@@ -31,6 +34,7 @@ export class Connection {
   out: OutQueue | undefined;
   readonly bucket: TokenBucket;
   private lastErrorAt = Number.NEGATIVE_INFINITY;
+  private corked = false;
 
   constructor(
     readonly id: number,
@@ -51,12 +55,34 @@ export class Connection {
     return this.ws.bufferedAmount;
   }
 
-  /** Sends a text frame the caller knows to be valid protocol (JSON or a bare keep-alive). */
-  send(text: string): void {
+  /**
+   * Sends a text frame the caller knows to be valid protocol (JSON or a bare keep-alive). `raw`, when given, is
+   * the same frame as the UTF-8 bytes it arrived in, sent as is to skip re-encoding.
+   */
+  send(text: string, raw?: Buffer): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    this.ws.send(text);
+    this.cork();
+    if (raw === undefined) this.ws.send(text);
+    else this.ws.send(raw, TEXT_FRAME);
     this.ctx.metrics.messagesOut++;
     this.ctx.log?.write('out', this.id, this.role, text, true);
+  }
+
+  /**
+   * Frames sent during one event-loop turn leave in one write: `ws` corks and uncorks the socket around each
+   * frame, which costs a writev per frame; an outer cork until the next turn turns hundreds of frames to a
+   * sink into one syscall (this is most of the relay's CPU at 60k frames/s), for at most one turn of delay.
+   */
+  private cork(): void {
+    if (this.corked) return;
+    const socket = (this.ws as unknown as { _socket?: Socket })._socket;
+    if (socket === undefined) return;
+    this.corked = true;
+    socket.cork();
+    setImmediate(() => {
+      this.corked = false;
+      socket.uncork();
+    });
   }
 
   /** Tells the client why a frame was refused, at most once per second (a flood must not become a reply flood). */

@@ -72,7 +72,7 @@ export class Dispatcher {
     switch (r.kind) {
       case 'update':
         if (conn.role === 'unknown' && !this.becomeController(conn, text, recvAt)) return;
-        this.update(conn, r.message, text, recvAt);
+        this.update(conn, r.message, text, recvAt, data);
         return;
       case 'connect':
         if (conn.role === 'unknown' && !this.becomeController(conn, text, recvAt)) return;
@@ -153,7 +153,7 @@ export class Dispatcher {
     if (!claim.user.active) this.activate(claim.user, recvAt);
   }
 
-  private update(conn: Connection, msg: UpdateMessage, text: string, recvAt: number): void {
+  private update(conn: Connection, msg: UpdateMessage, text: string, recvAt: number, raw: Buffer): void {
     const key = userKey(msg.sliderId);
     let user: UserRecord | undefined;
     if (conn.userKey === key) {
@@ -172,7 +172,7 @@ export class Dispatcher {
     }
     if (!user.active) this.activate(user, recvAt);
     user.updateText = text;
-    this.s.router.forward(conn, key, 'update', text, recvAt);
+    this.s.router.forward(conn, key, 'update', text, recvAt, raw);
   }
 
   private remove(conn: Connection, msg: DeleteMessage, text: string, recvAt: number): void {

@@ -20,16 +20,17 @@ export class Router {
    * @param from the sender, never a recipient
    * @param text serialised once by the caller and shared by every recipient
    * @param recvAt performance.now() when the frame arrived, -1 for frames the relay made itself
+   * @param raw the original bytes of `text`, when it is a frame forwarded as is
    */
-  forward(from: Connection | undefined, key: string, kind: OutKind, text: string, recvAt: number): void {
+  forward(from: Connection | undefined, key: string, kind: OutKind, text: string, recvAt: number, raw?: Buffer): void {
     if (this.mode === 'route') {
-      for (const sink of this.sinks) sink.out?.push(key, kind, text, recvAt);
+      for (const sink of this.sinks) sink.out?.push(key, kind, text, recvAt, raw);
       return;
     }
     for (const c of this.clients) {
       if (c === from || c.refused !== undefined) continue;
       if (c.role === 'unknown' && this.requireHello) continue;
-      (c.out ??= new OutQueue(c, this.queueContext)).push(key, kind, text, recvAt);
+      (c.out ??= new OutQueue(c, this.queueContext)).push(key, kind, text, recvAt, raw);
     }
   }
 }

@@ -49,11 +49,15 @@ export class OutQueue {
     return this.pending.size;
   }
 
-  /** @param recvAt performance.now() when the frame arrived, or -1 for frames the relay made itself. */
-  push(key: string, kind: OutKind, text: string, recvAt: number): void {
+  /**
+   * @param recvAt performance.now() when the frame arrived, or -1 for frames the relay made itself.
+   * @param raw the frame's original bytes, sent as is when the frame goes out at once (queues keep the string,
+   *   which does not pin the socket's receive buffer).
+   */
+  push(key: string, kind: OutKind, text: string, recvAt: number, raw?: Buffer): void {
     if (this.batchHz === undefined && !this.coalescing) {
       if (this.conn.bufferedAmount <= this.ctx.highWaterBytes) {
-        this.conn.send(text);
+        this.conn.send(text, raw);
         if (recvAt >= 0) this.ctx.metrics.latency.observeMs(performance.now() - recvAt);
         return;
       }
