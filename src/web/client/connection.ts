@@ -117,6 +117,10 @@ export class RelayConnection {
    */
   networkLost(): void {
     if (this.#stopped) return;
+    if (this.#socket === null) {
+      this.#setState('offline'); // a retry is already scheduled
+      return;
+    }
     this.retryLater();
   }
 
