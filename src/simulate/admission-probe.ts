@@ -30,6 +30,9 @@ export async function probeAdmission(url: string, id: SliderId, sink: MeasuringS
     resend = setInterval(() => ws.send(update), 100);
     await Promise.race([
       seen,
+      sink.whenClosedByRelay.then((c) => {
+        throw new AdmissionError(`the relay closed the sink's socket (code ${c.code}${c.reason ? `: ${c.reason}` : ''}). Check --sink-token.`);
+      }),
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           const closed = sink.closed ? ` The relay closed the sink's socket (code ${sink.closed.code}${sink.closed.reason ? `: ${sink.closed.reason}` : ''}).` : '';

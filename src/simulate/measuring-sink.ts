@@ -61,6 +61,9 @@ export class MeasuringSink {
   closed: { code: number; reason: string } | undefined;
   lastFrameAt = 0;
   private closing = false;
+  private markClosed!: (c: { code: number; reason: string }) => void;
+  /** Settles when the relay closes the sink's socket (never when we close it). */
+  readonly whenClosedByRelay = new Promise<{ code: number; reason: string }>((resolve) => (this.markClosed = resolve));
 
   private ws: WebSocket | undefined;
   private readonly tracks = new Map<SliderId, Track>();
@@ -87,7 +90,10 @@ export class MeasuringSink {
       });
       ws.once('error', (err) => reject(new AdmissionError(`sink could not connect to ${this.config.url}: ${err.message}`)));
       ws.on('close', (code, reason) => {
-        if (!this.closing) this.closed = { code, reason: reason.toString() };
+        if (!this.closing) {
+          this.closed = { code, reason: reason.toString() };
+          this.markClosed(this.closed);
+        }
       });
     });
   }
@@ -164,9 +170,12 @@ export class MeasuringSink {
   private onMessage(m: SinkBoundMessage | { type: 'delete'; sliderId: SliderId }, now: number): void {
     if (m.type === 'batch') return;
     const id = m.sliderId;
+    if (id === this.config.probeId) {
+      this.config.onProbe?.();
+      return;
+    }
     if (!this.config.ledger.isOurs(id)) {
-      if (id === this.config.probeId) this.config.onProbe?.();
-      else this.foreign++;
+      this.foreign++;
       return;
     }
     const track = this.track(id);

@@ -2,6 +2,7 @@
  * One simulation run, start to finish: sink admitted → crowd (or replay) on one tick → stop sending → grace
  * period for in-flight frames and deletes → presence check → close → report, summary, SLO verdict.
  */
+import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { probeAdmission } from './admission-probe.js';
 import { nowMs } from './clock.js';
@@ -74,7 +75,8 @@ export async function runSimulation(o: SimulateOptions, io: SimulationIo = { std
 
   let sink: MeasuringSink | undefined;
   if (o.sink) {
-    const probeId = o.idBase - 1;
+    // Unique per run: a replayed log may contain an earlier run's probe, which must not be mistaken for this one.
+    const probeId = `tdcrowd-probe-${randomBytes(6).toString('hex')}`;
     let seenProbe!: () => void;
     const seen = new Promise<void>((resolve) => (seenProbe = resolve));
     sink = new MeasuringSink({ url: o.url, token: o.sinkToken, batchHz: o.batchHz, legacy: o.legacy, ledger, probeId, onProbe: () => seenProbe() });
@@ -136,7 +138,10 @@ export async function runSimulation(o: SimulateOptions, io: SimulationIo = { std
   if (sink) {
     const s = sink;
     const deadline = performance.now() + o.graceS * 1000;
-    const settled = (): boolean => s.delivered + s.unmatched >= ledger.sent && samePresence(s.liveIds(), ledger.liveIds());
+    // Batches coalesce, so "everything arrived" means every user's last update arrived, not every update.
+    const allArrived = (): boolean =>
+      o.batchHz === undefined ? s.delivered + s.unmatched >= ledger.sent : [...ledger.lastSeqs()].every(([id, last]) => s.maxSeq(id) >= last);
+    const settled = (): boolean => allArrived() && samePresence(s.liveIds(), ledger.liveIds());
     while (performance.now() < deadline && !settled()) await sleep(SETTLE_POLL_MS);
     const simLive = new Set<number | string>(ledger.liveIds());
     const sinkLive = s.liveIds();

@@ -9,8 +9,10 @@ import { WebSocketServer, type WebSocket } from 'ws';
 export interface ForwarderOptions {
   mode?: 'route' | 'broadcast';
   dropDeletes?: boolean;
-  /** Forward each controller frame twice (to prove duplicates are counted). */
+  /** Forward each controller update twice (to prove duplicates are counted). */
   duplicate?: boolean;
+  /** Hold every other update of each sender and forward it after the next one (to prove reordering is seen). */
+  swapPairs?: boolean;
 }
 
 export interface Forwarder {
@@ -25,6 +27,7 @@ export async function startForwarder(opts: ForwarderOptions = {}): Promise<Forwa
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
   const sinks = new Set<WebSocket>();
   const ids = new Map<WebSocket, unknown>();
+  const held = new Map<WebSocket, string>();
   const state = { framesIn: 0 };
 
   const toSinks = (text: string, from: WebSocket): void => {
@@ -54,8 +57,20 @@ export async function startForwarder(opts: ForwarderOptions = {}): Promise<Forwa
         toSinks(JSON.stringify({ type: 'delete', sliderId: msg.sliderId, reason: 'client' }), ws);
         return;
       }
+      const isUpdate = msg.type === undefined || msg.type === 'update';
+      if (opts.swapPairs && isUpdate) {
+        const prev = held.get(ws);
+        if (prev === undefined) {
+          held.set(ws, text);
+          return;
+        }
+        held.delete(ws);
+        toSinks(text, ws);
+        toSinks(prev, ws);
+        return;
+      }
       toSinks(text, ws);
-      if (opts.duplicate) toSinks(text, ws);
+      if (opts.duplicate && isUpdate) toSinks(text, ws);
     });
     ws.on('close', () => {
       sinks.delete(ws);
