@@ -1,6 +1,7 @@
 /** SPEC §3/§5: per-message cost independent of the number of users, on counted table operations. */
 import { describe, expect, it } from 'vitest';
 import { hasPython } from '../helpers/requirements.js';
+import { EmulatorProcess } from '../../src/emulate/process.js';
 import { byUser, startHarness, update } from './harness.js';
 
 type Costs = Record<string, number>[];
@@ -57,5 +58,24 @@ describe.skipIf(!hasPython())('per-message cost', () => {
     expect(large.prune.row_delete).toBe(3);
     const total = (c: Record<string, number> | undefined): number => Object.values(c ?? {}).reduce((a, b) => a + b, 0);
     expect(total(large.costs[0])).toBeLessThanOrEqual(10); // verify the cached row (2) + four cell writes (8)
+  });
+
+  it("the same measurement sees the tutorial's per-message scan grow with the users (control)", async () => {
+    const scanCost = async (users: number): Promise<number> => {
+      const emu = new EmulatorProcess();
+      try {
+        await emu.request('load', { preset: 'tutorial' });
+        await emu.request('step');
+        await emu.request('texts', { data: Array.from({ length: users }, (_, i) => JSON.stringify(update(i))) });
+        const { costs } = await emu.request<{ costs: Costs }>('cost', { data: [JSON.stringify(update(Math.floor(users / 2), 1, 1, 1, 1))] });
+        expect((await emu.state()).errors).toEqual([]);
+        return Object.values(costs[0] ?? {}).reduce((a, b) => a + b, 0);
+      } finally {
+        await emu.close();
+      }
+    };
+    const [small, large] = [await scanCost(10), await scanCost(2000)];
+    expect(large).toBeGreaterThan(1000); // at least one counted operation per row scanned up to the middle
+    expect(large).toBeGreaterThan(20 * small);
   });
 });

@@ -15,7 +15,12 @@ class Cell:
 
     @property
     def val(self):
-        return self.owner._read(self.row, self.col)
+        owner = self.owner
+        owner.counter.counts['cell_read'] += 1
+        try:
+            return owner._data[self.row][self.col]
+        except IndexError:
+            return owner._read(self.row, self.col)  # raises with a clear message
 
     @val.setter
     def val(self, value):

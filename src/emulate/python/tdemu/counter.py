@@ -1,18 +1,19 @@
 """Counts table operations so tests can assert that per-message cost does not grow with the table."""
+from collections import defaultdict
 
 
 class OpCounter:
     def __init__(self):
-        self.counts = {}
+        self.counts = defaultdict(int)
 
     def add(self, name, n=1):
-        self.counts[name] = self.counts.get(name, 0) + n
+        self.counts[name] += n
 
     def reset(self):
-        self.counts = {}
+        self.counts = defaultdict(int)
 
     def snapshot(self):
-        return dict(self.counts)
+        return {k: v for k, v in self.counts.items() if v}
 
     def total(self):
         return sum(self.counts.values())

@@ -7,7 +7,9 @@ Tests use it to run a scenario against the generated scripts; `tdcrowd emulate` 
 import base64
 import json
 import sys
+import time
 
+from .tutorial import TUTORIAL_CALLBACKS, TUTORIAL_EXECUTE
 from .world import World
 
 
@@ -40,7 +42,10 @@ class Session:
 
     # ---- setup -------------------------------------------------------------------------------------
     def cmd_load(self, c):
-        scripts = c['scripts']
+        scripts = c.get('scripts')
+        if c.get('preset') == 'tutorial':  # the tutorial's scanning callbacks, as a benchmark baseline
+            scripts = {'websocket_callbacks.py': TUTORIAL_CALLBACKS, 'execute.py': TUTORIAL_EXECUTE}
+            c.setdefault('tableRows', [['user', 'valuex', 'valuey', 'speed', 'angle']])
         self.names = {
             'table': c.get('table', 'test_test'),
             'websocket': c.get('websocketDat', 'websocket1'),
@@ -125,6 +130,22 @@ class Session:
             ws.inject_text(m)
             costs.append(counter.snapshot())
         return {'costs': costs}
+
+    def cmd_timeit(self, c):
+        """Wall time of onReceiveText alone for each message (for benchmarks, never for tests). The WebSocket
+        DAT's own FIFO bookkeeping is left out: in TouchDesigner that is C++, not the script's cost."""
+        ws = self._ws()
+        dat = self.world.op(self.names['callbacks'])
+        fn = dat.module.onReceiveText
+        data = c['data']
+        errors = len(self.world.errors)
+        start = time.perf_counter()
+        for m in data:
+            fn(ws, 1, m)
+        elapsed = time.perf_counter() - start
+        if len(self.world.errors) != errors:
+            raise RuntimeError('script errors during timeit')
+        return {'seconds': elapsed, 'perMessage': elapsed / max(1, len(data)), 'count': len(data)}
 
     def cmd_ping(self, c):
         self._ws().inject_ping(base64.b64decode(c.get('b64', '')))

@@ -11,9 +11,8 @@ from .counter import OpCounter
 
 
 def _text(value):
-    if isinstance(value, Cell):
-        return value.val
-    return value if isinstance(value, str) else str(value)
+    # str() of a Cell is its value, so one branch covers cells, numbers and everything else
+    return value if type(value) is str else str(value)
 
 
 class TableDAT:
@@ -91,7 +90,12 @@ class TableDAT:
 
     def __getitem__(self, rc):
         r, c = rc
-        self.counter.add('lookup')
+        counts = self.counter.counts
+        counts['lookup'] += 1
+        if type(r) is int and type(c) is int:  # the fast path: plain indices, no scan
+            if 0 <= r < len(self._data) and 0 <= c < self._width:
+                return Cell(self, r, c)
+            return None
         ri = self._row_index(r)
         ci = self._col_index(c)
         if ri is None or ci is None:
@@ -100,7 +104,12 @@ class TableDAT:
 
     def __setitem__(self, rc, value):
         r, c = rc
-        self.counter.add('lookup')
+        counts = self.counter.counts
+        counts['lookup'] += 1
+        if type(r) is int and type(c) is int and 0 <= r < len(self._data) and 0 <= c < self._width:
+            counts['cell_write'] += 1
+            self._data[r][c] = value if type(value) is str else _text(value)
+            return
         ri = self._row_index(r)
         ci = self._col_index(c)
         if ri is None or ci is None:
@@ -253,8 +262,11 @@ class TableDAT:
 
     def replaceRow(self, nameOrIndex, vals, entireRow=True):
         self.counter.add('row_replace')
-        i = self._resolve_existing(nameOrIndex)
-        new = [_text(v) for v in vals]
+        if type(nameOrIndex) is int and 0 <= nameOrIndex < len(self._data):
+            i = nameOrIndex
+        else:
+            i = self._resolve_existing(nameOrIndex)
+        new = [v if type(v) is str else str(v) for v in vals]
         if entireRow:
             new = self._fit(new)
             self._data[i] = new

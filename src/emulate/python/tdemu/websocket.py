@@ -118,6 +118,13 @@ class WebSocketDAT(OP):
         self._drop()
         return True
 
+    # names used by the reference notes
+    def inject_connect(self):
+        return self.connect()
+
+    def inject_disconnect(self):
+        return self.disconnect()
+
     def _drop(self):
         self.connected = False
         self._call('onDisconnect')

@@ -4,6 +4,7 @@ Frame order (the real one is UNVERIFIED, so it is configurable): advance absTime
 then either Execute onFrameStart before the WebSocket messages ('frame_first', default) or after them
 ('messages_first'), then onFrameEnd.
 """
+import sys
 import traceback
 
 from .counter import OpCounter
@@ -72,10 +73,11 @@ class _Project:
 
 
 class World:
-    def __init__(self, fps=60, order='frame_first'):
+    def __init__(self, fps=60, order='frame_first', echo_errors=True):
         if order not in ('frame_first', 'messages_first'):
             raise ValueError('order must be frame_first or messages_first')
         self.fps = fps
+        self.echo_errors = echo_errors  # tracebacks to stderr, as TouchDesigner prints them to the Textport
         self.order = order
         self.absTime = AbsTime()
         self.counter = OpCounter()
@@ -108,6 +110,9 @@ class World:
 
     # ---- td globals ------------------------------------------------------------------------------
     def op(self, path, *more, includeUtility=False):
+        found = self.ops.get(path) if type(path) is str else None
+        if found is not None:
+            return found
         if not isinstance(path, str):
             return path if hasattr(path, 'path') else None
         name = path.rstrip('/').rsplit('/', 1)[-1]
@@ -147,6 +152,8 @@ class World:
             'error': '%s: %s' % (type(exc).__name__, exc), 'traceback': traceback.format_exc(),
         }
         self.errors.append(err)
+        if self.echo_errors:
+            sys.stderr.write('script error in %s.%s\n%s' % (err['op'], callback, err['traceback']))
         if op is not None:
             op.scriptErrors.append(err)
 
@@ -176,7 +183,8 @@ class World:
     def websockets(self):
         return [o for o in self.ops.values() if isinstance(o, WebSocketDAT)]
 
-    def start(self, create=True):
+    def start(self, create=False):
+        """Project start: onStart once (onCreate too when create=True, as when a .toe loads)."""
         for ex in self.executes():
             ex.fire('onStart')
         if create:
