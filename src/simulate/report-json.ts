@@ -84,6 +84,9 @@ export interface SimulationReport {
     relayErrors: Record<string, number>;
     framesReceivedByUsers: number;
     sendSeconds: number;
+    /** Updates sent per second of CPU this process used: the generator's efficiency, independent of how much
+     * CPU the machine gave it (on a busy machine achievedRate drops, this does not). */
+    updatesPerCpuSecond: number;
   };
   generatorBound: boolean;
   generatorBoundReasons: string[];
@@ -150,6 +153,7 @@ export function buildReport(input: ReportInput): SimulationReport {
   }
   const maxFps = series.reduce((m, p) => Math.max(m, p.framesReceived), 0);
 
+  const cpuS = (self.cpu.userMs + self.cpu.systemMs) / 1000;
   const onTimeShare = c.scheduled > 0 ? round(1 - c.missedLate / c.scheduled, 6) : null;
   const reasons: string[] = [];
   if (onTimeShare !== null && onTimeShare < MIN_ON_TIME_SHARE) {
@@ -162,6 +166,9 @@ export function buildReport(input: ReportInput): SimulationReport {
   }
   if (self.cpu.percentOfCore > MAX_CPU_PERCENT) {
     reasons.push(`CPU ${self.cpu.percentOfCore}% of one core > ${MAX_CPU_PERCENT}%: the simulator process was saturated`);
+  } else if (reasons.length > 0 && self.cpu.percentOfCore < 0.75 * MAX_CPU_PERCENT) {
+    // Busy loop but little CPU used: the process was waiting for a core other processes held.
+    reasons.push(`the process got only ${self.cpu.percentOfCore}% of a core while behind: the machine was oversubscribed by other processes`);
   }
 
   const warnings: string[] = [];
@@ -250,6 +257,7 @@ export function buildReport(input: ReportInput): SimulationReport {
       relayErrors: c.relayErrors,
       framesReceivedByUsers: c.framesReceived,
       sendSeconds: round(input.sendSeconds, 3),
+      updatesPerCpuSecond: cpuS > 0 ? Math.round(c.updatesSent / cpuS) : 0,
     },
     generatorBound: reasons.length > 0,
     generatorBoundReasons: reasons,

@@ -159,7 +159,8 @@ export async function runSimulation(o: SimulateOptions, io: SimulationIo = { std
   await sink?.close();
   await generator.closeAll();
 
-  const seconds = Math.max(1, Math.ceil(Math.max(ledger.sentPerSecond.length, sink?.framesPerSecond.length ?? 0, sendSeconds)));
+  // The series covers the send phase; frames arriving during the grace period still count in the totals.
+  const seconds = Math.max(1, Math.ceil(sendSeconds - 1e-3));
   const input: ReportInput = {
     options: o,
     startedAt,
@@ -203,6 +204,11 @@ export async function runSimulation(o: SimulateOptions, io: SimulationIo = { std
     const passed = results.every((r) => r.ok);
     report.slo = { spec: o.sloText, passed, results };
     if (!passed) exitCode = 1;
+  }
+  if (report.generator.framesSent === 0 && report.generator.connectFailures > 0) {
+    // Nothing reached the relay at all: a failed run, not a quiet success.
+    report.warnings.unshift(`no virtual user could connect to ${o.url}`);
+    exitCode = 1;
   }
   if (o.report) writeReportJson(o.report, report);
   if (o.html) writeReportHtml(o.html, report);

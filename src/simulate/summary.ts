@@ -32,7 +32,7 @@ export function formatSummary(r: SimulationReport, color = false): string {
     rows.push(['measuring sink', 'off (add --sink to measure delivery and latency)']);
   }
   rows.push(['event-loop lag p50 / p99 / max', `${r.eventLoopLagMs.p50} / ${r.eventLoopLagMs.p99} / ${r.eventLoopLagMs.max} ms`]);
-  rows.push(['cpu', `${r.cpu.percentOfCore}% of one core (user ${r.cpu.userMs} ms, system ${r.cpu.systemMs} ms)`]);
+  rows.push(['cpu', `${r.cpu.percentOfCore}% of one core (user ${r.cpu.userMs} ms, system ${r.cpu.systemMs} ms), ${g.updatesPerCpuSecond} updates per CPU-second`]);
   rows.push(['send backlog', `max ${r.sendBacklog.maxSocketBytes} B/socket, ${r.sendBacklog.maxTotalBytes} B total, missed ${g.missedLate} late + ${g.missedBacklog} backlog`]);
   rows.push(['generator-bound', r.generatorBound ? 'YES' : 'no']);
   if (r.slo) for (const s of r.slo.results) rows.push([`slo ${s.term}`, `${s.ok ? 'ok' : 'BREACH'} (actual ${s.actual ?? 'not measured'})`]);
