@@ -22,7 +22,7 @@ function statusLine(s: EmulatorState, info: ViewInfo): string {
 
 export function renderBoxed(s: EmulatorState, info: ViewInfo, maxRows: number): string {
   const [header = [], ...rows] = s.table;
-  const t = new Table({ head: header, style: { head: [], border: [] } });
+  const t = new Table({ head: header, style: { head: [], border: [], compact: true } });
   for (const r of rows.slice(0, maxRows)) t.push(r);
   const more = rows.length > maxRows ? `\n... ${rows.length - maxRows} more rows` : '';
   return `${statusLine(s, info)}\n${t.toString()}${more}\n`;

@@ -171,4 +171,30 @@ describe.skipIf(!hasPython())('tdcrowd emulate bridge', () => {
     expect(bridge.net.opens).toBe(opensBefore + 1);
     expect((await bridge.state()).errors).toEqual([]);
   });
+
+  it('against the real relay in broadcast mode: --mode broadcast sends no hello and still fills the table', async () => {
+    const relay: RelayHandle = await startRelay({ port: 0, host: '127.0.0.1', quiet: true, mode: 'broadcast' });
+    cleanups.push(() => relay.close());
+    const bridge = new Bridge({ url: relay.url, options: resolveOptions({ mode: 'broadcast' }) });
+    cleanups.push(() => bridge.stop());
+    await bridge.start();
+    await waitFor('the bridge connected', async () => (await bridge.state()).connected);
+    const phones: WebSocket[] = [];
+    cleanups.push(() => phones.forEach((p) => p.terminate()));
+    for (let i = 0; i < 3; i++) {
+      const ws = new WebSocket(relay.url);
+      await new Promise((r, j) => ws.once('open', r).once('error', j));
+      ws.send(JSON.stringify({ type: 'connect', sliderId: i }));
+      ws.send(JSON.stringify(update(i, i, i, i, i)));
+      phones.push(ws);
+    }
+    const users = await waitFor('three rows', async () => {
+      const u = byUser((await bridge.state()).table);
+      return u.size === 3 && u;
+    });
+    expect(users.get('2')).toEqual(['2', '2', '2', '2']);
+    const s = await bridge.state();
+    expect(s.outbox.filter((o) => o.data.includes('hello'))).toEqual([]);
+    expect(s.errors).toEqual([]);
+  });
 });

@@ -78,9 +78,10 @@ export function register(program: Command): void {
             const rows = Math.max(5, (process.stdout.rows ?? 30) - 8);
             process.stdout.write(`\x1b[H\x1b[2J${renderBoxed(last, info(), rows)}(Ctrl-C to quit)\n`);
           } else if (!flags.once && now - lastPrint >= 1000) {
-            const plain = renderPlain(last, info());
-            if (plain !== lastPlain) process.stdout.write(plain);
-            lastPlain = plain;
+            // print when the table, counters or connection changed, not merely the clock
+            const key = JSON.stringify([last.table, last.stats, last.connected, last.errors.length]);
+            if (key !== lastPlain) process.stdout.write(renderPlain(last, info()));
+            lastPlain = key;
             lastPrint = now;
           }
         }
