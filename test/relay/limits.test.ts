@@ -38,6 +38,15 @@ describe('limits', () => {
     expect(relay.metrics().dropped.too_large).toBe(1);
   });
 
+  it('a text frame that is not UTF-8: connection closed with 1007 and counted as not_utf8', async () => {
+    relay = await start();
+    const c = keep(await controller(relay, 1));
+    c.ws.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
+    await c.waitClosed();
+    expect(c.closeCode).toBe(1007);
+    expect(relay.metrics().dropped.not_utf8).toBe(1);
+  });
+
   it('honours a larger --max-payload', async () => {
     relay = await start({ maxPayload: 4096 });
     const c = keep(await controller(relay, 1));

@@ -84,10 +84,16 @@ describe('back-pressure', () => {
       'back-pressure drops',
       40_000,
     );
-    const m = await fetchText(`${relay.httpUrl}/metrics`);
-    const queued = metric(m.body, 'tdcrowd_sink_queue_users')!;
-    expect(queued).toBeGreaterThan(0);
-    expect(queued).toBeLessThanOrEqual(users); // bounded by users, not by how long the sink stalls
+    // Sample the queue while the flood goes on (it may briefly empty when the kernel takes a little more).
+    const samples: number[] = [];
+    let m = await fetchText(`${relay.httpUrl}/metrics`);
+    for (let round = 0; round < 200 && !samples.some((q) => q > 0); round++) {
+      for (let k = 0; k < 20; k++, step++) cs.forEach((c, i) => c.send(update(id(i), step % 170, i, { seq: step })));
+      m = await fetchText(`${relay.httpUrl}/metrics`);
+      samples.push(metric(m.body, 'tdcrowd_sink_queue_users')!);
+    }
+    expect(Math.max(...samples)).toBeGreaterThan(0);
+    expect(Math.max(...samples)).toBeLessThanOrEqual(users); // bounded by users, not by how long the sink stalls
     expect(metric(m.body, 'tdcrowd_dropped_total{reason="backpressure"}')).toBeGreaterThan(20_000);
 
     // A final, distinct value per user, then the sink reads again.

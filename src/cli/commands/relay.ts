@@ -87,27 +87,34 @@ export function register(program: Command): void {
     .option('--quiet', 'no start-up banner')
     .action(async (flags: RelayFlags) => {
       const options = toRelayOptions(flags);
-      let relay;
+      const started = startRelay(options);
+      // Handlers go in before the banner appears, so a signal right after start still closes cleanly.
+      let stopping = false;
+      const shutdown = (signal: string): void => {
+        if (stopping) return;
+        stopping = true;
+        process.stderr.write(`tdcrowd relay: ${signal}, closing connections\n`);
+        started
+          .then((relay) => relay.close())
+          .then(
+            () => process.exit(0),
+            (err: unknown) => {
+              process.stderr.write(`tdcrowd relay: error while closing: ${String(err)}\n`);
+              process.exit(1);
+            },
+          );
+      };
+      process.once('SIGINT', () => shutdown('SIGINT'));
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
       try {
-        relay = await startRelay(options);
+        await started;
       } catch (err) {
         if (err instanceof RelayOptionsError) throw new UsageError(err.message);
         const e = err as NodeJS.ErrnoException;
         if (e.code === 'EADDRINUSE') throw new UsageError(`port ${options.port} is in use (try --port)`);
         if (e.code === 'EACCES') throw new UsageError(`not allowed to listen on ${options.host}:${options.port}`);
+        if (e.code === 'ENOENT' || e.code === 'EISDIR') throw new UsageError(`cannot write the log: ${e.message}`);
         throw err;
       }
-      const shutdown = (signal: string): void => {
-        process.stderr.write(`tdcrowd relay: ${signal}, closing connections\n`);
-        relay.close().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            process.stderr.write(`tdcrowd relay: error while closing: ${String(err)}\n`);
-            process.exit(1);
-          },
-        );
-      };
-      process.once('SIGINT', () => shutdown('SIGINT'));
-      process.once('SIGTERM', () => shutdown('SIGTERM'));
     });
 }
