@@ -42,7 +42,7 @@ ID_RE = re.compile(r'[A-Za-z0-9_-]{1,64}')
 RUN_CALL = 'args[0](*args[1:])'   # run() executes a string; this one calls a function passed as an argument
 
 # Module state survives between callbacks; the Execute DAT resets it through reset().
-stats = {'frames': 0, 'received': 0, 'applied': 0, 'ignored': {}}
+stats = {'frames': 0, 'received': 0, 'applied': 0, 'ignored': {}, 'reindexed': 0}
 _rows = {}               # user key -> row index in the table
 _seen = OrderedDict()    # user key -> absTime.seconds of its last message, least recent first
 _link = {'connected': False, 'gen': 0, 'delay': RETRY_MIN}
@@ -98,6 +98,7 @@ def _num(v, lo, hi):
 
 def _rebuild(table, now):
     """Re-index after the table changed behind our back (cleared, edited): one scan, then O(1) again."""
+    stats['reindexed'] += 1
     _rows.clear()
     width = len(COLUMNS)
     if table.numRows == 0:
@@ -279,6 +280,7 @@ def reset():
     stats['received'] = 0
     stats['applied'] = 0
     stats['ignored'].clear()
+    stats['reindexed'] = 0
     _log['next'] = 0.0
     _log['since'] = 0
 

@@ -28,7 +28,7 @@ export interface ScriptError {
 export interface EmulatorState {
   table: string[][];
   outbox: { kind: string; data: string; t: number }[];
-  stats: { frames: number; received: number; applied: number; ignored: Record<string, number> } | null;
+  stats: { frames: number; received: number; applied: number; ignored: Record<string, number>; reindexed: number } | null;
   errors: ScriptError[];
   ops: Record<string, number>;
   seconds: number;

@@ -100,7 +100,7 @@ describe.skipIf(!hasPython())('generated scripts in the emulator', () => {
     await h.emu.request('start');
     s = await h.state();
     expect(s.table).toEqual([HEADER]);
-    expect(s.stats).toEqual({ frames: 0, received: 0, applied: 0, ignored: {} });
+    expect(s.stats).toEqual({ frames: 0, received: 0, applied: 0, ignored: {}, reindexed: 0 });
     await h.send(update(2, 1, 1, 1, 1)); // index rebuilt from the cleared table: a fresh row, no stale index
     expect(byUser(await h.rows()).get('2')).toEqual(['1', '1', '1', '1']);
     await h.emu.request('clear_table'); // even the header gone: onCreate writes it back
@@ -112,9 +112,11 @@ describe.skipIf(!hasPython())('generated scripts in the emulator', () => {
   it('recovers when the table is changed behind its back', async () => {
     h = await startHarness();
     await h.sendAll([update(1), update(2), update(3)]);
+    expect((await h.state()).stats?.reindexed).toBe(0);
     await h.emu.request('clear_table', { keepFirstRow: true });
     await h.send(update(3, 7, 7, 7, 7));
     expect([...byUser(await h.rows()).entries()]).toEqual([['3', ['7', '7', '7', '7']]]);
+    expect((await h.state()).stats?.reindexed).toBe(1);
     await h.emu.request('set_table', { rows: [['wrong', 'header'], ['9', '1', '1', '1', '1'], ['9', '2', '2', '2', '2'], ['bad id!', '0', '0', '0', '0']] });
     await h.send(update(4, 4, 4, 4, 4));
     const users = byUser(await h.rows()); // header restored, duplicate and invalid rows dropped
