@@ -74,8 +74,16 @@ export class EmulatorProcess {
       env: { ...process.env, PYTHONPATH: PYTHON_DIR, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    this.child.stdin.on('error', () => undefined); // EPIPE after the child died: reported through 'exit'
     this.child.stderr.on('data', (d: Buffer) => {
       this.stderr = (this.stderr + d.toString()).slice(-4000);
+    });
+    this.child.on('error', (err) => {
+      // e.g. python3 not installed: fail every request instead of crashing the process
+      this.stderr += `${err.message}\n`;
+      this.exited = true;
+      for (const p of this.pending.values()) p.reject(new Error(`cannot run ${python}: ${err.message}`));
+      this.pending.clear();
     });
     this.child.on('exit', (code) => {
       this.exited = true;
