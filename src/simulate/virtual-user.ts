@@ -4,9 +4,11 @@
  * pre-built pieces: at tens of thousands of frames per second JSON.stringify of a fresh object is the cost
  * that matters.
  */
+import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
 import type { SliderId } from '../protocol/index.js';
 import type { MotionParams } from './patterns.js';
+import { maskedTextFrame, MAX_RAW_PAYLOAD, rawSocket } from './raw-frame.js';
 
 export type UserState = 'pending' | 'connecting' | 'open' | 'closed';
 
@@ -41,6 +43,8 @@ export class VirtualUser {
   /** The handshake completed at some point. */
   opened = false;
   ws: WebSocket | undefined;
+  /** The socket under `ws` for the fast path (raw-frame.ts); undefined → ws.send. */
+  private socket: Duplex | undefined;
   /** Next update due, ms on the run clock (performance.now()). */
   nextDue = 0;
   /** Run-clock ms of the last movement (or of the connect). */
@@ -78,6 +82,7 @@ export class VirtualUser {
     ws.on('open', () => {
       this.state = 'open';
       this.opened = true;
+      this.socket = rawSocket(ws);
       events.onOpen(this);
     });
     ws.on('message', (data: Buffer) => this.onFrame(data));
@@ -122,7 +127,8 @@ export class VirtualUser {
   send(frame: string): void {
     const ws = this.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN) return;
-    ws.send(frame);
+    if (this.socket && frame.length <= MAX_RAW_PAYLOAD) this.socket.write(maskedTextFrame(frame));
+    else ws.send(frame);
     this.counters.framesSent++;
     this.counters.bytesSent += frame.length;
   }

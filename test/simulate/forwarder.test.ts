@@ -82,10 +82,12 @@ describe('simulate against a minimal forwarder', () => {
 
   it('churned users that close without a delete are ghosts when the relay does not notice', async () => {
     fwd = await startForwarder({ dropDeletes: true });
-    const { report } = await simulate({ url: fwd.url, users: '5', rate: '10', duration: '2.2', churn: '120', sink: true, grace: '1' });
-    expect(report.generator.leaves).toBe(4);
-    expect(report.generator.joins).toBe(4);
-    expect(report.ghostUsers).toBe(4);
+    // 120/min = one leave every 0.5 s: four are due by 2.0 s (three if a loaded machine stalls the last tick).
+    const { report } = await simulate({ url: fwd.url, users: '5', rate: '10', duration: '2.4', churn: '120', sink: true, grace: '1' });
+    expect(report.generator.leaves).toBeGreaterThanOrEqual(3);
+    expect(report.generator.leaves).toBeLessThanOrEqual(4);
+    expect(report.generator.joins).toBe(report.generator.leaves);
+    expect(report.ghostUsers).toBe(report.generator.leaves);
   });
 
   it('runs without a sink and says so', async () => {

@@ -29,9 +29,9 @@ describe('simulate against the relay', () => {
 
   it('churn: users who close their tab are deleted at the sink (reason closed), new ones appear', async () => {
     relay = await startRelay({ port: 0, host: '127.0.0.1', quiet: true });
-    const { report } = await simulate({ url: relay.url, users: '10', rate: '10', duration: '2.2', churn: '120', sink: true });
-    expect(report.generator.leaves).toBe(4);
-    expect(report.sink?.deletes.closed).toBe(4);
+    const { report } = await simulate({ url: relay.url, users: '10', rate: '10', duration: '2.4', churn: '120', sink: true });
+    expect(report.generator.leaves).toBeGreaterThanOrEqual(3);
+    expect(report.sink?.deletes.closed).toBe(report.generator.leaves);
     expect(report.ghostUsers).toBe(0);
     expect(report.missingUsers).toBe(0);
     expect(report.deliveryRatio).toBe(1);
@@ -39,7 +39,7 @@ describe('simulate against the relay', () => {
 
   it('idle delete: still users are deleted at the sink (reason client)', async () => {
     relay = await startRelay({ port: 0, host: '127.0.0.1', quiet: true });
-    const { report } = await simulate({ url: relay.url, users: '5', rate: '10', duration: '2', pattern: 'still', idleDelete: true, idleAfter: '1', sink: true });
+    const { report } = await simulate({ url: relay.url, users: '5', rate: '10', duration: '3', pattern: 'still', idleDelete: true, idleAfter: '1', sink: true });
     expect(report.generator.idleDeletes).toBe(5);
     expect(report.sink?.deletes.client).toBe(5);
     expect(report.sink?.connects).toBe(5);
