@@ -5,6 +5,7 @@
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import type { ConnectionRole, ErrorCode } from '../protocol/index.js';
+import type { UserRecord } from './identity.js';
 import type { LogWriter } from './log-writer.js';
 import type { RelayMetrics } from './metrics.js';
 import type { OutQueue } from './sink.js';
@@ -24,6 +25,8 @@ export class Connection {
   role: ConnectionRole = 'unknown';
   /** The key (String(sliderId)) of the id this connection claimed; it may speak for no other. */
   userKey: string | undefined;
+  /** The user record behind userKey (kept by Identity), so the hot path needs no lookup. */
+  user: UserRecord | undefined;
   /** Answered the last protocol ping. */
   alive = true;
   /** Terminated by the heartbeat: its user's delete says `timeout`. */

@@ -154,6 +154,14 @@ export class Dispatcher {
   }
 
   private update(conn: Connection, msg: UpdateMessage, text: string, recvAt: number, raw: Buffer): void {
+    const own = conn.user;
+    if (own !== undefined && own.active && msg.sliderId === own.id) {
+      // The common case, without building the id's key: a live user moving its own knob.
+      this.accept(conn, text);
+      own.updateText = text;
+      this.s.router.forward(conn, own.key, 'update', text, recvAt, raw);
+      return;
+    }
     const key = userKey(msg.sliderId);
     let user: UserRecord | undefined;
     if (conn.userKey === key) {

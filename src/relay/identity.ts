@@ -72,6 +72,7 @@ export class Identity {
       };
       this.users.set(key, user);
       conn.userKey = key;
+      conn.user = user;
       return { kind: 'claimed', user };
     }
     if (resume === undefined) {
@@ -82,10 +83,12 @@ export class Identity {
     }
     const previous = held.owner;
     previous.userKey = undefined;
+    previous.user = undefined;
     held.owner = conn;
     // A fresh token each time: a token seen once (e.g. in a stolen log) cannot be replayed forever.
     held.token = newResumeToken();
     conn.userKey = key;
+    conn.user = held;
     return { kind: 'resumed', user: held, previous };
   }
 
@@ -102,6 +105,7 @@ export class Identity {
     if (key === undefined) return undefined;
     const user = this.users.get(key);
     conn.userKey = undefined;
+    conn.user = undefined;
     if (user === undefined || user.owner !== conn) return undefined;
     this.users.delete(key);
     return user;
