@@ -3,6 +3,7 @@
  * misbehave: each fault must show up in the report as exactly that fault.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { parse } from '../../src/protocol/index.js';
 import { startForwarder, type Forwarder } from './helpers/forwarder.js';
 import { simulate } from './helpers/run.js';
 
@@ -88,6 +89,51 @@ describe('simulate against a minimal forwarder', () => {
     expect(report.generator.leaves).toBeLessThanOrEqual(4);
     expect(report.generator.joins).toBe(report.generator.leaves);
     expect(report.ghostUsers).toBe(report.generator.leaves);
+  });
+
+  it('burst: every frame on the wire is a valid controller message; each release ends with one zero update', async () => {
+    fwd = await startForwarder();
+    // Burst: everyone moves for 1.5 s, then lets go; the run ends inside the released phase.
+    const { report } = await simulate({ url: fwd.url, users: '6', rate: '20', duration: '2.5', pattern: 'burst', sink: true });
+    const byUser = new Map<unknown, Record<string, unknown>[]>();
+    for (const f of fwd.controllerFrames) {
+      const r = parse(f.text, { origin: 'controller' });
+      expect(r.ok, f.text).toBe(true);
+      // (String ids belong to the sink's admission probe.)
+      if (r.ok && r.kind === 'update' && typeof r.message.sliderId === 'number') {
+        const list = byUser.get(r.message.sliderId) ?? [];
+        list.push(r.message);
+        byUser.set(r.message.sliderId, list);
+      }
+    }
+    expect(byUser.size).toBe(6);
+    for (const updates of byUser.values()) {
+      const zeros = updates.filter((u) => u.x === 0 && u.y === 0 && u.speed === 0 && u.angle === 0);
+      expect(zeros).toHaveLength(1);
+      expect(updates[updates.length - 1]).toBe(zeros[0]);
+      expect(updates.map((u) => u.seq)).toEqual(updates.map((_, i) => i));
+      expect(updates.every((u) => typeof u.t === 'number')).toBe(true);
+    }
+    expect(report.deliveryRatio).toBe(1);
+  });
+
+  it('--legacy sends the tutorial format only: no seq, no t, no hello', async () => {
+    fwd = await startForwarder({ mode: 'broadcast' });
+    const { report } = await simulate({ url: fwd.url, users: '3', rate: '10', duration: '1', sink: true, legacy: true });
+    expect(fwd.controllerFrames.length).toBeGreaterThan(3);
+    for (const f of fwd.controllerFrames) {
+      expect(f.text).not.toMatch(/"seq"|"t"|"hello"|"resume"/);
+      expect(parse(f.text, { origin: 'controller' }).ok).toBe(true);
+    }
+    expect(report.deliveryRatio).toBe(1);
+  });
+
+  it('--ramp spreads the connects over the ramp', async () => {
+    fwd = await startForwarder();
+    await simulate({ url: fwd.url, users: '10', rate: '5', duration: '1.5', ramp: '1' });
+    expect(fwd.connectionTimes).toHaveLength(10);
+    // User i connects at i/10 of the ramp: the last one no earlier than 0.9 s after the first.
+    expect(fwd.connectionTimes[9]! - fwd.connectionTimes[0]!).toBeGreaterThanOrEqual(850);
   });
 
   it('runs without a sink and says so', async () => {

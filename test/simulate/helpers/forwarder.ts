@@ -18,6 +18,10 @@ export interface ForwarderOptions {
 export interface Forwarder {
   url: string;
   framesIn: number;
+  /** Every text frame received from clients that did not say hello, with its arrival time (performance.now()). */
+  controllerFrames: { text: string; at: number }[];
+  /** Arrival time of each connection. */
+  connectionTimes: number[];
   close(): Promise<void>;
 }
 
@@ -29,6 +33,8 @@ export async function startForwarder(opts: ForwarderOptions = {}): Promise<Forwa
   const ids = new Map<WebSocket, unknown>();
   const held = new Map<WebSocket, string>();
   const state = { framesIn: 0 };
+  const controllerFrames: { text: string; at: number }[] = [];
+  const connectionTimes: number[] = [];
 
   const toSinks = (text: string, from: WebSocket): void => {
     const targets = mode === 'broadcast' ? wss.clients : sinks;
@@ -36,10 +42,12 @@ export async function startForwarder(opts: ForwarderOptions = {}): Promise<Forwa
   };
 
   wss.on('connection', (ws) => {
+    connectionTimes.push(performance.now());
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       state.framesIn++;
       if (isBinary) return;
       const text = data.toString('utf8');
+      if (!sinks.has(ws) && !text.includes('"hello"')) controllerFrames.push({ text, at: performance.now() });
       if (text === 'pong' || text === 'ping') return;
       let msg: { type?: string; sliderId?: unknown };
       try {
@@ -88,6 +96,8 @@ export async function startForwarder(opts: ForwarderOptions = {}): Promise<Forwa
     get framesIn() {
       return state.framesIn;
     },
+    controllerFrames,
+    connectionTimes,
     close: () =>
       new Promise<void>((resolve) => {
         for (const c of wss.clients) c.terminate();
