@@ -19,7 +19,11 @@ export class TickScheduler {
   private startMs = 0;
   private k = 0;
   private timer: NodeJS.Timeout | undefined;
-  private running = false;
+  private active = false;
+
+  get running(): boolean {
+    return this.active;
+  }
 
   constructor(
     private readonly tickMs: number,
@@ -29,18 +33,18 @@ export class TickScheduler {
   start(startMs = performance.now()): void {
     this.startMs = startMs;
     this.k = 0;
-    this.running = true;
+    this.active = true;
     this.run();
   }
 
   stop(): void {
-    this.running = false;
+    this.active = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }
 
   private readonly run = (): void => {
-    if (!this.running) return;
+    if (!this.active) return;
     const now = performance.now();
     const late = now - (this.startMs + this.k * this.tickMs);
     const s = this.stats;
@@ -54,7 +58,7 @@ export class TickScheduler {
     s.ticks++;
     this.onTick(now);
     this.k++;
-    if (!this.running) return;
+    if (!this.active) return;
     const delay = this.startMs + this.k * this.tickMs - performance.now();
     this.timer = setTimeout(this.run, delay > 0 ? delay : 0);
   };

@@ -22,6 +22,8 @@ import { UserPool, type PoolCounters } from './user-pool.js';
 export interface SimulationIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WriteStream;
+  /** Ends the send phase early (Ctrl-C): the run still settles, measures and reports what it has. */
+  signal?: AbortSignal;
 }
 
 export interface SimulationResult {
@@ -123,8 +125,17 @@ export async function runSimulation(o: SimulateOptions, io: SimulationIo = { std
       lagP99Ms: monitor.lagP99Ms(),
     });
   }, 250);
+  const stopEarly = (): void => {
+    if (scheduler.running) {
+      scheduler.stop();
+      endedAt = performance.now();
+      endSendPhase();
+    }
+  };
+  io.signal?.addEventListener('abort', stopEarly, { once: true });
   scheduler.start(runStart);
   await sendPhase;
+  io.signal?.removeEventListener('abort', stopEarly);
   clearInterval(progressTimer);
   generator.stop();
   progress.stop();

@@ -136,6 +136,20 @@ describe('simulate against a minimal forwarder', () => {
     expect(fwd.connectionTimes[9]! - fwd.connectionTimes[0]!).toBeGreaterThanOrEqual(850);
   });
 
+  it('an abort (Ctrl-C) ends the sending early and still settles and reports', async () => {
+    fwd = await startForwarder();
+    const abort = new AbortController();
+    const pending = simulate({ url: fwd.url, users: '4', rate: '10', duration: '60', sink: true }, abort.signal);
+    // Abort once updates are flowing (polling the forwarder, not sleeping a fixed time).
+    while (fwd.controllerFrames.length < 20) await new Promise((r) => setTimeout(r, 20));
+    abort.abort();
+    const { report } = await pending;
+    expect(report.generator.sendSeconds).toBeLessThan(30);
+    expect(report.sent).toBeGreaterThan(0);
+    expect(report.deliveryRatio).toBe(1);
+    expect(report.ghostUsers).toBe(0);
+  });
+
   it('runs without a sink and says so', async () => {
     fwd = await startForwarder();
     const { report, summary } = await simulate({ url: fwd.url, users: '3', rate: '10', duration: '1' });

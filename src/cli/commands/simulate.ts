@@ -38,8 +38,20 @@ export function register(program: Command): void {
         throw err;
       }
       try {
-        const { exitCode } = await runSimulation(options);
-        process.exitCode = exitCode;
+        // Ctrl-C ends the sending early but still reports; a second Ctrl-C quits at once.
+        const abort = new AbortController();
+        const onSigint = (): void => {
+          if (abort.signal.aborted) process.exit(130);
+          process.stderr.write('\ntdcrowd simulate: stopping early, settling and reporting (Ctrl-C again to quit)\n');
+          abort.abort();
+        };
+        process.on('SIGINT', onSigint);
+        try {
+          const { exitCode } = await runSimulation(options, { stdout: process.stdout, stderr: process.stderr, signal: abort.signal });
+          process.exitCode = exitCode;
+        } finally {
+          process.off('SIGINT', onSigint);
+        }
       } catch (err) {
         if (err instanceof ReplayError) throw new UsageError(err.message);
         if (err instanceof AdmissionError) {

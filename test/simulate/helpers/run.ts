@@ -6,7 +6,7 @@ export interface Captured extends SimulationResult {
   summary: string;
 }
 
-export async function simulate(raw: RawOptions): Promise<Captured> {
+export async function simulate(raw: RawOptions, signal?: AbortSignal): Promise<Captured> {
   let summary = '';
   const stdout = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -15,6 +15,6 @@ export async function simulate(raw: RawOptions): Promise<Captured> {
     },
   });
   const stderr = Object.assign(new Writable({ write: (_c, _e, cb) => cb() }), { isTTY: false }) as unknown as NodeJS.WriteStream;
-  const result = await runSimulation(resolveOptions({ progress: false, grace: '3', ...raw }), { stdout, stderr });
+  const result = await runSimulation(resolveOptions({ progress: false, grace: '3', ...raw }), signal ? { stdout, stderr, signal } : { stdout, stderr });
   return { ...result, summary };
 }
