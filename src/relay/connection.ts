@@ -17,6 +17,8 @@ export interface ConnectionContext {
 }
 
 const ERROR_INTERVAL_MS = 1000;
+/** Bytes one event-loop turn may queue to a peer before they count as its backlog. */
+const TURN_BUDGET = 8 * 1024 * 1024;
 /** A Buffer that holds UTF-8 JSON goes out as a text frame. */
 const TEXT_FRAME = { binary: false } as const;
 const MAX_ERROR_MESSAGE = 512;
@@ -38,6 +40,7 @@ export class Connection {
   readonly bucket: TokenBucket;
   private lastErrorAt = Number.NEGATIVE_INFINITY;
   private corked = false;
+  private bufferedAtCork = 0;
 
   constructor(
     readonly id: number,
@@ -54,8 +57,14 @@ export class Connection {
     return this.ws.readyState === WebSocket.OPEN;
   }
 
-  get bufferedAmount(): number {
-    return this.ws.bufferedAmount;
+  /**
+   * Bytes the peer has not taken yet, for back-pressure decisions. Frames corked during this turn are on their
+   * way, not a sign of a slow peer: up to TURN_BUDGET of them do not count, or a busy turn would look like a
+   * stalled sink and trigger coalescing for nothing.
+   */
+  get backlog(): number {
+    const now = this.ws.bufferedAmount;
+    return this.corked ? Math.max(this.bufferedAtCork, now - TURN_BUDGET) : now;
   }
 
   /**
@@ -81,6 +90,7 @@ export class Connection {
     const socket = (this.ws as unknown as { _socket?: Socket })._socket;
     if (socket === undefined) return;
     this.corked = true;
+    this.bufferedAtCork = this.ws.bufferedAmount;
     socket.cork();
     setImmediate(() => {
       this.corked = false;

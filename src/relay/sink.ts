@@ -56,7 +56,7 @@ export class OutQueue {
    */
   push(key: string, kind: OutKind, text: string, recvAt: number, raw?: Buffer): void {
     if (this.batchHz === undefined && !this.coalescing) {
-      if (this.conn.bufferedAmount <= this.ctx.highWaterBytes) {
+      if (this.conn.backlog <= this.ctx.highWaterBytes) {
         this.conn.send(text, raw);
         if (recvAt >= 0) this.ctx.metrics.latency.observeMs(performance.now() - recvAt);
         return;
@@ -123,7 +123,7 @@ export class OutQueue {
   private flushCoalesced(): void {
     if (!this.conn.isOpen) return;
     // Hysteresis: wait until half the high-water mark has drained, so the queue does not flap.
-    if (this.conn.bufferedAmount > this.ctx.highWaterBytes / 2) return;
+    if (this.conn.backlog > this.ctx.highWaterBytes / 2) return;
     clearInterval(this.timer);
     this.timer = undefined;
     this.coalescing = false;
@@ -142,7 +142,7 @@ export class OutQueue {
 
   private flushBatch(): void {
     if (this.pending.size === 0 || !this.conn.isOpen) return;
-    if (this.conn.bufferedAmount > this.ctx.highWaterBytes) {
+    if (this.conn.backlog > this.ctx.highWaterBytes) {
       this.congested = true;
       return;
     }
