@@ -1,0 +1,248 @@
+/**
+ * SPEC §6 hostile input against the real relay (a child process, so its RSS is its own): the shared corpus from
+ * several connections, invalid UTF-8 and oversize frames that close their connection mid-stream, spoofed claims,
+ * a flood above the rate limit and a connection storm above the controller cap, all while 20 honest phones
+ * stream at 20 Hz to a real sink.
+ *
+ * Checked: the relay stays up and keeps accepting; every honest update arrives once, in order; nothing hostile
+ * reaches the sink or another phone; /metrics counts each drop under the reason the corpus says it deserves;
+ * RSS stays bounded.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closingCorpus, honestText, inConnectionCorpus, tally, type HostileFrame } from './corpus.js';
+import { claim, Peer, recordFigures, RssSampler, sleep, spawnRelay, until, type ChildRelay, type Metrics } from './support.js';
+
+const HONEST = 20;
+const HOSTILE = 4;
+const MAX_CONTROLLERS = 40;
+const STORM = 60;
+const FLOOD = 30_000;
+/** Per-connection limit; hostile senders pace at well under half of it so their junk is judged, not throttled. */
+const RATE = 1000;
+const HOSTILE_PER_TICK = 30; // every 100 ms: 300 frames/s
+const PRE_CLOSE = 3;
+const POST_CLOSE = 2;
+
+let relay: ChildRelay;
+const peers: Peer[] = [];
+const keep = (p: Peer): Peer => (peers.push(p), p);
+
+beforeAll(async () => {
+  relay = await spawnRelay(['--rate', String(RATE), '--burst', String(RATE), '--max-controllers', String(MAX_CONTROLLERS), '--ping-interval', '3600']);
+});
+afterAll(async () => {
+  for (const p of peers) p.close();
+  await relay?.stop();
+});
+
+function sendFrame(p: Peer, f: HostileFrame): void {
+  if (typeof f.data === 'string') p.send(f.data);
+  else if (f.rawText) p.sendRawText(f.data);
+  else if (p.ws.readyState === p.ws.OPEN) p.ws.send(f.data, { binary: true });
+}
+
+describe('hostile input while honest users stream', () => {
+  it('keeps the relay up, honest delivery at 100 %, and counts every drop by reason', async () => {
+    const expected: Record<string, number> = {};
+    const expect1 = (reason: string, n = 1): void => void (expected[reason] = (expected[reason] ?? 0) + n);
+    let framesIn = 0; // frames the relay must have read (lower bound of messagesIn)
+    let unread = 0; // frames sent after a closing frame: the relay may or may not read them
+
+    const s = keep(await Peer.open(relay.url));
+    s.send({ type: 'hello', role: 'sink' });
+    framesIn++;
+    await until(async () => (await relay.metrics()).connections.sink === 1, 'the sink admitted');
+
+    // honest phones
+    const honest: Peer[] = [];
+    for (let i = 0; i < HONEST; i++) honest.push(keep((await claim(relay.url, `honest-${i}`)).peer));
+    framesIn += HONEST;
+    const sentTexts = new Set<string>();
+    const honestSeq = new Array<number>(HONEST).fill(0);
+    const streaming = setInterval(() => {
+      honest.forEach((p, i) => {
+        const text = honestText(`honest-${i}`, honestSeq[i]!, ((honestSeq[i]! * 7) % 341) - 170, i);
+        sentTexts.add(text);
+        p.send(text);
+        honestSeq[i]!++;
+      });
+    }, 50);
+
+    // hostile controllers, each with its own id and its own slice of the corpus aimed at an honest victim
+    const hostile: Peer[] = [];
+    const plans: HostileFrame[][] = [];
+    for (let i = 0; i < HOSTILE; i++) {
+      hostile.push(keep((await claim(relay.url, `evil-${i}`)).peer));
+      plans.push(inConnectionCorpus({ own: `evil-${i}`, victim: `honest-${i}`, seed: 5000 + i, perCategory: 100 }));
+    }
+    framesIn += HOSTILE;
+
+    // strangers that know the honest ids: claims without the token are refused
+    const spoofers: Peer[] = [];
+    for (let i = 0; i < 3; i++) {
+      const p = keep(await Peer.open(relay.url));
+      spoofers.push(p);
+      const v = `honest-${i}`;
+      p.send({ type: 'connect', sliderId: v });
+      p.send(JSON.parse(honestText(v, 999_999)) as object);
+      p.send({ type: 'delete', sliderId: v });
+      p.send({ type: 'connect', sliderId: v, resume: 'AAAAAAAAAAAAAAAAAAAAAAAA' });
+      expect1('id_taken', 2);
+      expect1('not_connected');
+      expect1('bad_resume');
+      framesIn += 4;
+    }
+    const flood = keep((await claim(relay.url, 'flood')).peer);
+    framesIn++;
+    await until(async () => (await relay.metrics()).messagesIn >= framesIn, 'set-up frames read');
+    const controllersBefore = (await relay.metrics()).connections.controller!;
+    expect(controllersBefore).toBe(HONEST + HOSTILE + 3 + 1);
+
+    const rss = new RssSampler(relay.proc.pid!);
+    const baselineMiB = rss.sample();
+    const started = Date.now();
+
+    // 1. the corpus, paced from every hostile connection at once
+    const corpusRun = Promise.all(
+      hostile.map(async (p, i) => {
+        const plan = plans[i]!;
+        for (let k = 0; k < plan.length; k += HOSTILE_PER_TICK) {
+          for (const f of plan.slice(k, k + HOSTILE_PER_TICK)) sendFrame(p, f);
+          await sleep(100);
+        }
+      }),
+    );
+    for (const plan of plans) for (const f of plan) expect1(f.reason);
+    framesIn += plans.reduce((a, p) => a + p.length, 0);
+
+    // 2. frames that close their connection, mid-stream: junk before (read), the closer, junk after (unread)
+    const closing = closingCorpus(77, 20);
+    const closeCodes: Record<string, number> = {};
+    const closers = (async () => {
+      for (let k = 0; k < closing.length; k += 8) {
+        await Promise.all(
+          closing.slice(k, k + 8).map(async (f) => {
+            const p = await Peer.open(relay.url);
+            for (let j = 0; j < PRE_CLOSE; j++) p.send(`}pre-${j}`);
+            sendFrame(p, f);
+            for (let j = 0; j < POST_CLOSE; j++) p.send(`}post-${j}`);
+            await p.waitClosed();
+            closeCodes[`${f.category}:${p.closeCode}`] = (closeCodes[`${f.category}:${p.closeCode}`] ?? 0) + 1;
+          }),
+        );
+      }
+    })();
+    for (const f of closing) {
+      expect1('not_json', PRE_CLOSE);
+      expect1(f.reason);
+    }
+    framesIn += closing.length * (PRE_CLOSE + 1);
+    unread += closing.length * POST_CLOSE;
+
+    // 3. a flood of valid updates far above the rate limit
+    for (let i = 0; i < FLOOD; i++) flood.send(honestText('flood', i, (i % 341) - 170));
+    framesIn += FLOOD;
+
+    // 4. a connection storm above the controller cap
+    const storm = await Promise.all(Array.from({ length: STORM }, () => Peer.open(relay.url)));
+    storm.forEach((p, i) => p.send({ type: 'connect', sliderId: `storm-${i}` }));
+    framesIn += STORM;
+    const admitted = MAX_CONTROLLERS - controllersBefore;
+    expect1('server_full', STORM - admitted);
+
+    await Promise.all([corpusRun, closers]);
+    await until(() => storm.filter((p) => p.closeCode === 1013).length === STORM - admitted, 'the storm beyond the cap closed with 1013');
+    const stormWelcomed = storm.filter((p) => p.messages.some((m) => m.type === 'welcome'));
+    expect(stormWelcomed).toHaveLength(admitted);
+    for (const p of storm) {
+      if (p.closeCode === 1013) expect(p.closeReason).toMatch(/full/);
+    }
+    // the admitted part of the storm leaves again: the cap frees up (their deletes say `closed`)
+    for (const p of stormWelcomed) p.ws.close();
+    await until(async () => (await relay.metrics()).connections.controller === controllersBefore, 'the admitted storm gone');
+    await sleep(300);
+    clearInterval(streaming);
+    const hostileSeconds = (Date.now() - started) / 1000;
+
+    // every frame read and accounted for
+    const floodAtSink = (): number => s.ofType('update').filter((m) => m.sliderId === 'flood').length;
+    const honestTotal = honestSeq.reduce((a, b) => a + b, 0);
+    framesIn += honestTotal;
+    let m: Metrics = await relay.metrics();
+    await until(
+      async () => {
+        m = await relay.metrics();
+        return m.messagesIn >= framesIn && floodAtSink() + (m.dropped.rate_limited ?? 0) === FLOOD && s.ofType('update').length - floodAtSink() === honestTotal;
+      },
+      'every frame read, every flood frame delivered or counted, every honest update at the sink',
+      30_000,
+    );
+    rss.stop();
+    await sleep(200);
+    m = await relay.metrics();
+
+    // honest delivery: every seq, in order, once, byte-identical fields
+    for (let i = 0; i < HONEST; i++) {
+      const seqs = s.ofType('update').filter((u) => u.sliderId === `honest-${i}`).map((u) => u.seq);
+      expect(seqs, `honest-${i}`).toEqual(Array.from({ length: honestSeq[i]! }, (_, k) => k));
+    }
+    // nothing foreign at the sink: every update is one an honest phone or the flooder sent (valid, its own id)
+    const floodTexts = new Set<string>();
+    for (let i = 0; i < FLOOD; i++) floodTexts.add(honestText('flood', i, (i % 341) - 170));
+    const foreign = s.texts.filter((t) => {
+      if (sentTexts.has(t) || floodTexts.has(t)) return false;
+      const msg = JSON.parse(t) as Record<string, unknown>;
+      const id = String(msg.sliderId);
+      const known = /^(honest-\d+|evil-\d+|flood|storm-\d+)$/.test(id);
+      if (msg.type === 'connect') return !known || Object.keys(msg).length !== 2;
+      if (msg.type === 'delete') return !/^storm-\d+$/.test(id) || msg.reason !== 'closed';
+      return true;
+    });
+    expect(foreign).toEqual([]);
+    expect(s.ofType('update').some((u) => String(u.sliderId).startsWith('evil-'))).toBe(false);
+    expect(s.ofType('delete').filter((d) => !String(d.sliderId).startsWith('storm-'))).toEqual([]);
+    // other phones get nothing but their welcome
+    for (const p of honest) expect(p.texts.map((t) => (JSON.parse(t) as { type: string }).type)).toEqual(['welcome']);
+
+    // drops: each reason exactly as the corpus says, everything else zero
+    const postCloseRead = m.messagesIn - framesIn;
+    expect(postCloseRead).toBeGreaterThanOrEqual(0);
+    expect(postCloseRead).toBeLessThanOrEqual(unread);
+    expect(m.dropped.rate_limited).toBe(FLOOD - floodAtSink());
+    expect(m.dropped.rate_limited).toBeGreaterThan(FLOOD / 2);
+    const want: Record<string, number> = { ...expected, rate_limited: FLOOD - floodAtSink() };
+    want.not_json = (want.not_json ?? 0) + postCloseRead; // junk after a closer is not JSON, if it was read at all
+    for (const reason of Object.keys(m.dropped)) expect(m.dropped[reason], reason).toBe(want[reason] ?? 0);
+    for (const reason of Object.keys(want)) expect(m.dropped[reason], reason).toBe(want[reason]);
+    expect(closeCodes).toEqual(Object.fromEntries(Object.entries(tally(closing, (f) => `${f.category}:${f.closes}`))));
+
+    // alive and still accepting
+    const health = (await (await fetch(`${relay.httpUrl}/healthz`)).json()) as { ok: boolean };
+    expect(health.ok).toBe(true);
+    const late = keep((await claim(relay.url, 'late-honest')).peer);
+    late.send(honestText('late-honest', 0));
+    await until(() => s.ofType('update').some((u) => u.sliderId === 'late-honest'), 'a new phone after the barrage reaches the sink');
+    expect(relay.proc.exitCode).toBeNull();
+    expect(relay.output()).not.toMatch(/internal error/);
+
+    // memory bounded
+    expect(rss.peak).toBeLessThan(200);
+    expect(rss.peak - baselineMiB).toBeLessThan(64);
+
+    const inCorpus = plans.flat();
+    recordFigures('hostile-relay', {
+      relayFramesTriedByCategory: { ...tally(inCorpus, (f) => f.category), ...tally(closing, (f) => f.category), flood: FLOOD, stormConnections: STORM },
+      relayFramesTotal: inCorpus.length + closing.length + FLOOD + STORM + closing.length * PRE_CLOSE + 3 * 4,
+      hostileConnections: HOSTILE + closing.length + 3 + 1 + STORM,
+      honestUsers: HONEST,
+      honestUpdates: honestTotal,
+      honestDelivered: s.ofType('update').filter((u) => String(u.sliderId).startsWith('honest-')).length,
+      droppedByReason: Object.fromEntries(Object.entries(m.dropped).filter(([, n]) => n > 0)),
+      postCloseFramesRead: postCloseRead,
+      stormAdmitted: admitted,
+      stormRefused1013: STORM - admitted,
+      relayRssMiB: { baseline: Math.round(baselineMiB * 10) / 10, peak: Math.round(rss.peak * 10) / 10 },
+      hostileSeconds,
+    });
+  }, 60_000);
+});
