@@ -9,6 +9,7 @@ import type { ConnectionRole, LogDirection } from '../protocol/index.js';
 
 const FLUSH_BYTES = 64 * 1024;
 const FLUSH_MS = 200;
+const MAX_PENDING_BYTES = 32 * 1024 * 1024;
 
 export class LogWriter {
   private readonly stream: WriteStream;
@@ -16,6 +17,8 @@ export class LogWriter {
   private size = 0;
   private timer: NodeJS.Timeout | undefined;
   private failed: Error | undefined;
+  /** Lines not written because the disk fell behind. */
+  lost = 0;
 
   private constructor(stream: WriteStream) {
     this.stream = stream;
@@ -53,10 +56,17 @@ export class LogWriter {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.chunks.length === 0 || this.failed) return;
-    this.stream.write(this.chunks.join(''));
+    const lines = this.chunks;
     this.chunks = [];
     this.size = 0;
+    if (lines.length === 0 || this.failed) return;
+    // A disk slower than the traffic must not grow memory without bound: past the cap, lines are lost (counted).
+    if (this.stream.writableLength > MAX_PENDING_BYTES) {
+      if (this.lost === 0) process.stderr.write('tdcrowd relay: the log cannot keep up with the traffic; dropping log lines\n');
+      this.lost += lines.length;
+      return;
+    }
+    this.stream.write(lines.join(''));
   }
 
   async close(): Promise<void> {
