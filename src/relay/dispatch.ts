@@ -12,6 +12,7 @@ import {
   type DeleteReason,
   type ErrorCode,
   type HelloMessage,
+  type ParseOptions,
   type UpdateMessage,
 } from '../protocol/index.js';
 import type { Connection } from './connection.js';
@@ -45,7 +46,19 @@ export const CLOSE = {
 } as const;
 
 export class Dispatcher {
-  constructor(private readonly s: RelayState) {}
+  /** Built once: the hot path allocates no options object and no error text per frame. */
+  private readonly parseOptions: Record<'unknown' | 'controller' | 'sink', ParseOptions>;
+  private readonly rateMessage: string;
+
+  constructor(private readonly s: RelayState) {
+    const maxBytes = s.options.maxPayload;
+    this.parseOptions = {
+      unknown: { origin: 'any', maxBytes },
+      controller: { origin: 'controller', maxBytes },
+      sink: { origin: 'sink', maxBytes },
+    };
+    this.rateMessage = `more than ${s.options.rate} messages per second (burst ${s.options.burst})`;
+  }
 
   onFrame(conn: Connection, data: Buffer, isBinary: boolean): void {
     const recvAt = performance.now();
@@ -61,10 +74,10 @@ export class Dispatcher {
       return;
     }
     if (!conn.bucket.take(recvAt)) {
-      this.drop(conn, 'rate_limited', text, `more than ${this.s.options.rate} messages per second`, recvAt);
+      this.drop(conn, 'rate_limited', text, this.rateMessage, recvAt);
       return;
     }
-    const r = parse(text, { origin: conn.role === 'unknown' ? 'any' : conn.role, maxBytes: this.s.options.maxPayload });
+    const r = parse(text, this.parseOptions[conn.role]);
     if (!r.ok) {
       this.drop(conn, r.reason, text, r.message, recvAt);
       return;
