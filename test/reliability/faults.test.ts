@@ -1,0 +1,317 @@
+/**
+ * SPEC §6 faults: a sink killed without a close frame and reconnected; phones cut without a close (socket
+ * destroyed, pongs withheld, socket frozen); the relay process SIGKILLed and restarted under a live page and a
+ * live TouchDesigner (generated scripts in the emulator); a sink that stops reading for 10 s under 500 phones.
+ */
+import { chromium, type Browser } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Bridge } from '../../src/emulate/bridge.js';
+import { resolveOptions } from '../../src/generate/index.js';
+import { startRelay, type RelayHandle } from '../../src/relay/index.js';
+import { byUser } from '../emulate/harness.js';
+import { CHROMIUM_PATH, hasChromium, hasPython } from '../helpers/requirements.js';
+import { claim, Peer, recordFigures, RssSampler, sleep, spawnRelay, tableOf, until, updateFor, type ChildRelay } from './support.js';
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) {
+    try {
+      await c();
+    } catch {
+      // best effort: a failed test must not hide behind its cleanup
+    }
+  }
+});
+
+async function inProcessRelay(options: Parameters<typeof startRelay>[0] = {}): Promise<RelayHandle> {
+  const relay = await startRelay({ port: 0, host: '127.0.0.1', quiet: true, ...options });
+  cleanups.push(() => relay.close());
+  return relay;
+}
+
+function peer(p: Peer): Peer {
+  cleanups.push(() => p.close());
+  return p;
+}
+
+async function sinkPeer(url: string): Promise<Peer> {
+  const s = peer(await Peer.open(url));
+  s.send({ type: 'hello', role: 'sink' });
+  return s;
+}
+
+describe('a sink killed without a close frame', () => {
+  it('gets every live user back from the snapshot when it reconnects', async () => {
+    const relay = await inProcessRelay();
+    const first = await sinkPeer(relay.url);
+    await until(() => relay.metrics().connections.sink === 1, 'the first sink admitted');
+    const phones = new Map<string, Peer>();
+    const latest = new Map<string, Record<string, unknown>>();
+    for (let i = 0; i < 30; i++) phones.set(`p${i}`, peer((await claim(relay.url, `p${i}`)).peer));
+    const move = (id: string, k: number): void => {
+      const u = updateFor(id, ((k * 17) % 341) - 170, ((k * 5) % 341) - 170, { seq: k });
+      latest.set(id, u);
+      phones.get(id)!.send(u);
+    };
+    for (let k = 0; k < 5; k++) for (const id of phones.keys()) move(id, k);
+    await until(() => first.ofType('update').length === 150, 'the first sink has every update');
+
+    // no close frame, no FIN handshake from the application: the TCP socket just goes
+    first.socket.destroy();
+    await until(() => relay.metrics().connections.sink === 0, 'the relay notices the dead sink');
+    // life goes on while TouchDesigner is away: phones move, leave (both ways) and join
+    for (let k = 5; k < 8; k++) for (const id of phones.keys()) move(id, k);
+    phones.get('p0')!.send({ type: 'delete', sliderId: 'p0' });
+    phones.get('p1')!.close();
+    latest.delete('p0');
+    latest.delete('p1');
+    phones.delete('p0');
+    phones.delete('p1');
+    for (let i = 30; i < 33; i++) {
+      phones.set(`p${i}`, peer((await claim(relay.url, `p${i}`)).peer));
+      move(`p${i}`, 100 + i);
+    }
+    phones.set('still', peer((await claim(relay.url, 'still')).peer)); // connected, never moved
+    await until(() => relay.metrics().users === 32 && relay.metrics().messagesIn >= 1 + 30 + 150 + 90 + 1 + 3 + 3 + 1, 'the relay has read everything');
+
+    const t0 = performance.now();
+    const second = await sinkPeer(relay.url);
+    const rows = await until(() => {
+      const t = tableOf(second.messages);
+      return t.size === 32 && [...latest].every(([id, u]) => t.get(id)?.seq === u.seq) && t;
+    }, 'the snapshot to restore every live user');
+    const restoreMs = performance.now() - t0;
+    expect([...rows.keys()].sort()).toEqual([...latest.keys(), 'still'].sort());
+    for (const [id, u] of latest) expect(rows.get(id), id).toEqual(u);
+    expect(rows.get('still')).toEqual({});
+    // a snapshot is connect + latest update per user: nothing stale, nothing for users who left
+    expect(second.ofType('update')).toHaveLength(31);
+    expect(second.ofType('connect')).toHaveLength(32);
+    expect(second.ofType('delete')).toHaveLength(0);
+    // and live traffic flows to it afterwards
+    move('p5', 999);
+    await until(() => tableOf(second.messages).get('p5')?.seq === 999, 'live updates after the snapshot');
+    recordFigures('faults', { sinkKilledSnapshotUsers: 32, sinkKilledSnapshotMs: Math.round(restoreMs) });
+  });
+});
+
+describe.skipIf(!hasPython())('phones cut without a close', () => {
+  it('become deletes within two heartbeats (closed / timeout) and leave no ghost row in the emulated table', async () => {
+    const HB = 400;
+    const relay = await inProcessRelay({ heartbeatMs: HB });
+    const td = new Bridge({ url: relay.url, options: resolveOptions({}) });
+    cleanups.push(() => td.stop());
+    await td.start();
+    const watcher = await sinkPeer(relay.url);
+    await until(() => relay.metrics().connections.sink === 2, 'TouchDesigner and the watcher admitted');
+    const deletedAt = new Map<string, { at: number; reason: unknown }>();
+    watcher.onText = (t) => {
+      const m = JSON.parse(t) as Record<string, unknown>;
+      if (m.type === 'delete') deletedAt.set(String(m.sliderId), { at: performance.now(), reason: m.reason });
+    };
+
+    const phones = new Map<string, Peer>();
+    for (let i = 0; i < 8; i++) phones.set(`ok${i}`, peer((await claim(relay.url, `ok${i}`)).peer));
+    phones.set('destroyed', peer((await claim(relay.url, 'destroyed')).peer));
+    phones.set('frozen', peer((await claim(relay.url, 'frozen')).peer));
+    const mute = await claim(relay.url, 'mute', { autoPong: false });
+    const muteClaimedAt = performance.now();
+    phones.set('mute', peer(mute.peer));
+    for (const [id, p] of phones) p.send(updateFor(id, 10, -10));
+    await until(async () => byUser((await td.state()).table).size >= 10, 'rows in the emulated table', 10_000);
+
+    // the mute phone never answers a protocol ping: deleted for timeout within two heartbeats of connecting
+    const mute1 = await until(() => deletedAt.get('mute'), 'the mute phone deleted', 10_000);
+    expect(mute1.reason).toBe('timeout');
+    const muteMs = mute1.at - muteClaimedAt;
+
+    await sleep(HB * 1.5); // the others have answered pings meanwhile and are still there
+    expect([...deletedAt.keys()]).toEqual(['mute']);
+
+    // destroyed TCP socket: the relay sees the close
+    const cutAt = performance.now();
+    phones.get('destroyed')!.socket.destroy();
+    // frozen: the socket stays open but nothing is read or answered any more (a phone that lost the network)
+    phones.get('frozen')!.socket.pause();
+    const destroyed = await until(() => deletedAt.get('destroyed'), 'the destroyed phone deleted', 10_000);
+    const frozen = await until(() => deletedAt.get('frozen'), 'the frozen phone deleted', 10_000);
+    expect(destroyed.reason).toBe('closed');
+    expect(frozen.reason).toBe('timeout');
+    const destroyedMs = destroyed.at - cutAt;
+    const frozenMs = frozen.at - cutAt;
+    // two heartbeats, plus a margin for a loaded machine
+    const limit = 2 * HB + 1000;
+    expect(muteMs).toBeLessThan(limit);
+    expect(destroyedMs).toBeLessThan(limit);
+    expect(frozenMs).toBeLessThan(limit);
+
+    // the emulated TouchDesigner table: exactly the live phones, no ghosts
+    const live = [...phones.keys()].filter((id) => !['destroyed', 'frozen', 'mute'].includes(id)).sort();
+    const users = await until(async () => {
+      const u = byUser((await td.state()).table);
+      return JSON.stringify([...u.keys()].sort()) === JSON.stringify(live) && u;
+    }, 'the emulated table to hold exactly the live phones');
+    for (const id of live) expect(users.get(id)?.slice(0, 2)).toEqual(['10', '-10']);
+    expect(relay.metrics().users).toBe(live.length);
+    const s = await td.state();
+    expect(s.errors).toEqual([]);
+    expect(td.net.opens).toBe(1); // TouchDesigner itself answered every heartbeat
+    recordFigures('faults', {
+      heartbeatMs: HB,
+      deleteAfterCutMs: { destroyedSocket: Math.round(destroyedMs), frozenSocket: Math.round(frozenMs), noPongFromConnect: Math.round(muteMs) },
+    });
+  });
+});
+
+describe.skipIf(!hasChromium() || !hasPython())('the relay process killed and restarted', () => {
+  let browser: Browser | undefined;
+  afterEach(async () => {
+    await browser?.close();
+    browser = undefined;
+  });
+
+  it('the page and the generated TouchDesigner scripts reconnect on their own; the page keeps its id', async () => {
+    let relay: ChildRelay = await spawnRelay(['--heartbeat', '1']);
+    const port = relay.port;
+    cleanups.push(() => relay.stop());
+    const td = new Bridge({ url: relay.url, options: resolveOptions({}) });
+    cleanups.push(() => td.stop());
+    await td.start();
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    const page = await (await browser.newContext({ viewport: { width: 800, height: 800 } })).newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('dialog', (d) => {
+      problems.push(`dialog: ${d.message()}`);
+      void d.dismiss();
+    });
+    await page.goto(`${relay.httpUrl}/?idle=600000`);
+    const state = (): Promise<string | null> => page.locator('#state').getAttribute('data-state');
+    await until(async () => (await state()) === 'live', 'the page live');
+    const id = await until(() => page.evaluate(() => sessionStorage.getItem('tdcrowd.sliderId')), 'the page id');
+    await until(async () => byUser((await td.state()).table).has(id), 'the page row in the emulated table');
+    const opensBefore = td.net.opens;
+
+    relay.proc.kill('SIGKILL');
+    const killed = await relay.exited;
+    expect(killed.signal).toBe('SIGKILL');
+    await until(async () => (await state()) !== 'live', 'the page to notice');
+    await until(() => !td.socketOpen, 'TouchDesigner to notice');
+
+    const t0 = performance.now();
+    relay = await spawnRelay(['--heartbeat', '1'], port);
+    await until(async () => (await state()) === 'live', 'the page live again', 30_000);
+    const pageMs = performance.now() - t0;
+    expect(await page.evaluate(() => sessionStorage.getItem('tdcrowd.sliderId'))).toBe(id);
+    await until(() => td.net.opens > opensBefore && td.socketOpen, 'TouchDesigner reconnected', 30_000);
+    const tdMs = performance.now() - t0;
+    await until(async () => (await relay.metrics()).connections.sink === 1 && (await relay.metrics()).users === 1, 'the new relay has the page and TouchDesigner');
+
+    // the page steers the same row in TouchDesigner through the new relay
+    const box = await page.locator('#pad').boundingBox();
+    if (!box) throw new Error('pad not visible');
+    const cx = box.x + box.width / 2;
+    const cy = box.y + box.height / 2;
+    await page.mouse.move(cx, cy);
+    await page.mouse.down();
+    await page.mouse.move(cx + box.width / 2, cy, { steps: 8 });
+    const row = await until(async () => {
+      const r = byUser((await td.state()).table).get(id);
+      return r !== undefined && Number(r[0]) > 160 && r;
+    }, 'the page row moving in the emulated table after the restart');
+    expect(Number(row[1])).toBeLessThan(5);
+    await page.mouse.up();
+    const users = byUser((await td.state()).table);
+    expect([...users.keys()]).toEqual([id]);
+    expect((await td.state()).errors).toEqual([]);
+    expect(problems).toEqual([]);
+    recordFigures('faults', { relayRestart: { pageLiveAgainMs: Math.round(pageMs), touchDesignerReconnectedMs: Math.round(tdMs) } });
+  }, 60_000);
+});
+
+describe('a sink that stops reading for 10 s while 500 phones stream', () => {
+  it('keeps relay memory bounded and then hands the sink the current state, not the backlog', async () => {
+    const USERS = 500;
+    const HZ = 20;
+    const relay = await spawnRelay(['--ping-interval', '3600']);
+    cleanups.push(() => relay.stop());
+    const s = await sinkPeer(relay.url);
+    await until(async () => (await relay.metrics()).connections.sink === 1, 'the sink admitted');
+    const id = (i: number): string => `user-${String(i).padStart(4, '0')}-${'x'.repeat(30)}`;
+    const phones: Peer[] = [];
+    for (let i = 0; i < USERS; i += 50) {
+      phones.push(...(await Promise.all(Array.from({ length: 50 }, async (_, k) => (await claim(relay.url, id(i + k))).peer))));
+    }
+    phones.forEach(peer);
+    const seq = new Array<number>(USERS).fill(0);
+    const latest = new Map<string, string>();
+    let sent = 0;
+    const tick = (): void => {
+      phones.forEach((p, i) => {
+        const k = seq[i]!++;
+        const text = JSON.stringify(updateFor(id(i), ((k * 7 + i) % 341) - 170, ((k * 3 + i) % 341) - 170, { seq: k, t: Date.now() }));
+        latest.set(id(i), text);
+        p.send(text);
+        sent++;
+      });
+    };
+    const rss = new RssSampler(relay.proc.pid!);
+    tick();
+    await until(() => s.ofType('update').length === USERS, 'the sink reading normally');
+    const baseline = rss.sample();
+
+    s.socket.pause();
+    const pausedAt = Date.now();
+    const streaming = setInterval(tick, 1000 / HZ);
+    await sleep(10_000);
+    clearInterval(streaming);
+    await until(async () => (await relay.metrics()).messagesIn >= 1 + USERS + sent, 'the relay has read every update');
+    const beforeResume = await relay.metrics();
+    const sentWhilePaused = sent - USERS;
+    const atSinkBeforeResume = s.ofType('update').length;
+
+    s.socket.resume();
+    const resumedAt = performance.now();
+    const current = await until(() => {
+      const t = tableOf(s.messages);
+      return t.size === USERS && [...latest].every(([u, text]) => t.get(u)?.seq === (JSON.parse(text) as { seq: number }).seq) && t;
+    }, 'the sink to reach the current state', 30_000);
+    const catchUpMs = performance.now() - resumedAt;
+    rss.stop();
+    for (const [u, text] of latest) expect(current.get(u)).toEqual(JSON.parse(text));
+    await sleep(300);
+    const after = await relay.metrics();
+
+    // every update either reached the sink or was counted as replaced by a newer one
+    const delivered = s.ofType('update').length;
+    expect(delivered + after.dropped.backpressure!).toBe(sent);
+    expect(after.dropped.backpressure).toBeGreaterThan(0);
+    const deliveredAfterResume = delivered - atSinkBeforeResume;
+    expect(deliveredAfterResume).toBeLessThan(sentWhilePaused);
+    // per user, the sink never sees an older value after a newer one
+    const lastSeq = new Map<string, number>();
+    for (const m of s.ofType('update')) {
+      const k = String(m.sliderId);
+      expect(m.seq as number).toBeGreaterThan(lastSeq.get(k) ?? -1);
+      lastSeq.set(k, m.seq as number);
+    }
+    // what the relay held for the stalled sink was bounded by users, not by time
+    expect(beforeResume.get('tdcrowd_sink_queue_users')).toBeLessThanOrEqual(USERS);
+    expect(rss.peak - baseline).toBeLessThan(64);
+    expect(rss.peak).toBeLessThan(200);
+    recordFigures('faults', {
+      stalledSink: {
+        users: USERS,
+        hz: HZ,
+        stalledSeconds: Math.round((Date.now() - pausedAt) / 1000),
+        updatesSentWhileStalled: sentWhilePaused,
+        deliveredAfterResume,
+        coalescedAsBackpressure: after.dropped.backpressure,
+        relayRssMiB: { baseline: Math.round(baseline * 10) / 10, peak: Math.round(rss.peak * 10) / 10 },
+        catchUpMs: Math.round(catchUpMs),
+      },
+    });
+  }, 60_000);
+});
