@@ -1,0 +1,101 @@
+/**
+ * One measured load run: a server (relay or baseline) in its own process, `tdcrowd simulate` in another, and
+ * this process reading both from /proc. The CPU window is the steady state: it opens one second after every
+ * virtual user is connected (seen as the server's open sockets) and closes before the send phase ends.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cpuSeconds, cpuWindow, fdCount, loadAvg1, machineBusySeconds, rssBytes } from './proc-stats.mjs';
+import { startSimulate } from './simulate.mjs';
+
+/**
+ * @param {object} p
+ * @param {{pid:number,url:string,command:string}} p.server a started server
+ * @param {string} p.name report name
+ * @param {number} p.users
+ * @param {number} p.rate
+ * @param {number} p.duration seconds of sending (ramp included)
+ * @param {number} p.ramp seconds over which users connect
+ * @param {string[]} [p.extra] further simulate flags
+ */
+export async function loadRun({ server, name, users, rate, duration, ramp, extra = [] }) {
+  const baseFds = fdCount(server.pid);
+  const load0 = loadAvg1();
+  const sim = startSimulate(name, [
+    '--url', server.url, '--users', String(users), '--rate', String(rate),
+    '--duration', String(duration), '--ramp', String(ramp), '--sink', ...extra,
+  ], { timeoutMs: (duration + 60) * 1000 });
+
+  // Steady state: all users connected (one socket each at the server), then one more second.
+  let exited = false;
+  sim.done.then(() => (exited = true), () => (exited = true));
+  const deadline = performance.now() + (ramp + 20) * 1000;
+  let full = false;
+  while (!exited && performance.now() < deadline) {
+    if (fdCount(server.pid) - baseFds >= users) {
+      full = true;
+      break;
+    }
+    await sleep(100);
+  }
+  let window;
+  if (full && !exited) {
+    await sleep(1000);
+    const windowS = Math.max(2, duration - ramp - 3);
+    const srv = cpuWindow(server.pid);
+    const gen = cpuWindow(sim.pid);
+    const busy0 = machineBusySeconds();
+    const self0 = cpuSeconds(process.pid);
+    await sleep(windowS * 1000);
+    if (!exited) {
+      const server = srv.read();
+      const simCpu = gen.read();
+      // Everything else the machine did meanwhile (other users of the cores): it competes with both processes.
+      const othersS = machineBusySeconds() - busy0 - server.cpuS - simCpu.cpuS - (cpuSeconds(process.pid) - self0);
+      window = { server, sim: simCpu, othersPercent: Math.max(0, (othersS / server.wallS) * 100), rssMb: rssBytes(server.pid) / 1048576 };
+    }
+  }
+  const { report, exitCode } = await sim.done;
+  const achieved = report.generator.achievedRate;
+  return {
+    name,
+    users,
+    rate,
+    command: sim.command,
+    serverCommand: server.command,
+    exitCode,
+    report,
+    window,
+    loadAvg: Math.max(load0, loadAvg1()),
+    /** CPU microseconds the server spent per update it received, in the steady-state window. */
+    usPerMsg: window && achieved > 0 ? (window.server.cpuS * 1e6) / (achieved * window.server.wallS) : undefined,
+  };
+}
+
+/** The row fields every load table shows. */
+export function loadCells(r) {
+  const rep = r.report;
+  const l = rep.latencyMs;
+  const f = (v, d = 1) => (v === null || v === undefined ? '–' : Number(v).toFixed(d));
+  return {
+    achieved: `${Math.round(rep.generator.achievedRate)}`,
+    delivery: rep.deliveryRatio === null ? '–' : `${(rep.deliveryRatio * 100).toFixed(2)}%`,
+    latency: `${f(l.p50)} / ${f(l.p95)} / ${f(l.p99)} / ${f(l.max)}`,
+    serverCpu: r.window ? `${r.window.server.percent.toFixed(0)}%` : 'n/a',
+    usPerMsg: r.usPerMsg === undefined ? 'n/a' : r.usPerMsg.toFixed(1),
+    simCpu: r.window ? `${r.window.sim.percent.toFixed(0)}%` : 'n/a',
+    bound: rep.generatorBound ? `YES: ${rep.generatorBoundReasons.map(shortReason).join('; ')}` : 'no',
+    rss: r.window ? `${r.window.rssMb.toFixed(0)}` : 'n/a',
+    load: r.loadAvg.toFixed(1),
+    others: r.window ? `${r.window.othersPercent.toFixed(0)}%` : 'n/a',
+  };
+}
+
+function shortReason(s) {
+  return s.replace(/: latencies measured here include that lag/, '').replace(/ \(\d+ missed by late ticks; bar [\d.]+%\)/, '');
+}
+
+/** A run sustains its load: delivery ≥ 99.9 % and p99 ≤ the bar. */
+export function sustains(r, p99Ms) {
+  const rep = r.report;
+  return rep.deliveryRatio !== null && rep.deliveryRatio >= 0.999 && rep.latencyMs.p99 !== null && rep.latencyMs.p99 <= p99Ms;
+}

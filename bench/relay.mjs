@@ -1,0 +1,137 @@
+/**
+ * Benchmark 1 (SPEC §5, relay): route mode vs the bare `ws` forwarder at rising user counts × 30 Hz → one
+ * sink, side by side (same load, alternating servers at each count); then broadcast mode at small counts to
+ * find the largest crowd it keeps at p99 ≤ 50 ms. Bars: at 2000 users route delivers 100 % with p99 ≤ 50 ms
+ * and CPU ≤ 1.5× the bare forwarder's; route sustains ≥ 20× the users broadcast sustains.
+ */
+import { loadCells, loadRun, sustains } from './lib/load-run.mjs';
+import { mdTable } from './lib/results.mjs';
+import { startBare, startRelay } from './lib/servers.mjs';
+
+const P99_BAR_MS = 50;
+const CPU_RATIO_BAR = 1.5;
+const USERS_RATIO_BAR = 20;
+
+export const name = 'relay';
+
+export async function run({ quick = false, log }) {
+  const rate = 30;
+  const routeUsers = quick ? [250, 1000] : [250, 500, 1000, 2000];
+  const duration = quick ? 8 : 12;
+  const ramp = 3;
+
+  const route = [];
+  for (const users of routeUsers) {
+    for (const kind of ['bare', 'route']) {
+      const server = kind === 'bare' ? await startBare() : await startRelay();
+      try {
+        log(`relay: ${kind} ${users} users × ${rate} Hz`);
+        const r = await loadRun({ server, name: `relay-${kind}-${users}`, users, rate, duration, ramp });
+        route.push({ kind, ...r });
+        log(`  → ${summary(r)}`);
+      } finally {
+        await server.stop();
+      }
+    }
+  }
+
+  // Broadcast: every client receives every frame (O(n²)); rise until p99 crosses the bar, then one more.
+  const bcastUsers = quick ? [10, 25, 50] : [10, 25, 50, 75, 100, 150, 200];
+  const bcast = [];
+  for (const users of bcastUsers) {
+    const server = await startRelay(['--mode', 'broadcast']);
+    try {
+      log(`relay: broadcast ${users} users × ${rate} Hz`);
+      const r = await loadRun({ server, name: `relay-broadcast-${users}`, users, rate, duration: 10, ramp: 1 });
+      bcast.push({ kind: 'broadcast', ...r });
+      log(`  → ${summary(r)}`);
+    } finally {
+      await server.stop();
+    }
+    const failed = bcast.filter((r) => !sustains(r, P99_BAR_MS)).length;
+    if (failed >= 2) break;
+  }
+
+  return { name, markdown: render({ route, bcast, rate, duration, ramp }), data: { route, bcast } };
+}
+
+function summary(r) {
+  const c = loadCells(r);
+  return `${c.achieved} msg/s, delivery ${c.delivery}, p50/p95/p99/max ${c.latency} ms, server CPU ${c.serverCpu} (${c.usPerMsg} µs/msg), sim CPU ${c.simCpu}, others ${c.others}, generator-bound ${c.bound}`;
+}
+
+function render({ route, bcast, rate, duration, ramp }) {
+  const date = new Date().toISOString();
+  const rows = [];
+  const ratios = [];
+  const byUsers = new Map();
+  for (const r of route) {
+    const c = loadCells(r);
+    const e = byUsers.get(r.users) ?? {};
+    e[r.kind] = r;
+    byUsers.set(r.users, e);
+    rows.push([r.kind, r.users, r.users * rate, c.achieved, c.delivery, c.latency, c.serverCpu, c.usPerMsg, c.simCpu, c.others, c.bound, c.load,
+      `\`${r.serverCommand}\` + \`${r.command}\``]);
+  }
+  for (const [users, e] of byUsers) {
+    if (!e.route?.usPerMsg || !e.bare?.usPerMsg) continue;
+    ratios.push([users, (e.route.usPerMsg / e.bare.usPerMsg).toFixed(2), (e.route.window.server.percent / e.bare.window.server.percent).toFixed(2)]);
+  }
+  const brows = bcast.map((r) => {
+    const c = loadCells(r);
+    return [r.users, r.users * rate, c.achieved, c.delivery, c.latency, c.serverCpu, c.simCpu, c.others, c.bound, sustains(r, P99_BAR_MS) ? 'yes' : 'no', c.load,
+      `\`${r.serverCommand}\` + \`${r.command}\``];
+  });
+
+  const top = route.filter((r) => r.kind === 'route').sort((a, b) => b.users - a.users)[0];
+  const topBare = route.filter((r) => r.kind === 'bare' && r.users === top?.users)[0];
+  const routeMax = Math.max(0, ...route.filter((r) => r.kind === 'route' && sustains(r, P99_BAR_MS)).map((r) => r.users));
+  const bcastMax = Math.max(0, ...bcast.filter((r) => sustains(r, P99_BAR_MS)).map((r) => r.users));
+  const bcastFirstFail = bcast.find((r) => !sustains(r, P99_BAR_MS))?.users;
+  const verdict = (ok) => (ok ? '**PASS**' : '**FAIL**');
+  const lines = [];
+  if (top) {
+    const rep = top.report;
+    const cpuRatio = top.usPerMsg && topBare?.usPerMsg ? top.usPerMsg / topBare.usPerMsg : undefined;
+    lines.push(
+      `- ${top.users} controllers, route: delivery ${(rep.deliveryRatio * 100).toFixed(2)}% (bar 100 %) ${verdict(rep.deliveryRatio >= 0.99995)}; ` +
+        `p99 ${rep.latencyMs.p99} ms (bar ≤ ${P99_BAR_MS}) ${verdict(rep.latencyMs.p99 !== null && rep.latencyMs.p99 <= P99_BAR_MS)}; ` +
+        `CPU per message relay/bare ${cpuRatio === undefined ? 'n/a' : cpuRatio.toFixed(2)}× (bar ≤ ${CPU_RATIO_BAR}) ${verdict(cpuRatio !== undefined && cpuRatio <= CPU_RATIO_BAR)}` +
+        (rep.generatorBound ? ' — the generator was the bottleneck in this row (see the flag)' : ''),
+    );
+  }
+  lines.push(
+    `- Users sustained at p99 ≤ ${P99_BAR_MS} ms and delivery ≥ 99.9 %: route ${routeMax || 'none'} (largest count run), broadcast ${bcastMax || 'none'}` +
+      `${bcastFirstFail ? ` (fails from ${bcastFirstFail})` : ''}: ratio ${bcastMax ? (routeMax / bcastMax).toFixed(1) : '∞'}× (bar ≥ ${USERS_RATIO_BAR}×) ${verdict(bcastMax === 0 ? routeMax > 0 : routeMax / bcastMax >= USERS_RATIO_BAR)}`,
+  );
+
+  return [
+    '## 1. Relay: route vs bare `ws` forwarder vs broadcast',
+    '',
+    `Run ${date}. Each row: the server in its own process, \`tdcrowd simulate\` (users + measuring sink) in another. ` +
+      `${rate} Hz per user, ${duration} s of sending with a ${ramp} s connect ramp (broadcast: 10 s, 1 s ramp), then a 2 s grace. ` +
+      'Latency is the simulator sink\'s (send → sink receive, whole run). Server CPU is % of one core from /proc over the steady-state ' +
+      'window (from 1 s after all users are connected to 2 s before sending stops); µs/msg = that CPU time ÷ updates sent in the window ' +
+      '(achieved rate × window). "sim CPU" is the simulator process over the same window; "others CPU" is what every other process on the machine used meanwhile (% of one core, out of 200 %). "gen-bound" is the simulator\'s own flag: ' +
+      'when YES, the numbers in that row are limited by the load generator sharing the 2 cores, not by the server. "load" is the 1-minute ' +
+      'load average during the run (other work on the machine inflates latency).',
+    '',
+    '**Verdict**',
+    '',
+    ...lines,
+    '',
+    '### Route mode vs bare forwarder (same load, one after the other)',
+    '',
+    mdTable(['server', 'users', 'target msg/s', 'sent msg/s', 'delivery', 'p50 / p95 / p99 / max ms', 'server CPU', 'µs/msg', 'sim CPU', 'others CPU', 'gen-bound', 'load', 'commands'], rows),
+    '',
+    'CPU ratio relay/bare at the same load (µs per message, and % of a core):',
+    '',
+    mdTable(['users', 'µs/msg ratio', 'CPU % ratio'], ratios),
+    '',
+    '### Broadcast mode (tutorial behaviour: every frame to every other client)',
+    '',
+    'Every client, the simulator\'s virtual users included, receives every frame, so the simulator\'s process also parses n×(n−1)×30 frames/s.',
+    '',
+    mdTable(['users', 'in msg/s', 'sent msg/s', 'delivery', 'p50 / p95 / p99 / max ms', 'server CPU', 'sim CPU', 'others CPU', 'gen-bound', `p99 ≤ ${P99_BAR_MS} & delivery ≥ 99.9 %`, 'load', 'commands'], brows),
+  ].join('\n');
+}
