@@ -38,6 +38,8 @@ export interface SimulateOptions {
   /** First sliderId; user n gets idBase + n (integers, like the tutorial's page). */
   idBase: number;
   progress: 'auto' | 'none';
+  /** Worker threads generating the crowd (1 = the main thread does it). */
+  threads: number;
 }
 
 export type RawOptions = Record<string, string | boolean | undefined>;
@@ -91,6 +93,7 @@ export function resolveOptions(raw: RawOptions): SimulateOptions {
     tickMs: num(raw, 'tick', DEFAULTS.tickMs, { min: 1, max: 100 }),
     idBase: num(raw, 'idBase', DEFAULTS.idBase, { integer: true, min: 1, max: Number.MAX_SAFE_INTEGER - 1e9 }),
     progress: raw.progress === false ? 'none' : 'auto',
+    threads: num(raw, 'threads', 1, { integer: true, min: 1, max: 64 }),
   };
 
   if (!/^wss?:\/\/[^\s]+$/i.test(o.url)) throw new OptionsError(`--url must be a ws:// or wss:// URL, got ${JSON.stringify(o.url)}`);
@@ -101,6 +104,8 @@ export function resolveOptions(raw: RawOptions): SimulateOptions {
   if (o.sinkToken !== undefined && (o.sinkToken.length < 1 || o.sinkToken.length > 256)) {
     throw new OptionsError('--sink-token must be 1-256 characters');
   }
+  if (o.threads > 1 && (legacy || replay)) throw new OptionsError('--threads works with the stamped format only (not with --legacy or --replay)');
+  if (o.threads > o.users) throw new OptionsError(`--threads ${o.threads} is more than --users ${o.users}`);
   if (raw.speed !== undefined && !replay) throw new OptionsError('--speed applies to --replay only');
   if (o.sloText !== undefined) {
     try {

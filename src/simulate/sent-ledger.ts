@@ -47,13 +47,34 @@ export class SentLedger {
     if (!this.ids.has(id)) this.ids.set(id, { live: false, lastSeq: -1, updates: 0, pending: this.matched ? new Map() : undefined });
   }
 
+  /**
+   * Claim every integer id in [from, to) at once. Generator threads report new ids only every few tens of ms,
+   * and the sink may see a new user's first frames before that: the range makes them ours from the start.
+   */
+  ownRange(from: number, to: number): void {
+    this.range = { from, to };
+  }
+
+  private range: { from: number; to: number } | undefined;
+
+  private inRange(id: SliderId): boolean {
+    return this.range !== undefined && typeof id === 'number' && id >= this.range.from && id < this.range.to;
+  }
+
+  private state(id: SliderId): IdState | undefined {
+    const s = this.ids.get(id);
+    if (s || !this.inRange(id)) return s;
+    this.own(id);
+    return this.ids.get(id);
+  }
+
   isOurs(id: SliderId): boolean {
-    return this.ids.has(id);
+    return this.ids.has(id) || this.inRange(id);
   }
 
   /** The id announced itself (connect) or moved: the sink should show it. */
   setLive(id: SliderId, live: boolean): void {
-    const s = this.ids.get(id);
+    const s = this.state(id);
     if (s) s.live = live;
   }
 
@@ -86,6 +107,18 @@ export class SentLedger {
     this.sentPerSecond.add((t - this.startMs) / 1000);
     if (s.pending && key !== undefined) file(s.pending, key, { seq: n, t });
     return n;
+  }
+
+  /** From a generator thread: `id` has sent updates up to `seq`. */
+  recordLastSeq(id: SliderId, seq: number): void {
+    const s = this.state(id);
+    if (s && seq > s.lastSeq) s.lastSeq = seq;
+  }
+
+  /** From a generator thread: `n` updates were sent in second `second` of the run. */
+  addSent(second: number, n: number): void {
+    this.sent += n;
+    this.sentPerSecond.add(second, n);
   }
 
   /** Matched mode: which update of `id` these field values were; undefined when none is outstanding. */

@@ -18,6 +18,7 @@ import { SentLedger } from './sent-ledger.js';
 import { evaluateSlo } from './slo.js';
 import { formatSummary } from './summary.js';
 import { UserPool, type PoolCounters } from './user-pool.js';
+import { ThreadedGenerator } from './generator-thread.js';
 
 export interface SimulationIo {
   stdout: NodeJS.WritableStream;
@@ -37,7 +38,7 @@ interface Generator {
   readonly connected: number;
   start(startMs: number): void;
   tick(now: number): void;
-  stop(): void;
+  stop(): void | Promise<void>;
   closeAll(): Promise<void>;
   backlog(): Backlog;
 }
@@ -53,26 +54,30 @@ export async function runSimulation(o: SimulateOptions, io: SimulationIo = { std
   const ledger = new SentLedger(o.legacy || replayPlan !== undefined, nowMs());
 
   let replay: ReplayRunner | undefined;
+  let threaded: ThreadedGenerator | undefined;
   let generator: Generator;
+  const poolConfig = {
+    url: o.url,
+    users: o.users,
+    rate: o.rate,
+    rampS: o.rampS,
+    pattern: o.pattern,
+    churnPerMin: o.churnPerMin,
+    idleDelete: o.idleDelete,
+    idleAfterS: o.idleAfterS,
+    seed: o.seed,
+    idBase: o.idBase,
+    legacy: o.legacy,
+    tickMs: o.tickMs,
+  };
   if (replayPlan) {
     replay = new ReplayRunner(replayPlan, o.url, ledger, o.durationS === undefined ? undefined : o.durationS * 1000);
     generator = replay;
+  } else if (o.threads > 1) {
+    threaded = await ThreadedGenerator.create(poolConfig, o.threads, ledger);
+    generator = threaded;
   } else {
-    generator = new UserPool({
-      url: o.url,
-      users: o.users,
-      rate: o.rate,
-      rampS: o.rampS,
-      pattern: o.pattern,
-      churnPerMin: o.churnPerMin,
-      idleDelete: o.idleDelete,
-      idleAfterS: o.idleAfterS,
-      seed: o.seed,
-      idBase: o.idBase,
-      legacy: o.legacy,
-      tickMs: o.tickMs,
-      ledger,
-    });
+    generator = new UserPool({ ...poolConfig, ledger });
   }
 
   let sink: MeasuringSink | undefined;
@@ -137,7 +142,7 @@ export async function runSimulation(o: SimulateOptions, io: SimulationIo = { std
   await sendPhase;
   io.signal?.removeEventListener('abort', stopEarly);
   clearInterval(progressTimer);
-  generator.stop();
+  await generator.stop();
   progress.stop();
   const sendSeconds = (endedAt - runStart) / 1000;
 
@@ -204,7 +209,9 @@ export async function runSimulation(o: SimulateOptions, io: SimulationIo = { std
         }
       : undefined,
     counters: generator.counters,
-    ticks: scheduler.stats,
+    ticks: threaded ? threaded.ticks : scheduler.stats,
+    threads: o.threads,
+    workerLagP99Ms: threaded?.workerLagP99Ms,
     self,
     replay: replay ? { ...replay.timing(), frames: replay.plan.frames, connections: replay.plan.connections.length } : undefined,
   };

@@ -8,6 +8,7 @@ import { createRng, knobAt, motionParams, toWire, type Knob, type PatternName, t
 import { nowMs, stampMs } from './clock.js';
 import type { SentLedger } from './sent-ledger.js';
 import { valueKey } from './sent-ledger.js';
+import type { Backlog } from './self-monitor.js';
 import { VirtualUser, type UserEvents, type WireCounters } from './virtual-user.js';
 
 export interface PoolConfig {
@@ -23,8 +24,16 @@ export interface PoolConfig {
   idBase: number;
   legacy: boolean;
   tickMs: number;
-  ledger: SentLedger;
+  ledger: LedgerWriter;
+  /** With --threads, each thread's pool takes users offset, offset+stride, offset+2·stride, ... */
+  userOffset?: number;
+  userStride?: number;
+  /** Users across all threads (for the ramp position). */
+  totalUsers?: number;
 }
+
+/** What the pool tells the ledger; a worker thread records it for the main thread instead. */
+export type LedgerWriter = Pick<SentLedger, 'own' | 'setLive' | 'sentUpdate'>;
 
 /** Connections allowed to be mid-handshake at once, so a 5000-user start does not stampede the relay. */
 const MAX_CONNECTING = 256;
@@ -72,6 +81,8 @@ export class UserPool implements UserEvents {
   private readonly knob: Knob = { x: 0, y: 0, moving: false };
   private readonly wire: WireValues = { x: 0, y: 0, speed: 0, angle: 0 };
   private nextUser = 0;
+  private readonly offset: number;
+  private readonly stride: number;
   private connecting = 0;
   private openCount = 0;
   private stopped = false;
@@ -82,7 +93,9 @@ export class UserPool implements UserEvents {
     // Catch up at most two ticks' worth per user per tick: a stall is reported, not replayed as a flood.
     this.maxPerTick = Math.max(2, 2 * Math.ceil((config.rate * config.tickMs) / 1000));
     this.idleAfterMs = config.idleAfterS * 1000;
-    this.rng = createRng(config.seed ^ 0x2545f491);
+    this.offset = config.userOffset ?? 0;
+    this.stride = config.userStride ?? 1;
+    this.rng = createRng((config.seed ^ 0x2545f491 ^ Math.imul(this.offset, 0x9e3779b1)) >>> 0);
   }
 
   get connected(): number {
@@ -93,13 +106,15 @@ export class UserPool implements UserEvents {
   start(startMs = performance.now()): void {
     this.startMs = startMs;
     const rampMs = this.config.rampS * 1000;
+    const total = this.config.totalUsers ?? this.config.users;
     for (let i = 0; i < this.config.users; i++) {
-      this.slots.push(this.createUser(startMs + (rampMs * i) / this.config.users));
+      const n = this.offset + this.stride * i;
+      this.slots.push(this.createUser(startMs + (rampMs * n) / total));
     }
   }
 
   private createUser(connectAt: number): VirtualUser {
-    const n = this.nextUser++;
+    const n = this.offset + this.stride * this.nextUser++;
     const id = this.config.idBase + n;
     this.config.ledger.own(id);
     const u = new VirtualUser(id, motionParams(this.config.seed, n), connectAt, this.rng(), this.counters);
@@ -215,7 +230,7 @@ export class UserPool implements UserEvents {
   }
 
   /** Largest and total send buffer across sockets, bytes. */
-  backlog(): { maxBytes: number; totalBytes: number } {
+  backlog(): Backlog {
     let max = 0;
     let total = 0;
     for (const u of this.slots) {

@@ -89,6 +89,21 @@ describe('tdcrowd simulate (CLI)', () => {
     expect(withoutSink.stdout).toMatch(/no virtual user could connect/);
   });
 
+  it('--threads 2: the crowd generated on worker threads is measured like a single-thread one', async () => {
+    const report = join(dir, 'threads.json');
+    const r = await cli(['--url', relay.url, '--users', '8', '--rate', '10', '--duration', '1.5', '--sink', '--threads', '2', '--report', report]);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(readFileSync(report, 'utf8')) as Record<string, any>;
+    expect(json.config.threads).toBe(2);
+    expect(json.sent).toBeGreaterThan(0);
+    expect(json.deliveryRatio).toBe(1);
+    expect(json.duplicates).toBe(0);
+    expect(json.outOfOrder).toBe(0);
+    expect(json.ghostUsers).toBe(0);
+    expect(json.finalState).toEqual({ users: 8, matched: 8, ratio: 1 });
+    expect(typeof json.generatorThreadLagP99Ms).toBe('number');
+  });
+
   it('prints plain text (no terminal control codes) when not on a terminal', async () => {
     const r = await cli([...load()]);
     expect(r.code).toBe(0);

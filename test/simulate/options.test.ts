@@ -49,6 +49,9 @@ describe('simulate options', () => {
     [{ speed: '2' }, /--speed applies to --replay/],
     [{ slo: 'p99<<5', sink: true }, /--slo: cannot read/],
     [{ slo: 'p99<50' }, /measured by the sink: add --sink/],
+    [{ threads: '2', legacy: true }, /--threads works with the stamped format only/],
+    [{ threads: '4', users: '2' }, /--threads 4 is more than --users 2/],
+    [{ threads: '0' }, /--threads must be at least 1/],
   ])('rejects %j', (raw, message) => {
     expect(() => resolveOptions(raw)).toThrow(OptionsError);
     expect(() => resolveOptions(raw)).toThrow(message);

@@ -28,6 +28,7 @@ export function register(program: Command): void {
     .option('--grace <s>', 'seconds to wait after sending for in-flight frames and deletes', '2')
     .option('--tick <ms>', 'scheduler tick', '5')
     .option('--id-base <n>', 'first sliderId (users get consecutive integers)', '100000')
+    .option('--threads <n>', 'generate the crowd on this many worker threads (machines with cores to spare)', '1')
     .option('--no-progress', 'no progress bar or progress lines')
     .action(async (raw: RawOptions) => {
       let options;
