@@ -90,6 +90,15 @@ describe('a sink killed without a close frame', () => {
     expect(second.ofType('update')).toHaveLength(31);
     expect(second.ofType('connect')).toHaveLength(32);
     expect(second.ofType('delete')).toHaveLength(0);
+    // a batching sink (TouchDesigner with --batch-hz) gets the same table from its first batches
+    const batching = peer(await Peer.open(relay.url));
+    batching.send({ type: 'hello', role: 'sink', batchHz: 10 });
+    const batchRows = await until(() => {
+      const t = tableOf(batching.messages);
+      return t.size === 32 && t;
+    }, 'the snapshot in batches');
+    expect(batching.messages.every((m) => m.type === 'batch')).toBe(true);
+    expect(new Map(batchRows)).toEqual(new Map(rows));
     // and live traffic flows to it afterwards
     move('p5', 999);
     await until(() => tableOf(second.messages).get('p5')?.seq === 999, 'live updates after the snapshot');
@@ -176,9 +185,14 @@ describe.skipIf(!hasChromium() || !hasPython())('the relay process killed and re
     let relay: ChildRelay = await spawnRelay(['--heartbeat', '1']);
     const port = relay.port;
     cleanups.push(() => relay.stop());
-    const td = new Bridge({ url: relay.url, options: resolveOptions({}) });
+    // TouchDesigner prunes users silent for 3 s (the generator's --timeout)
+    const td = new Bridge({ url: relay.url, options: resolveOptions({ timeout: 3 }) });
     cleanups.push(() => td.stop());
     await td.start();
+    // a phone that will not come back after the restart: its row must not stay as a ghost
+    const gone = await claim(relay.url, 'gone-phone');
+    cleanups.push(() => gone.peer.close());
+    gone.peer.send(updateFor('gone-phone', 30, 30));
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
     const page = await (await browser.newContext({ viewport: { width: 800, height: 800 } })).newPage();
     const problems: string[] = [];
@@ -191,10 +205,14 @@ describe.skipIf(!hasChromium() || !hasPython())('the relay process killed and re
     const state = (): Promise<string | null> => page.locator('#state').getAttribute('data-state');
     await until(async () => (await state()) === 'live', 'the page live');
     const id = await until(() => page.evaluate(() => sessionStorage.getItem('tdcrowd.sliderId')), 'the page id');
-    await until(async () => byUser((await td.state()).table).has(id), 'the page row in the emulated table');
+    await until(async () => {
+      const u = byUser((await td.state()).table);
+      return u.has(id) && u.has('gone-phone');
+    }, 'the page and the other phone in the emulated table');
     const opensBefore = td.net.opens;
 
     relay.proc.kill('SIGKILL');
+    gone.peer.close();
     const killed = await relay.exited;
     expect(killed.signal).toBe('SIGKILL');
     await until(async () => (await state()) !== 'live', 'the page to notice');
@@ -221,13 +239,21 @@ describe.skipIf(!hasChromium() || !hasPython())('the relay process killed and re
       const r = byUser((await td.state()).table).get(id);
       return r !== undefined && Number(r[0]) > 160 && r;
     }, 'the page row moving in the emulated table after the restart');
+    const steeredMs = performance.now() - t0;
     expect(Number(row[1])).toBeLessThan(5);
-    await page.mouse.up();
-    const users = byUser((await td.state()).table);
+    // keep steering while the phone that did not return is pruned from the table (no delete can come for it:
+    // the relay that knew it is dead)
+    let k = 0;
+    const users = await until(async () => {
+      await page.mouse.move(cx + box.width / 2 - (k++ % 2) * 20, cy);
+      const u = byUser((await td.state()).table);
+      return !u.has('gone-phone') && u;
+    }, 'the ghost of the phone that did not return pruned', 20_000);
     expect([...users.keys()]).toEqual([id]);
+    await page.mouse.up();
     expect((await td.state()).errors).toEqual([]);
     expect(problems).toEqual([]);
-    recordFigures('faults', { relayRestart: { pageLiveAgainMs: Math.round(pageMs), touchDesignerReconnectedMs: Math.round(tdMs) } });
+    recordFigures('faults', { relayRestart: { pageLiveAgainMs: Math.round(pageMs), touchDesignerReconnectedMs: Math.round(tdMs), pageSteeringTouchDesignerAgainMs: Math.round(steeredMs), ghostPrunedAfterRestartMs: Math.round(performance.now() - t0), tdTimeoutS: 3 } });
   }, 60_000);
 });
 
@@ -240,22 +266,34 @@ describe('a sink that stops reading for 10 s while 500 phones stream', () => {
     const s = await sinkPeer(relay.url);
     await until(async () => (await relay.metrics()).connections.sink === 1, 'the sink admitted');
     const id = (i: number): string => `user-${String(i).padStart(4, '0')}-${'x'.repeat(30)}`;
-    const phones: Peer[] = [];
-    for (let i = 0; i < USERS; i += 50) {
-      phones.push(...(await Promise.all(Array.from({ length: 50 }, async (_, k) => (await claim(relay.url, id(i + k))).peer))));
-    }
-    phones.forEach(peer);
-    const seq = new Array<number>(USERS).fill(0);
+
+    // ground truth: who is on the sink's table, with which latest update, and every frame the relay owes sinks
+    const phones = new Map<string, Peer>(); // connected
+    const idle = new Set<string>(); // connected but said delete (not on the table until they move again)
     const latest = new Map<string, string>();
-    let sent = 0;
+    const seq = new Map<string, number>();
+    const owed = { connect: 0, update: 0, delete: 0 };
+    let framesSent = 1; // the sink's hello
+    const join = async (who: string): Promise<void> => {
+      const p = peer((await claim(relay.url, who)).peer);
+      phones.set(who, p);
+      owed.connect++;
+      framesSent++;
+    };
+    const move = (who: string): void => {
+      const p = phones.get(who)!;
+      if (idle.delete(who)) owed.connect++; // moving again brings the user back
+      const k = seq.get(who) ?? 0;
+      seq.set(who, k + 1);
+      const text = JSON.stringify(updateFor(who, ((k * 7 + who.length) % 341) - 170, ((k * 3) % 341) - 170, { seq: k, t: Date.now() }));
+      latest.set(who, text);
+      p.send(text);
+      owed.update++;
+      framesSent++;
+    };
+    for (let i = 0; i < USERS; i += 50) await Promise.all(Array.from({ length: 50 }, (_, k) => join(id(i + k))));
     const tick = (): void => {
-      phones.forEach((p, i) => {
-        const k = seq[i]!++;
-        const text = JSON.stringify(updateFor(id(i), ((k * 7 + i) % 341) - 170, ((k * 3 + i) % 341) - 170, { seq: k, t: Date.now() }));
-        latest.set(id(i), text);
-        p.send(text);
-        sent++;
-      });
+      for (const who of phones.keys()) if (!idle.has(who)) move(who);
     };
     const rss = new RssSampler(relay.proc.pid!);
     tick();
@@ -265,31 +303,71 @@ describe('a sink that stops reading for 10 s while 500 phones stream', () => {
     s.socket.pause();
     const pausedAt = Date.now();
     const streaming = setInterval(tick, 1000 / HZ);
-    await sleep(10_000);
+    // churn while the sink is stalled: phones leave (closing, or saying delete), come back, new ones join
+    const closed: string[] = [];
+    let next = USERS;
+    let round = 0;
+    while (Date.now() - pausedAt < 10_000) {
+      round++;
+      const live = [...phones.keys()].filter((w) => !idle.has(w));
+      for (const who of live.slice(round * 7, round * 7 + 3)) {
+        phones.get(who)!.ws.close();
+        phones.delete(who);
+        latest.delete(who);
+        closed.push(who);
+        owed.delete++;
+      }
+      for (const who of live.slice(round * 7 + 3, round * 7 + 5)) {
+        phones.get(who)!.send({ type: 'delete', sliderId: who });
+        idle.add(who);
+        latest.delete(who);
+        owed.delete++;
+        framesSent++;
+      }
+      // back after a while: ids closed two rounds ago (their old socket is long gone), and idle ones
+      for (const who of closed.splice(0, Math.max(0, closed.length - 6)).slice(0, 3)) {
+        await join(who);
+        move(who);
+      }
+      for (const who of [...idle].slice(0, 1)) move(who);
+      for (let k = 0; k < 2; k++) {
+        await join(id(next++));
+        move(id(next - 1));
+      }
+      await sleep(500);
+    }
     clearInterval(streaming);
-    await until(async () => (await relay.metrics()).messagesIn >= 1 + USERS + sent, 'the relay has read every update');
+    const framesOwed = owed.connect + owed.update + owed.delete;
+    await until(async () => (await relay.metrics()).messagesIn >= framesSent, 'the relay has read every frame');
     const beforeResume = await relay.metrics();
-    const sentWhilePaused = sent - USERS;
-    const atSinkBeforeResume = s.ofType('update').length;
+    const sinkFrames = (): number => s.ofType('update').length + s.ofType('connect').length + s.ofType('delete').length;
+    const atSinkBeforeResume = sinkFrames();
 
     s.socket.resume();
     const resumedAt = performance.now();
+    const expectedIds = [...latest.keys()].sort();
     const current = await until(() => {
       const t = tableOf(s.messages);
-      return t.size === USERS && [...latest].every(([u, text]) => t.get(u)?.seq === (JSON.parse(text) as { seq: number }).seq) && t;
+      return (
+        t.size === expectedIds.length &&
+        [...latest].every(([u, text]) => t.get(u)?.seq === (JSON.parse(text) as { seq: number }).seq) &&
+        t
+      );
     }, 'the sink to reach the current state', 30_000);
     const catchUpMs = performance.now() - resumedAt;
     rss.stop();
+    // exactly the live users (no ghost of a phone that left during the stall), each with its latest update
+    expect([...current.keys()].sort()).toEqual(expectedIds);
     for (const [u, text] of latest) expect(current.get(u)).toEqual(JSON.parse(text));
     await sleep(300);
     const after = await relay.metrics();
 
-    // every update either reached the sink or was counted as replaced by a newer one
-    const delivered = s.ofType('update').length;
-    expect(delivered + after.dropped.backpressure!).toBe(sent);
+    // every frame owed to the sink either reached it or was counted as replaced by a newer one
+    const delivered = sinkFrames();
+    expect(delivered + after.dropped.backpressure!).toBe(framesOwed);
     expect(after.dropped.backpressure).toBeGreaterThan(0);
     const deliveredAfterResume = delivered - atSinkBeforeResume;
-    expect(deliveredAfterResume).toBeLessThan(sentWhilePaused);
+    expect(deliveredAfterResume).toBeLessThan(framesOwed - USERS * 2);
     // per user, the sink never sees an older value after a newer one
     const lastSeq = new Map<string, number>();
     for (const m of s.ofType('update')) {
@@ -298,7 +376,7 @@ describe('a sink that stops reading for 10 s while 500 phones stream', () => {
       lastSeq.set(k, m.seq as number);
     }
     // what the relay held for the stalled sink was bounded by users, not by time
-    expect(beforeResume.get('tdcrowd_sink_queue_users')).toBeLessThanOrEqual(USERS);
+    expect(beforeResume.get('tdcrowd_sink_queue_users')).toBeLessThanOrEqual(phones.size + closed.length + owed.delete);
     expect(rss.peak - baseline).toBeLessThan(64);
     expect(rss.peak).toBeLessThan(200);
     recordFigures('faults', {
@@ -306,7 +384,8 @@ describe('a sink that stops reading for 10 s while 500 phones stream', () => {
         users: USERS,
         hz: HZ,
         stalledSeconds: Math.round((Date.now() - pausedAt) / 1000),
-        updatesSentWhileStalled: sentWhilePaused,
+        framesOwedWhileStalled: framesOwed - USERS * 2,
+        churn: { leaves: owed.delete, joinsAndReturns: owed.connect - USERS },
         deliveredAfterResume,
         coalescedAsBackpressure: after.dropped.backpressure,
         relayRssMiB: { baseline: Math.round(baseline * 10) / 10, peak: Math.round(rss.peak * 10) / 10 },
