@@ -68,7 +68,10 @@ export interface SimulationReport {
   } | null;
   generator: {
     targetRate: number;
+    /** Updates sent / send-phase seconds (the ramp included). */
     achievedRate: number;
+    /** Mean updates per second over the whole seconds after the ramp (null when there are none). */
+    steadyRate: number | null;
     scheduled: number;
     updatesSent: number;
     framesSent: number;
@@ -251,6 +254,7 @@ export function buildReport(input: ReportInput): SimulationReport {
     generator: {
       targetRate: o.replay ? 0 : o.users * o.rate,
       achievedRate: input.sendSeconds > 0 ? round(c.updatesSent / input.sendSeconds, 1) : 0,
+      steadyRate: steadyRate(series, o.rampS, input.sendSeconds),
       scheduled: c.scheduled,
       updatesSent: c.updatesSent,
       framesSent: c.framesSent,
@@ -281,6 +285,15 @@ export function buildReport(input: ReportInput): SimulationReport {
     slo: null,
     warnings,
   };
+}
+
+function steadyRate(series: SeriesPoint[], rampS: number, sendSeconds: number): number | null {
+  const from = Math.ceil(rampS);
+  const to = Math.floor(sendSeconds);
+  if (to <= from) return null;
+  let sum = 0;
+  for (let sec = from; sec < to; sec++) sum += series[sec]?.sent ?? 0;
+  return round(sum / (to - from), 1);
 }
 
 /** What `--slo` terms read from a report. */

@@ -15,7 +15,10 @@ export function formatSummary(r: SimulationReport, color = false): string {
   const rows: Array<[string, string]> = [];
   if (r.config.replay) rows.push(['replay', `${r.replay?.frames ?? 0} frames on ${r.replay?.connections ?? 0} connections, late max ${r.replay?.maxLateMs ?? 0} ms`]);
   else rows.push(['load', `${String(r.config.users)} users × ${String(r.config.rate)} Hz, ${String(r.config.pattern)}, target ${g.targetRate} msg/s`]);
-  rows.push(['sent (updates)', `${r.sent} in ${g.sendSeconds} s = ${g.achievedRate} msg/s, on time ${g.onTimeShare === null ? '-' : pct(g.onTimeShare)}`]);
+  rows.push([
+    'sent (updates)',
+    `${r.sent} in ${g.sendSeconds} s = ${g.achievedRate} msg/s${g.steadyRate === null ? '' : ` (${g.steadyRate} msg/s after the ramp)`}, on time ${g.onTimeShare === null ? '-' : pct(g.onTimeShare)}`,
+  ]);
   if (r.sink) {
     rows.push(['delivered', String(r.delivered)]);
     rows.push([r.deliverySemantics === 'every-update' ? 'delivery ratio' : 'delivery (final state per user)', fmtRatio(r.deliveryRatio)]);

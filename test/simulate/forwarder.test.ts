@@ -31,6 +31,7 @@ describe('simulate against a minimal forwarder', () => {
     expect(report.latencyMs.p50!).toBeLessThanOrEqual(report.latencyMs.p99!);
     expect(report.latencyMs.p99!).toBeLessThanOrEqual(report.latencyMs.max!);
     expect(report.series.reduce((a, p) => a + p.sent, 0)).toBe(report.sent);
+    expect(report.generator.steadyRate).toBe((report.series[0]!.sent + report.series[1]!.sent) / 2);
     expect(report.series.reduce((a, p) => a + p.delivered, 0)).toBe(report.delivered);
     expect(summary).toMatch(/delivery ratio\s+│ 100\.0% \(1\)/);
   });
