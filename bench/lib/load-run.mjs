@@ -47,11 +47,11 @@ export async function loadRun({ server, name, users, rate, duration, ramp, extra
     const self0 = cpuSeconds(process.pid);
     await sleep(windowS * 1000);
     if (!exited) {
-      const server = srv.read();
+      const srvCpu = srv.read();
       const simCpu = gen.read();
       // Everything else the machine did meanwhile (other users of the cores): it competes with both processes.
-      const othersS = machineBusySeconds() - busy0 - server.cpuS - simCpu.cpuS - (cpuSeconds(process.pid) - self0);
-      window = { server, sim: simCpu, othersPercent: Math.max(0, (othersS / server.wallS) * 100), rssMb: rssBytes(server.pid) / 1048576 };
+      const othersS = machineBusySeconds() - busy0 - srvCpu.cpuS - simCpu.cpuS - (cpuSeconds(process.pid) - self0);
+      window = { server: srvCpu, sim: simCpu, othersPercent: Math.max(0, (othersS / srvCpu.wallS) * 100), rssMb: rssBytes(server.pid) / 1048576 };
     }
   }
   const { report, exitCode } = await sim.done;
