@@ -8,6 +8,7 @@
  * reaches the sink or another phone; /metrics counts each drop under the reason the corpus says it deserves;
  * RSS stays bounded.
  */
+import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closingCorpus, honestText, inConnectionCorpus, tally, type HostileFrame } from './corpus.js';
 import { claim, Peer, recordFigures, RssSampler, sleep, spawnRelay, until, type ChildRelay, type Metrics } from './support.js';
@@ -34,6 +35,36 @@ afterAll(async () => {
   for (const p of peers) p.close();
   await relay?.stop();
 });
+
+const UPGRADE = 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n';
+const RAW_REQUESTS = [
+  'GARBAGE\r\n\r\n',
+  '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n', // a TLS ClientHello's first bytes
+  `${UPGRADE}Sec-WebSocket-Key: bad\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+  `${UPGRADE}Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 7\r\n\r\n`,
+  `${UPGRADE}Sec-WebSocket-Version: 13\r\n\r\n`,
+  `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+  `GET /${'%'.repeat(3)}zz HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n`,
+  'POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+];
+
+/** Writes raw bytes, returns whatever the relay answers before it closes (or '' after 5 s of silence). */
+function rawExchange(port: number, request: string): Promise<string> {
+  return new Promise((resolve) => {
+    let reply = '';
+    const sock = net.connect(port, '127.0.0.1', () => sock.write(Buffer.from(request, 'latin1')));
+    const done = (): void => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(reply);
+    };
+    const timer = setTimeout(done, 5000);
+    sock.on('data', (d: Buffer) => (reply += d.toString('latin1')));
+    sock.on('end', done);
+    sock.on('close', done);
+    sock.on('error', done);
+  });
+}
 
 function sendFrame(p: Peer, f: HostileFrame): void {
   if (typeof f.data === 'string') p.send(f.data);
@@ -150,7 +181,14 @@ describe('hostile input while honest users stream', () => {
     const admitted = MAX_CONTROLLERS - controllersBefore;
     expect1('server_full', STORM - admitted);
 
+    // 5. not even WebSocket: garbage, broken upgrades and a stalled handshake on raw TCP
+    const rawReplies = await Promise.all(RAW_REQUESTS.map((r) => rawExchange(relay.port, r)));
+    const slowloris = net.connect(relay.port, '127.0.0.1', () => slowloris.write('GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n'));
+    slowloris.on('error', () => undefined);
+
     await Promise.all([corpusRun, closers]);
+    for (const [i, reply] of rawReplies.entries()) expect(reply, RAW_REQUESTS[i]!.slice(0, 40)).toMatch(/^HTTP\/1\.1 4\d\d|^$/);
+    expect(rawReplies.filter((r) => r.startsWith('HTTP/1.1 4')).length).toBeGreaterThanOrEqual(RAW_REQUESTS.length - 1);
     await until(() => storm.filter((p) => p.closeCode === 1013).length === STORM - admitted, 'the storm beyond the cap closed with 1013');
     const stormWelcomed = storm.filter((p) => p.messages.some((m) => m.type === 'welcome'));
     expect(stormWelcomed).toHaveLength(admitted);
@@ -223,6 +261,7 @@ describe('hostile input while honest users stream', () => {
     late.send(honestText('late-honest', 0));
     await until(() => s.ofType('update').some((u) => u.sliderId === 'late-honest'), 'a new phone after the barrage reaches the sink');
     expect(relay.proc.exitCode).toBeNull();
+    slowloris.destroy();
     expect(relay.output()).not.toMatch(/internal error/);
 
     // memory bounded
@@ -244,5 +283,45 @@ describe('hostile input while honest users stream', () => {
       relayRssMiB: { baseline: Math.round(baselineMiB * 10) / 10, peak: Math.round(rss.peak * 10) / 10 },
       hostileSeconds,
     });
+  }, 60_000);
+
+  it('broadcast mode (the tutorial relay): phones get every honest frame and no hostile one', async () => {
+    const b = await spawnRelay(['--mode', 'broadcast', '--rate', String(RATE), '--burst', String(RATE), '--ping-interval', '3600']);
+    try {
+      const honest: Peer[] = [];
+      for (let i = 0; i < 6; i++) honest.push(keep((await claim(b.url, `bh-${i}`)).peer));
+      const evil: Peer[] = [];
+      for (let i = 0; i < 2; i++) evil.push(keep((await claim(b.url, `be-${i}`)).peer));
+      const plans = evil.map((_, i) => inConnectionCorpus({ own: `be-${i}`, victim: `bh-${i}`, seed: 9000 + i, perCategory: 25 }));
+      const sent = new Array<number>(honest.length).fill(0);
+      const streaming = setInterval(() => honest.forEach((p, i) => p.send(honestText(`bh-${i}`, sent[i]!++))), 50);
+      await Promise.all(
+        evil.map(async (p, i) => {
+          for (let k = 0; k < plans[i]!.length; k += HOSTILE_PER_TICK) {
+            for (const f of plans[i]!.slice(k, k + HOSTILE_PER_TICK)) sendFrame(p, f);
+            await sleep(100);
+          }
+        }),
+      );
+      clearInterval(streaming);
+      const expected = tally(plans.flat(), (f) => f.reason);
+      const total = sent.reduce((a, n) => a + n, 0);
+      await until(() => honest.every((p, i) => p.ofType('update').length === total - sent[i]!), 'every honest update at every other phone', 30_000);
+      for (const [i, p] of honest.entries()) {
+        for (let j = 0; j < honest.length; j++) {
+          if (j === i) continue;
+          expect(p.ofType('update').filter((m) => m.sliderId === `bh-${j}`).map((m) => m.seq), `bh-${j} at bh-${i}`).toEqual(Array.from({ length: sent[j]! }, (_, k) => k));
+        }
+        // from the hostile phones, only their (legitimate) connect ever arrives
+        const fromEvil = p.messages.filter((m) => String(m.sliderId).startsWith('be-'));
+        expect(fromEvil).toEqual([{ type: 'connect', sliderId: 'be-0' }, { type: 'connect', sliderId: 'be-1' }]);
+        expect(p.messages.filter((m) => !['welcome', 'connect', 'update'].includes(String(m.type ?? 'update')))).toEqual([]);
+      }
+      const m = await b.metrics();
+      for (const reason of Object.keys(m.dropped)) expect(m.dropped[reason], reason).toBe(expected[reason] ?? 0);
+      recordFigures('hostile-relay', { broadcastMode: { framesTried: plans.flat().length, honestPhones: honest.length, honestUpdates: total, droppedByReason: expected } });
+    } finally {
+      await b.stop();
+    }
   }, 60_000);
 });
