@@ -261,7 +261,8 @@ describe('a sink that stops reading for 10 s while 500 phones stream', () => {
   it('keeps relay memory bounded and then hands the sink the current state, not the backlog', async () => {
     const USERS = 500;
     const HZ = 20;
-    const relay = await spawnRelay(['--ping-interval', '3600']);
+    // a heartbeat longer than the stall: this test is about back-pressure, not about presence dropping the sink
+    const relay = await spawnRelay(['--ping-interval', '3600', '--heartbeat', '30']);
     cleanups.push(() => relay.stop());
     const s = await sinkPeer(relay.url);
     await until(async () => (await relay.metrics()).connections.sink === 1, 'the sink admitted');

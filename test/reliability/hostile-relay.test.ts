@@ -239,6 +239,8 @@ describe('hostile input while honest users stream', () => {
     expect(foreign).toEqual([]);
     expect(s.ofType('update').some((u) => String(u.sliderId).startsWith('evil-'))).toBe(false);
     expect(s.ofType('delete').filter((d) => !String(d.sliderId).startsWith('storm-'))).toEqual([]);
+    // refusals are answered at most once per second per connection: a flood does not become a reply flood
+    for (const p of [...hostile, flood]) expect(p.ofType('error').length).toBeLessThanOrEqual(Math.ceil(hostileSeconds) + 2);
     // other phones get nothing but their welcome
     for (const p of honest) expect(p.texts.map((t) => (JSON.parse(t) as { type: string }).type)).toEqual(['welcome']);
 
@@ -324,4 +326,44 @@ describe('hostile input while honest users stream', () => {
       await b.stop();
     }
   }, 60_000);
+
+  it('fragmented messages: judged whole (size, UTF-8 across fragments), an honest one delivered intact', async () => {
+    const r = await spawnRelay(['--ping-interval', '3600']);
+    try {
+      const s = keep(await Peer.open(r.url));
+      s.send({ type: 'hello', role: 'sink' });
+      const phone = keep((await claim(r.url, 'frag')).peer);
+      const text = honestText('frag', 7);
+      // one message in three fragments, a control frame in between
+      phone.ws.send(text.slice(0, 10), { fin: false });
+      phone.ws.ping();
+      phone.ws.send(text.slice(10, 30), { fin: false });
+      phone.ws.send(text.slice(30), { fin: true });
+      await until(() => s.ofType('update').length === 1, 'the fragmented update at the sink');
+      expect(s.texts.at(-1)).toBe(text);
+      // a two-byte character split across fragments is valid UTF-8 once joined (then refused by the schema)
+      const bytes = Buffer.from(`{"x":1,"y":1,"speed":1,"angle":1,"sliderId":"frag","note":"\u00e9"}`);
+      const cut = bytes.indexOf(0xc3) + 1;
+      phone.ws.send(bytes.subarray(0, cut), { fin: false, binary: false });
+      phone.ws.send(bytes.subarray(cut), { fin: true });
+      await until(async () => (await r.metrics()).dropped.schema === 1, 'the joined message judged by the schema');
+      // small fragments adding up to more than the limit: closed with 1009
+      const big = keep(await Peer.open(r.url));
+      for (let i = 0; i < 3; i++) big.ws.send('x'.repeat(400), { fin: i === 2 });
+      await big.waitClosed();
+      expect(big.closeCode).toBe(1009);
+      // an unfinished message, then the socket goes: nothing to count, nothing forwarded
+      const unfinished = keep(await Peer.open(r.url));
+      unfinished.ws.send(honestText('never', 1).slice(0, 20), { fin: false });
+      unfinished.socket.destroy();
+      await until(async () => (await r.metrics()).connections.unknown === 0, 'the unfinished connection gone');
+      const m = await r.metrics();
+      expect(m.dropped).toMatchObject({ too_large: 1, schema: 1, not_utf8: 0 });
+      expect(Object.values(m.dropped).reduce((a, b) => a + b, 0)).toBe(2);
+      expect(s.ofType('update')).toHaveLength(1);
+      expect(phone.ofType('error').map((e) => e.code)).toEqual(['schema']);
+    } finally {
+      await r.stop();
+    }
+  });
 });
