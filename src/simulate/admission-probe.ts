@@ -11,7 +11,14 @@ export class AdmissionError extends Error {
   override name = 'AdmissionError';
 }
 
-export async function probeAdmission(url: string, id: SliderId, sink: MeasuringSink, seen: Promise<void>, timeoutMs = 5000): Promise<void> {
+export async function probeAdmission(
+  url: string,
+  id: SliderId,
+  sink: MeasuringSink,
+  seen: Promise<void>,
+  legacy = false,
+  timeoutMs = 5000,
+): Promise<void> {
   const idJson = JSON.stringify(id);
   const ws = new WebSocket(url, { perMessageDeflate: false });
   let timer: NodeJS.Timeout | undefined;
@@ -38,7 +45,11 @@ export async function probeAdmission(url: string, id: SliderId, sink: MeasuringS
           const closed = sink.closed ? ` The relay closed the sink's socket (code ${sink.closed.code}${sink.closed.reason ? `: ${sink.closed.reason}` : ''}).` : '';
           reject(
             new AdmissionError(
-              `the sink received nothing from the relay within ${timeoutMs / 1000} s.${closed} Check --sink-token, and use --legacy for a relay that only broadcasts.`,
+              `the sink received nothing from the relay within ${timeoutMs / 1000} s.${closed} ${
+                legacy
+                  ? 'A --legacy sink says no hello, so it only receives from a relay that broadcasts to every client (tdcrowd relay --mode broadcast, or the tutorial relay).'
+                  : 'Check --sink-token, and use --legacy for a relay that only broadcasts (the tutorial relay).'
+              }`,
             ),
           );
         }, timeoutMs);

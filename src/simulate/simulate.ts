@@ -53,6 +53,23 @@ export async function runSimulation(o: SimulateOptions, io: SimulationIo = { std
   const startedAt = new Date();
   const ledger = new SentLedger(o.legacy || replayPlan !== undefined, nowMs());
 
+  let sink: MeasuringSink | undefined;
+  if (o.sink) {
+    // Unique per run: a replayed log may contain an earlier run's probe, which must not be mistaken for this one.
+    const probeId = `tdcrowd-probe-${randomBytes(6).toString('hex')}`;
+    let seenProbe!: () => void;
+    const seen = new Promise<void>((resolve) => (seenProbe = resolve));
+    sink = new MeasuringSink({ url: o.url, token: o.sinkToken, batchHz: o.batchHz, legacy: o.legacy, ledger, probeId, onProbe: () => seenProbe() });
+    await sink.connect();
+    try {
+      await probeAdmission(o.url, probeId, sink, seen, o.legacy);
+    } catch (err) {
+      await sink.close();
+      throw err;
+    }
+  }
+
+  // The crowd is created once the sink is in (worker threads, once spawned, must be shut down).
   let replay: ReplayRunner | undefined;
   let threaded: ThreadedGenerator | undefined;
   let generator: Generator;
@@ -78,22 +95,6 @@ export async function runSimulation(o: SimulateOptions, io: SimulationIo = { std
     generator = threaded;
   } else {
     generator = new UserPool({ ...poolConfig, ledger });
-  }
-
-  let sink: MeasuringSink | undefined;
-  if (o.sink) {
-    // Unique per run: a replayed log may contain an earlier run's probe, which must not be mistaken for this one.
-    const probeId = `tdcrowd-probe-${randomBytes(6).toString('hex')}`;
-    let seenProbe!: () => void;
-    const seen = new Promise<void>((resolve) => (seenProbe = resolve));
-    sink = new MeasuringSink({ url: o.url, token: o.sinkToken, batchHz: o.batchHz, legacy: o.legacy, ledger, probeId, onProbe: () => seenProbe() });
-    await sink.connect();
-    try {
-      await probeAdmission(o.url, probeId, sink, seen);
-    } catch (err) {
-      await sink.close();
-      throw err;
-    }
   }
 
   const monitor = new SelfMonitor(() => generator.backlog());

@@ -73,6 +73,13 @@ describe('simulate against the relay', () => {
     expect(report.generator.framesReceivedByUsers).toBeGreaterThan(report.sent);
   });
 
+  it('--legacy against the route mode: the sink, saying no hello, gets nothing, and the run says why', async () => {
+    relay = await startRelay({ port: 0, host: '127.0.0.1', quiet: true });
+    await expect(simulate({ url: relay.url, users: '2', rate: '10', duration: '1', sink: true, legacy: true })).rejects.toThrow(
+      /only receives from a relay that broadcasts/,
+    );
+  });
+
   it('sink token: the right token is admitted, a wrong one is refused with a clear error', async () => {
     relay = await startRelay({ port: 0, host: '127.0.0.1', quiet: true, sinkToken: 'let-me-in' });
     const ok = await simulate({ url: relay.url, users: '3', rate: '10', duration: '1', sink: true, sinkToken: 'let-me-in' });
