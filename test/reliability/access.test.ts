@@ -102,6 +102,26 @@ describe('sink token', () => {
   }
 });
 
+describe('sink token in broadcast mode', () => {
+  it('claiming an id is no way around the token: a tokenless phone gets no other user\'s data', async () => {
+    const relay = await relayWith({ sinkToken: TOKEN, mode: 'broadcast' });
+    const ok = await open(relay.url);
+    ok.send({ type: 'hello', role: 'sink', token: TOKEN });
+    await until(() => relay.metrics().connections.sink === 1, 'the sink admitted');
+    const phone = await claim(relay.url, 'phone');
+    cleanups.push(() => phone.peer.close());
+    // an eavesdropper with no token: one connect and it is a "phone" like any other
+    const eavesdropper = await claim(relay.url, 'eavesdropper');
+    cleanups.push(() => eavesdropper.peer.close());
+    phone.peer.send(updateFor('phone', 12, 34, { seq: 1 }));
+    phone.peer.send({ type: 'delete', sliderId: 'phone' });
+    await until(() => ok.ofType('delete').some((d) => d.sliderId === 'phone'), 'the admitted sink got the traffic');
+    await sleep(200);
+    const leaked = eavesdropper.peer.messages.filter((m) => m.sliderId === 'phone');
+    expect(leaked, 'frames of another user delivered to a connection without the sink token').toEqual([]);
+  });
+});
+
 describe('identity: knowing an id is not enough', () => {
   it('a phone cannot send for, move or delete another id; the victim row at the sink is untouched', async () => {
     const relay = await relayWith({});
