@@ -204,7 +204,7 @@ describe.skipIf(!hasChromium() || !hasPython())('the relay process killed and re
     await page.goto(`${relay.httpUrl}/?idle=600000`);
     const state = (): Promise<string | null> => page.locator('#state').getAttribute('data-state');
     await until(async () => (await state()) === 'live', 'the page live');
-    const id = await until(() => page.evaluate(() => sessionStorage.getItem('tdcrowd.sliderId')), 'the page id');
+    const id = await until(async () => (await page.evaluate(() => sessionStorage.getItem('tdcrowd.sliderId'))) ?? undefined, 'the page id');
     await until(async () => {
       const u = byUser((await td.state()).table);
       return u.has(id) && u.has('gone-phone');
