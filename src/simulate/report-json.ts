@@ -190,6 +190,11 @@ export function buildReport(input: ReportInput): SimulationReport {
   if (sink?.closed) warnings.push(`the sink's socket was closed by the relay (code ${sink.closed.code}${sink.closed.reason ? `, ${sink.closed.reason}` : ''})`);
   if (sink && Object.keys(sink.invalid).length > 0) warnings.push(`the sink received frames that break the protocol: ${JSON.stringify(sink.invalid)}`);
   if (sink && sink.unmatched > 0) warnings.push(`${sink.unmatched} updates at the sink matched nothing sent (duplicates or altered values)`);
+  if (sink && reasons.length > 0 && updateRatio !== null && updateRatio < 1) {
+    warnings.push(
+      "some updates did not arrive while this process was overloaded: part of the loss may be the relay coalescing for this slow-reading sink (tdcrowd relay counts it as dropped, reason=\"backpressure\")",
+    );
+  }
   if (batch) {
     warnings.push(
       'batch mode: the relay keeps only the latest update per user per batch, so deliveryRatio is the share of users whose final state reached the sink; updateDeliveryRatio shows how much coalescing removed',
