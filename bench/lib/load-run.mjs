@@ -16,18 +16,29 @@ import { startSimulate } from './simulate.mjs';
  * @param {number} p.duration seconds of sending (ramp included)
  * @param {number} p.ramp seconds over which users connect
  * @param {string[]} [p.extra] further simulate flags
+ * @param {number} [p.helpers] extra simulate processes without a sink that share the users (0 = one process
+ *   does everything). The measuring process then keeps users/(helpers+1) users and the sink: its report covers
+ *   its own users' updates, while the server carries the whole load.
  */
-export async function loadRun({ server, name, users, rate, duration, ramp, extra = [] }) {
+export async function loadRun({ server, name, users, rate, duration, ramp, extra = [], helpers = 0 }) {
   const baseFds = fdCount(server.pid);
   const load0 = loadAvg1();
-  const sim = startSimulate(name, [
-    '--url', server.url, '--users', String(users), '--rate', String(rate),
-    '--duration', String(duration), '--ramp', String(ramp), '--sink', ...extra,
-  ], { timeoutMs: (duration + 60) * 1000 });
+  const share = Math.floor(users / (helpers + 1));
+  const common = ['--url', server.url, '--rate', String(rate), '--duration', String(duration), '--ramp', String(ramp)];
+  const others = [];
+  for (let i = 0; i < helpers; i++) {
+    const n = i === helpers - 1 ? users - share * helpers : share;
+    // distinct ids; started first so their ramp overlaps the measuring process's (which waits for its sink)
+    others.push(startSimulate(`${name}-helper${i + 1}`, [...common, '--users', String(n), '--id-base', String(1_000_000 * (i + 2))], {
+      timeoutMs: (duration + 60) * 1000,
+    }));
+  }
+  const sim = startSimulate(name, [...common, '--users', String(helpers > 0 ? share : users), '--sink', ...extra], { timeoutMs: (duration + 60) * 1000 });
+  const all = [sim, ...others];
 
   // Steady state: all users connected (one socket each at the server), then one more second.
   let exited = false;
-  sim.done.then(() => (exited = true), () => (exited = true));
+  for (const x of all) x.done.then(() => (exited = true), () => (exited = true));
   const deadline = performance.now() + (ramp + 20) * 1000;
   let full = false;
   while (!exited && performance.now() < deadline) {
@@ -42,28 +53,42 @@ export async function loadRun({ server, name, users, rate, duration, ramp, extra
     await sleep(1000);
     const windowS = Math.max(2, duration - ramp - 3);
     const srv = cpuWindow(server.pid);
-    const gen = cpuWindow(sim.pid);
+    const gens = all.map((x) => cpuWindow(x.pid));
     const busy0 = machineBusySeconds();
     const self0 = cpuSeconds(process.pid);
     await sleep(windowS * 1000);
     if (!exited) {
       const srvCpu = srv.read();
-      const simCpu = gen.read();
+      const simCpus = gens.map((g) => g.read());
+      const simS = simCpus.reduce((a, c) => a + c.cpuS, 0);
       // Everything else the machine did meanwhile (other users of the cores): it competes with both processes.
-      const othersS = machineBusySeconds() - busy0 - srvCpu.cpuS - simCpu.cpuS - (cpuSeconds(process.pid) - self0);
-      window = { server: srvCpu, sim: simCpu, othersPercent: Math.max(0, (othersS / srvCpu.wallS) * 100), rssMb: rssBytes(server.pid) / 1048576 };
+      const othersS = machineBusySeconds() - busy0 - srvCpu.cpuS - simS - (cpuSeconds(process.pid) - self0);
+      window = {
+        server: srvCpu,
+        sim: { cpuS: simS, wallS: srvCpu.wallS, percent: (simS / srvCpu.wallS) * 100, each: simCpus.map((c) => c.percent) },
+        othersPercent: Math.max(0, (othersS / srvCpu.wallS) * 100),
+        rssMb: rssBytes(server.pid) / 1048576,
+      };
     }
   }
   const { report, exitCode } = await sim.done;
-  const achieved = report.generator.achievedRate;
+  const helperReports = [];
+  for (const o of others) helperReports.push((await o.done).report);
+  const achieved = report.generator.achievedRate + helperReports.reduce((a, r) => a + r.generator.achievedRate, 0);
+  const bound = [report, ...helperReports].filter((r) => r.generatorBound);
   return {
     name,
     users,
     rate,
-    command: sim.command,
+    helpers,
+    command: [sim.command, ...others.map((o) => o.command)].join(' & '),
     serverCommand: server.command,
     exitCode,
     report,
+    helperReports,
+    achieved,
+    generatorBound: bound.length > 0,
+    generatorBoundReasons: [...new Set(bound.flatMap((r) => r.generatorBoundReasons))],
     window,
     loadAvg: Math.max(load0, loadAvg1()),
     /** CPU microseconds the server spent per update it received, in the steady-state window. */
@@ -77,13 +102,13 @@ export function loadCells(r) {
   const l = rep.latencyMs;
   const f = (v, d = 1) => (v === null || v === undefined ? '–' : Number(v).toFixed(d));
   return {
-    achieved: `${Math.round(rep.generator.achievedRate)}`,
+    achieved: `${Math.round(r.achieved)}`,
     delivery: rep.deliveryRatio === null ? '–' : `${(rep.deliveryRatio * 100).toFixed(2)}%`,
     latency: `${f(l.p50)} / ${f(l.p95)} / ${f(l.p99)} / ${f(l.max)}`,
     serverCpu: r.window ? `${r.window.server.percent.toFixed(0)}%` : 'n/a',
     usPerMsg: r.usPerMsg === undefined ? 'n/a' : r.usPerMsg.toFixed(1),
-    simCpu: r.window ? `${r.window.sim.percent.toFixed(0)}%` : 'n/a',
-    bound: rep.generatorBound ? `YES: ${rep.generatorBoundReasons.map(shortReason).join('; ')}` : 'no',
+    simCpu: r.window ? `${r.window.sim.percent.toFixed(0)}%${r.window.sim.each.length > 1 ? ` (${r.window.sim.each.map((p) => p.toFixed(0)).join('+')})` : ''}` : 'n/a',
+    bound: r.generatorBound ? `YES: ${r.generatorBoundReasons.map(shortReason).join('; ')}` : 'no',
     rss: r.window ? `${r.window.rssMb.toFixed(0)}` : 'n/a',
     load: r.loadAvg.toFixed(1),
     others: r.window ? `${r.window.othersPercent.toFixed(0)}%` : 'n/a',
