@@ -233,6 +233,27 @@ describe('identity: knowing an id is not enough', () => {
   });
 });
 
+describe('limits hold', () => {
+  it('a taken-over phone that never answers the close does not keep a controller slot', async () => {
+    const HB = 200;
+    const relay = await relayWith({ maxControllers: 2, heartbeatMs: HB });
+    // a phone goes to sleep (its socket frozen), wakes up on a new socket and takes its id back
+    const asleep = await claim(relay.url, 'sleeper');
+    cleanups.push(() => asleep.peer.close());
+    asleep.peer.socket.pause();
+    const awake = await open(relay.url);
+    awake.send({ type: 'connect', sliderId: 'sleeper', resume: asleep.resume });
+    await until(() => awake.messages.some((m) => m.type === 'welcome'), 'the take-over');
+    // one user, one live socket: within two heartbeats the relay counts one controller, and a second phone fits
+    await until(() => relay.metrics().connections.controller === 1, 'the frozen, taken-over socket no longer counted', 2 * HB + 1500);
+    const other = await open(relay.url);
+    other.send({ type: 'connect', sliderId: 'second-phone' });
+    await until(() => other.messages.some((m) => m.type === 'welcome' || m.type === 'error'), 'an answer to the second phone');
+    expect(other.messages.map((m) => m.type)).toEqual(['welcome']);
+    expect(relay.metrics().dropped.server_full).toBe(0);
+  });
+});
+
 describe('origin allow-list', () => {
   it('refuses a browser from any other origin with 403 and counts it', async () => {
     const relay = await relayWith({ origins: ['https://show.example.org'] });
