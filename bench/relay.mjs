@@ -16,7 +16,7 @@ export const name = 'relay';
 
 export async function run({ quick = false, log }) {
   const rate = 30;
-  const routeUsers = quick ? [250, 1000] : [250, 500, 1000, 2000];
+  const routeUsers = quick ? [250, 1000] : [250, 500, 1000, 1500, 2000];
   const duration = quick ? 8 : 12;
   const ramp = 3;
 
@@ -111,6 +111,11 @@ function render({ route, bcast, rate, duration, ramp }) {
         (top.generatorBound ? ' — flagged generator-bound: the load generator (sharing the 2 cores), not the relay, limited this row' : ''),
     );
   }
+  const bareMax = Math.max(0, ...route.filter((r) => r.kind === 'bare' && sustains(r, P99_BAR_MS)).map((r) => r.users));
+  lines.push(
+    `- Largest count sustained (p99 ≤ ${P99_BAR_MS} ms, delivery ≥ 99.9 %) by the bare forwarder: ${bareMax || 'none'}; by the relay in route mode: ${routeMax || 'none'}` +
+      (routeMax >= bareMax ? ' (the relay is not the limit: the bare forwarder does no better under the same generator)' : ' (the relay falls short of the bare forwarder)'),
+  );
   lines.push(
     `- Users sustained at p99 ≤ ${P99_BAR_MS} ms and delivery ≥ 99.9 %: route ${routeMax || 'none'} (largest count run), broadcast ${bcastMax || 'none'}` +
       `${bcastFirstFail ? ` (fails from ${bcastFirstFail})` : ''}: ratio ${bcastMax ? (routeMax / bcastMax).toFixed(1) : '∞'}× (bar ≥ ${USERS_RATIO_BAR}×) ${verdict(bcastMax === 0 ? routeMax > 0 : routeMax / bcastMax >= USERS_RATIO_BAR)}`,

@@ -74,6 +74,7 @@ export async function loadRun({ server, name, users, rate, duration, ramp, extra
   const { report, exitCode } = await sim.done;
   const helperReports = [];
   for (const o of others) helperReports.push((await o.done).report);
+  const relayDrops = server.command.includes(' relay ') ? await droppedByReason(server) : undefined;
   const achieved = report.generator.achievedRate + helperReports.reduce((a, r) => a + r.generator.achievedRate, 0);
   const bound = [report, ...helperReports].filter((r) => r.generatorBound);
   return {
@@ -87,6 +88,8 @@ export async function loadRun({ server, name, users, rate, duration, ramp, extra
     report,
     helperReports,
     achieved,
+    /** The relay's own drop counters (/metrics) at the end of the run: why an update did not reach the sink. */
+    relayDrops,
     generatorBound: bound.length > 0,
     generatorBoundReasons: [...new Set(bound.flatMap((r) => r.generatorBoundReasons))],
     window,
@@ -96,6 +99,17 @@ export async function loadRun({ server, name, users, rate, duration, ramp, extra
   };
 }
 
+async function droppedByReason(server) {
+  try {
+    const text = await (await fetch(`${server.httpUrl}/metrics`)).text();
+    const out = {};
+    for (const m of text.matchAll(/^tdcrowd_dropped_total\{reason="([^"]+)"\} (\d+)/gm)) out[m[1]] = Number(m[2]);
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The row fields every load table shows. */
 export function loadCells(r) {
   const rep = r.report;
@@ -103,7 +117,9 @@ export function loadCells(r) {
   const f = (v, d = 1) => (v === null || v === undefined ? '–' : Number(v).toFixed(d));
   return {
     achieved: `${Math.round(r.achieved)}`,
-    delivery: rep.deliveryRatio === null ? '–' : `${(rep.deliveryRatio * 100).toFixed(2)}%`,
+    delivery:
+      (rep.deliveryRatio === null ? '–' : `${(rep.deliveryRatio * 100).toFixed(2)}%`) +
+      (r.relayDrops && Object.keys(r.relayDrops).length > 0 ? ` (relay dropped ${Object.entries(r.relayDrops).map(([k, v]) => `${v} ${k}`).join(', ')})` : ''),
     latency: `${f(l.p50)} / ${f(l.p95)} / ${f(l.p99)} / ${f(l.max)}`,
     serverCpu: r.window ? `${r.window.server.percent.toFixed(0)}%` : 'n/a',
     usPerMsg: r.usPerMsg === undefined ? 'n/a' : r.usPerMsg.toFixed(1),
