@@ -3,7 +3,7 @@
  * Used by the relay (hot path), the simulator's sink, the validator and the tests.
  */
 import { isUtf8 } from 'node:buffer';
-import { MAX_FRAME_BYTES, PING, PONG } from './schema.js';
+import { MAX_BATCH_FRAME_BYTES, MAX_FRAME_BYTES, PING, PONG } from './schema.js';
 import type {
   BatchMessage,
   ConnectMessage,
@@ -52,7 +52,10 @@ export interface ParseOptions {
   origin?: Origin;
   /** The frame arrived as a binary WebSocket frame. */
   binary?: boolean;
+  /** Cap for single messages (default MAX_FRAME_BYTES). */
   maxBytes?: number;
+  /** Cap for batch frames, where the origin may send them (default MAX_BATCH_FRAME_BYTES). */
+  maxBatchBytes?: number;
 }
 
 const ALLOWED: Record<Origin, ReadonlySet<MessageKind | 'ping' | 'pong'>> = {
@@ -71,17 +74,20 @@ function reject(reason: RejectReason, message: string, path?: string): Rejected 
 export function parse(data: string | Uint8Array, options: ParseOptions = {}): ParseResult {
   const origin = options.origin ?? 'any';
   const maxBytes = options.maxBytes ?? MAX_FRAME_BYTES;
+  // Only the relay sends batches, and only they may exceed the single-message cap.
+  const cap = ALLOWED[origin].has('batch') ? Math.max(maxBytes, options.maxBatchBytes ?? MAX_BATCH_FRAME_BYTES) : maxBytes;
   if (options.binary) return reject('binary', 'binary frames are not part of the protocol; send JSON text');
 
   let text: string;
+  let bytes: number;
   if (typeof data === 'string') {
     // A JS string's UTF-8 size is at most 3 bytes per UTF-16 unit: skip the byte count for the common short frame.
-    if (data.length * 3 > maxBytes && Buffer.byteLength(data, 'utf8') > maxBytes) {
-      return reject('too_large', `frame is larger than ${maxBytes} bytes`);
-    }
+    bytes = data.length * 3 > maxBytes ? Buffer.byteLength(data, 'utf8') : data.length;
+    if (bytes > cap) return tooLarge(cap);
     text = data;
   } else {
-    if (data.byteLength > maxBytes) return reject('too_large', `frame is larger than ${maxBytes} bytes`);
+    bytes = data.byteLength;
+    if (bytes > cap) return tooLarge(cap);
     if (!isUtf8(data)) return reject('not_utf8', 'frame is not valid UTF-8');
     text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
   }
@@ -94,12 +100,17 @@ export function parse(data: string | Uint8Array, options: ParseOptions = {}): Pa
   try {
     value = JSON.parse(text);
   } catch (err) {
-    return reject('not_json', `not JSON: ${(err as Error).message}`);
+    return bytes > maxBytes ? tooLarge(maxBytes) : reject('not_json', `not JSON: ${(err as Error).message}`);
   }
+  if (bytes > maxBytes && (value as { type?: unknown } | null)?.type !== 'batch') return tooLarge(maxBytes);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return reject('not_object', `a message must be a JSON object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
   }
   return check(value as Record<string, unknown>, origin);
+}
+
+function tooLarge(cap: number): Rejected {
+  return reject('too_large', `frame is larger than ${cap} bytes`);
 }
 
 /** Validate an already-decoded value (e.g. a line of a log whose envelope was parsed). */

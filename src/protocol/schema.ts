@@ -8,8 +8,13 @@
 
 /** Joystick units: the knob's offset from the pad centre; the rim of the pad is at 170 (the tutorial's radius). */
 export const RIM = 170;
-/** Largest text frame the protocol allows, in UTF-8 bytes. */
+/** Largest text frame the protocol allows, in UTF-8 bytes (every client frame, every single message). */
 export const MAX_FRAME_BYTES = 1024;
+/**
+ * Largest relay → sink batch frame. A batch holds one message per live user, so it cannot fit in 1 KiB;
+ * this cap is far above a 5000-user batch (~0.5 MB) and only bounds what a sink must buffer.
+ */
+export const MAX_BATCH_FRAME_BYTES = 4 * 1024 * 1024;
 export const MAX_SAFE_ID = Number.MAX_SAFE_INTEGER;
 export const ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
 export const TOKEN_PATTERN = '^[A-Za-z0-9_-]{16,128}$';
@@ -182,7 +187,7 @@ export const protocolSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'urn:tdcrowd:protocol:v1',
   title: 'tdcrowd wire protocol v1',
-  description: `Text frames of one JSON object each (UTF-8, at most ${MAX_FRAME_BYTES} bytes), plus the bare keep-alive strings "${PING}" and "${PONG}".`,
+  description: `Text frames of one JSON object each (UTF-8, at most ${MAX_FRAME_BYTES} bytes; relay-to-sink batch frames at most ${MAX_BATCH_FRAME_BYTES} bytes), plus the bare keep-alive strings "${PING}" and "${PONG}".`,
   definitions: {
     sliderId: sliderIdSchema,
     connect: connectSchema,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_FRAME_BYTES, parse, protocolSchema } from '../../src/protocol/index.js';
+import { MAX_BATCH_FRAME_BYTES, MAX_FRAME_BYTES, parse, protocolSchema } from '../../src/protocol/index.js';
 
 describe('parse: the tutorial wire format is accepted verbatim', () => {
   it.each([
@@ -92,6 +92,19 @@ describe('parse: rejections carry a typed reason and a readable message', () => 
     const r = parse('{"type":"batch","messages":[{"x":1,"y":1,"speed":1,"angle":1,"sliderId":1},{"x":999,"y":1,"speed":1,"angle":1,"sliderId":1}]}');
     expect(r).toMatchObject({ ok: false, reason: 'schema' });
     if (!r.ok) expect(r.path).toMatch(/^\/messages\/1/);
+  });
+
+  it('relay batch frames may exceed 1 KiB (one message per user), up to their own cap; nothing else may', () => {
+    const items = Array.from({ length: 2000 }, (_, i) => ({ x: 1, y: 2, speed: 3, angle: 4, sliderId: i }));
+    const big = JSON.stringify({ type: 'batch', messages: items });
+    expect(big.length).toBeGreaterThan(MAX_FRAME_BYTES);
+    expect(parse(big, { origin: 'relay' })).toMatchObject({ ok: true, kind: 'batch' });
+    expect(parse(Buffer.from(big), { origin: 'any' })).toMatchObject({ ok: true, kind: 'batch' });
+    expect(parse(big, { origin: 'controller' })).toMatchObject({ ok: false, reason: 'too_large' });
+    const padded = `{"type":"welcome","sliderId":1,"resume":"0123456789abcdef0123"${' '.repeat(MAX_FRAME_BYTES)}}`;
+    expect(parse(padded, { origin: 'relay' })).toMatchObject({ ok: false, reason: 'too_large', message: /1024/ });
+    const huge = `{"type":"batch","messages":[${' '.repeat(MAX_BATCH_FRAME_BYTES)}]}`;
+    expect(parse(huge, { origin: 'relay' })).toMatchObject({ ok: false, reason: 'too_large' });
   });
 
   it('Buffer input is accepted like text', () => {
