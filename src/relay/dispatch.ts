@@ -36,6 +36,9 @@ export interface RelayState {
   closing: boolean;
 }
 
+/** How long a taken-over socket may take to finish its close handshake before it is cut. */
+const TAKEOVER_GRACE_MS = 2000;
+
 /** Close codes the relay uses. */
 export const CLOSE = {
   goingAway: 1001,
@@ -160,8 +163,12 @@ export class Dispatcher {
     this.welcome(conn, claim.user);
     if (claim.kind === 'resumed') {
       // The old socket (a phone that slept) must not speak for the id any more; sinks keep the row.
-      claim.previous.refused = 'id_taken';
-      claim.previous.close(CLOSE.takenOver, 'id taken over by a resumed connection');
+      const previous = claim.previous;
+      previous.refused = 'id_taken';
+      // A sleeping phone may never answer the close: free its controller slot now, and cut it if it stays mute.
+      this.s.controllers.delete(previous);
+      previous.close(CLOSE.takenOver, 'id taken over by a resumed connection');
+      setTimeout(() => previous.ws.terminate(), TAKEOVER_GRACE_MS).unref();
     }
     if (!claim.user.active) this.activate(claim.user, recvAt);
   }

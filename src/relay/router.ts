@@ -12,7 +12,7 @@ export class Router {
     private readonly clients: ReadonlySet<Connection>,
     private readonly sinks: ReadonlySet<Connection>,
     private readonly queueContext: OutQueueContext,
-    /** With a sink token, a client that has not said hello gets nothing, even in broadcast mode. */
+    /** With a sink token only admitted sinks get data, even in broadcast mode: no token, no data. */
     private readonly requireHello: boolean,
   ) {}
 
@@ -29,7 +29,8 @@ export class Router {
     }
     for (const c of this.clients) {
       if (c === from || c.refused !== undefined) continue;
-      if (c.role === 'unknown' && this.requireHello) continue;
+      // A phone that claimed an id has no token either; it must not read the crowd.
+      if (this.requireHello && c.role !== 'sink') continue;
       (c.out ??= new OutQueue(c, this.queueContext)).push(key, kind, text, recvAt, raw);
     }
   }
