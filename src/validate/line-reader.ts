@@ -52,7 +52,8 @@ export async function openTextFile(path: string): Promise<Readable> {
   return createReadStream('', { fd: handle, start: 0, highWaterMark: 64 * 1024 });
 }
 
-function describeFsError(err: unknown): Unreadable {
+/** The reader-facing words for a file-system error (exported for tests). */
+export function describeFsError(err: unknown): Unreadable {
   const e = err as NodeJS.ErrnoException;
   const code = e.code ?? 'EIO';
   const messages: Record<string, string> = {
