@@ -29,6 +29,8 @@ export class Connection {
   userKey: string | undefined;
   /** The user record behind userKey (kept by Identity), so the hot path needs no lookup. */
   user: UserRecord | undefined;
+  /** Heartbeats seen while still 'unknown' (see Presence). */
+  silentBeats = 0;
   /** Answered the last protocol ping. */
   alive = true;
   /** Terminated by the heartbeat: its user's delete says `timeout`. */

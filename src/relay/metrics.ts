@@ -40,6 +40,8 @@ export class RelayMetrics {
   messagesOut = 0;
   /** Updates a batch sink never saw because a newer one replaced them (by design, not a drop). */
   batchCoalesced = 0;
+  /** Connections closed for never saying hello or connect (route mode). */
+  unidentifiedClosed = 0;
   readonly dropped: Record<string, number> = Object.fromEntries(ERROR_CODES.map((c) => [c, 0]));
   readonly latency = new LatencyHistogram();
 
@@ -73,6 +75,8 @@ export function renderPrometheus(m: RelayMetrics, g: Gauges): string {
   for (const [reason, n] of Object.entries(m.dropped)) out.push(`tdcrowd_dropped_total{reason="${reason}"} ${n}`);
   line(out, 'tdcrowd_batch_coalesced_total', 'Updates replaced by a newer one before a batch went out.', 'counter');
   out.push(`tdcrowd_batch_coalesced_total ${m.batchCoalesced}`);
+  line(out, 'tdcrowd_unidentified_closed_total', 'Connections closed for never sending hello or connect (route mode).', 'counter');
+  out.push(`tdcrowd_unidentified_closed_total ${m.unidentifiedClosed}`);
   const h = m.latency;
   line(out, 'tdcrowd_forward_latency_seconds', 'Time from a frame received to it being sent to a sink.', 'histogram');
   let cumulative = 0;

@@ -6,6 +6,15 @@
 import { PING } from '../protocol/index.js';
 import type { Connection } from './connection.js';
 
+/**
+ * Route mode only: heartbeats a connection may stay silent (neither hello nor connect) before it is closed.
+ * It would receive nothing anyway, and silent sockets are the cheapest way to exhaust a relay. Broadcast mode
+ * keeps them: the tutorial's TouchDesigner patch listens without ever speaking.
+ */
+export const IDENTIFY_BEATS = 3;
+/** Close code for a connection that never said who it is. */
+export const CLOSE_UNIDENTIFIED = 4002;
+
 export class Presence {
   private heartbeat: NodeJS.Timeout | undefined;
   private textPing: NodeJS.Timeout | undefined;
@@ -14,6 +23,8 @@ export class Presence {
     private readonly clients: ReadonlySet<Connection>,
     private readonly heartbeatMs: number,
     private readonly textPingMs: number,
+    /** Called for each silent connection closed; undefined keeps silent connections (broadcast mode). */
+    private readonly onUnidentified?: (c: Connection) => void,
   ) {}
 
   start(): void {
@@ -34,6 +45,11 @@ export class Presence {
       if (!c.alive) {
         c.timedOut = true;
         c.ws.terminate();
+        continue;
+      }
+      if (this.onUnidentified !== undefined && c.role === 'unknown' && ++c.silentBeats >= IDENTIFY_BEATS) {
+        this.onUnidentified(c);
+        c.close(CLOSE_UNIDENTIFIED, 'say hello (sink) or connect (phone) first');
         continue;
       }
       c.alive = false;

@@ -57,7 +57,12 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
     closing: false,
   };
   const dispatcher = new Dispatcher(state);
-  const presence = new Presence(clients, options.heartbeatMs, options.textPingMs);
+  const presence = new Presence(
+    clients,
+    options.heartbeatMs,
+    options.textPingMs,
+    options.mode === 'route' ? () => metrics.unidentifiedClosed++ : undefined,
+  );
   const startedAt = Date.now();
   let nextConnId = 1;
 

@@ -91,6 +91,34 @@ describe('limits', () => {
   });
 });
 
+describe('silent connections', () => {
+  it('route mode closes a connection that never says hello or connect (4002, counted); phones and sinks stay', async () => {
+    relay = await start({ heartbeatMs: 100 });
+    const s = keep(await sink(relay));
+    const c = keep(await controller(relay, 7));
+    const silent = keep(await Client.open(relay.url));
+    await silent.waitClosed('the silent connection to be closed', 5000);
+    expect(silent.closeCode).toBe(4002);
+    expect(silent.closeReason).toMatch(/hello|connect/);
+    const text = await (await fetch(`${relay.httpUrl}/metrics`)).text();
+    expect(text).toMatch(/^tdcrowd_unidentified_closed_total 1$/m);
+    // the identified ones answered their pings and are still served
+    c.send(update(7, 10));
+    await s.waitFor((m) => m.sliderId === 7 && m.x === 10, 'the phone still reaches the sink');
+    expect(s.closeCode).toBeUndefined();
+  });
+
+  it('broadcast mode keeps silent listeners (the tutorial patch never speaks)', async () => {
+    relay = await start({ heartbeatMs: 100, mode: 'broadcast' });
+    const listener = keep(await Client.open(relay.url));
+    const c = keep(await controller(relay, 8));
+    await waitFor(() => listener.pings >= 5, 'five heartbeats');
+    c.send(update(8, 20));
+    await listener.waitFor((m) => m.sliderId === 8 && m.x === 20, 'the listener still gets the broadcast');
+    expect(listener.closeCode).toBeUndefined();
+  });
+});
+
 describe('sink token', () => {
   it('no token, or a wrong one: error unauthorized, close 4001, and not a single data frame', async () => {
     relay = await start({ sinkToken: 'secret-token' });
