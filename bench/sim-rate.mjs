@@ -66,10 +66,14 @@ function render(rows, duration, ramp) {
       r.win ? `${r.win.sim.percent.toFixed(0)}%` : 'n/a', r.win ? `${r.win.server.percent.toFixed(0)}%` : 'n/a',
       rep.generatorBound ? `YES: ${rep.generatorBoundReasons.join('; ')}` : 'no', r.load.toFixed(1), `\`${r.serverCommand}\` + \`${r.command}\``];
   });
+  // The rate bar reads what was sent: steady rate after the ramp and the share of updates sent on time.
+  // The simulator's generatorBound flag also trips on event-loop lag (which matters to latencies it measures,
+  // not to how much it sent); it is shown as is.
+  const keptUp = (r) => steady(r.report, r.ramp) >= r.users * r.rate * 0.98 && (r.report.generator.onTimeShare ?? 0) >= 0.95;
   const sixty = rows.find((r) => r.users * r.rate === 60_000);
-  const best = Math.max(...rows.filter((r) => !r.report.generatorBound).map((r) => steady(r.report, r.ramp)), 0);
-  const sixtyOk = sixty && !sixty.report.generatorBound && steady(sixty.report, sixty.ramp) >= RATE_BAR * 0.98;
-  const over = rows.filter((r) => steady(r.report, r.ramp) < r.users * r.rate * 0.95);
+  const best = Math.max(0, ...rows.filter(keptUp).map((r) => steady(r.report, r.ramp)));
+  const sixtyOk = Boolean(sixty && keptUp(sixty));
+  const over = rows.filter((r) => !keptUp(r));
   const flagged = over.every((r) => r.report.generatorBound);
   return [
     '## 4. Simulator generation rate (one process)',
@@ -80,10 +84,11 @@ function render(rows, duration, ramp) {
     '',
     '**Verdict**',
     '',
-    `- ${sixty ? `60 000 msg/s asked (2000 × 30 Hz): ${steady(sixty.report, sixty.ramp)} msg/s steady, generator-bound ${sixty.report.generatorBound ? 'YES' : 'no'}` : '60 000 msg/s not run'}; ` +
-      `best unflagged steady rate ${best} msg/s (bar ≥ ${RATE_BAR}) ${verdict(Boolean(sixtyOk))}`,
-    `- Rows that fell short of their target by > 5 %: ${over.length}; all of them flagged generator-bound: ${flagged ? 'yes' : 'NO'} ${verdict(flagged && over.length > 0)}` +
+    `- 60 000 msg/s asked (2000 × 30 Hz): ${sixty ? `${steady(sixty.report, sixty.ramp)} msg/s steady, ${((sixty.report.generator.onTimeShare ?? 0) * 100).toFixed(1)}% on time` : 'not run'}; ` +
+      `highest rate kept up with (≥ 98 % of target, ≥ 95 % on time): ${best} msg/s (bar ≥ ${RATE_BAR}) ${verdict(sixtyOk && best >= RATE_BAR)}`,
+    `- Rows that could not keep up: ${over.length}; all flagged generator-bound by the simulator: ${flagged ? 'yes' : 'NO'} ${verdict(flagged && over.length > 0)}` +
       (over.length === 0 ? ' (no row was over capacity, so the flag was not exercised)' : ''),
+    `- Rows flagged although they kept up: ${rows.filter((r) => keptUp(r) && r.report.generatorBound).length} (the flag also trips on event-loop lag p99 > 25 ms, which inflates latencies measured in the same process)`,
     '',
     mdTable(['users', 'Hz', 'target msg/s', 'steady msg/s', 'sent msg/s', 'on time', 'lag p99 ms', 'sim CPU', 'discard CPU', 'generator-bound (its own words)', 'load', 'commands'], table),
   ].join('\n');

@@ -119,7 +119,9 @@ export function loadCells(r) {
     achieved: `${Math.round(r.achieved)}`,
     delivery:
       (rep.deliveryRatio === null ? '–' : `${(rep.deliveryRatio * 100).toFixed(2)}%`) +
-      (r.relayDrops && Object.keys(r.relayDrops).length > 0 ? ` (relay dropped ${Object.entries(r.relayDrops).map(([k, v]) => `${v} ${k}`).join(', ')})` : ''),
+      (r.relayDrops && Object.values(r.relayDrops).some((v) => v > 0)
+        ? ` (relay dropped ${Object.entries(r.relayDrops).filter(([, v]) => v > 0).map(([k, v]) => `${v} ${k}`).join(', ')})`
+        : ''),
     latency: `${f(l.p50)} / ${f(l.p95)} / ${f(l.p99)} / ${f(l.max)}`,
     serverCpu: r.window ? `${r.window.server.percent.toFixed(0)}%` : 'n/a',
     usPerMsg: r.usPerMsg === undefined ? 'n/a' : r.usPerMsg.toFixed(1),
