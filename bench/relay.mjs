@@ -117,7 +117,7 @@ function render({ route, bcast, rate, duration, ramp }) {
       (routeMax >= bareMax ? ' (the relay is not the limit: the bare forwarder does no better under the same generator)' : ' (the relay falls short of the bare forwarder)'),
   );
   lines.push(
-    `- Users sustained at p99 ≤ ${P99_BAR_MS} ms and delivery ≥ 99.9 %: route ${routeMax || 'none'} (largest count run), broadcast ${bcastMax || 'none'}` +
+    `- Users sustained at p99 ≤ ${P99_BAR_MS} ms and delivery ≥ 99.9 %: route ${routeMax || 'none'}, broadcast ${bcastMax || 'none'}` +
       `${bcastFirstFail ? ` (fails from ${bcastFirstFail})` : ''}: ratio ${bcastMax ? (routeMax / bcastMax).toFixed(1) : '∞'}× (bar ≥ ${USERS_RATIO_BAR}×) ${verdict(bcastMax === 0 ? routeMax > 0 : routeMax / bcastMax >= USERS_RATIO_BAR)}`,
   );
 
