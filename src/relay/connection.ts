@@ -17,8 +17,10 @@ export interface ConnectionContext {
 }
 
 const ERROR_INTERVAL_MS = 1000;
-/** Bytes one event-loop turn may queue to a peer before they count as its backlog. */
-const TURN_BUDGET = 8 * 1024 * 1024;
+/** Corked bytes after which a long turn flushes early, so a backlog after a pause leaves in slices. */
+const FLUSH_BYTES = 64 * 1024;
+/** WebSocket frame header of a small server frame (no mask). */
+const FRAME_HEADER = 4;
 /** A Buffer that holds UTF-8 JSON goes out as a text frame. */
 const TEXT_FRAME = { binary: false } as const;
 const MAX_ERROR_MESSAGE = 512;
@@ -42,7 +44,8 @@ export class Connection {
   readonly bucket: TokenBucket;
   private lastErrorAt = Number.NEGATIVE_INFINITY;
   private corked = false;
-  private bufferedAtCork = 0;
+  /** Bytes handed to the corked socket since the last flush: on their way, not waiting on the peer. */
+  private unflushed = 0;
 
   constructor(
     readonly id: number,
@@ -60,13 +63,13 @@ export class Connection {
   }
 
   /**
-   * Bytes the peer has not taken yet, for back-pressure decisions. Frames corked during this turn are on their
-   * way, not a sign of a slow peer: up to TURN_BUDGET of them do not count, or a busy turn would look like a
-   * stalled sink and trigger coalescing for nothing.
+   * Bytes the peer has not taken yet, for back-pressure decisions. Frames still corked in this turn are on their
+   * way, not a sign of a slow peer: counting them would make a busy turn look like a stalled sink and trigger
+   * coalescing for nothing.
    */
   get backlog(): number {
-    const now = this.ws.bufferedAmount;
-    return this.corked ? Math.max(this.bufferedAtCork, now - TURN_BUDGET) : now;
+    const b = this.ws.bufferedAmount - this.unflushed;
+    return b > 0 ? b : 0;
   }
 
   /**
@@ -76,8 +79,14 @@ export class Connection {
   send(text: string, raw?: Buffer): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     this.cork();
-    if (raw === undefined) this.ws.send(text);
-    else this.ws.send(raw, TEXT_FRAME);
+    if (raw === undefined) {
+      this.ws.send(text);
+      this.unflushed += text.length + FRAME_HEADER;
+    } else {
+      this.ws.send(raw, TEXT_FRAME);
+      this.unflushed += raw.length + FRAME_HEADER;
+    }
+    if (this.unflushed >= FLUSH_BYTES) this.flush();
     this.ctx.metrics.messagesOut++;
     this.ctx.log?.write('out', this.id, this.role, text, true);
   }
@@ -92,12 +101,21 @@ export class Connection {
     const socket = (this.ws as unknown as { _socket?: Socket })._socket;
     if (socket === undefined) return;
     this.corked = true;
-    this.bufferedAtCork = this.ws.bufferedAmount;
     socket.cork();
     setImmediate(() => {
       this.corked = false;
+      this.unflushed = 0;
       socket.uncork();
     });
+  }
+
+  /** Mid-turn flush: hand what is corked to the kernel and stay corked for the rest of the turn. */
+  private flush(): void {
+    const socket = (this.ws as unknown as { _socket?: Socket })._socket;
+    this.unflushed = 0;
+    if (socket === undefined || !this.corked) return;
+    socket.uncork();
+    socket.cork();
   }
 
   /** Tells the client why a frame was refused, at most once per second (a flood must not become a reply flood). */

@@ -39,7 +39,7 @@ export class OutQueue {
     readonly batchHz?: number,
   ) {
     if (batchHz !== undefined) {
-      this.timer = setInterval(() => this.flushBatch(), 1000 / batchHz);
+      this.timer = setInterval(() => this.flushBatch(), Math.ceil(1000 / batchHz));
       this.timer.unref();
     }
   }
