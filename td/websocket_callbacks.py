@@ -58,6 +58,8 @@ def _reject_constant(name):
 
 
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)  # built once: json.loads(..., parse_constant=) builds one per call
+JSON_SPACE = ' \t\n\r'
+_RAW_DECODE = _DECODER.raw_decode  # the C scanner alone; decode() adds two whitespace regex passes per message
 
 
 def _ignore(reason, now):
@@ -142,14 +144,18 @@ def _locate(table, key, now):
     return idx
 
 
-def _upsert(table, key, vals, now):
-    idx = _locate(table, key, now)
+def _upsert(table, key, row, now):
+    """row: the whole row [key, x, y, speed, angle], or None for a connect (zeros for a new user)."""
+    idx = _rows.get(key)
+    if idx is not None:
+        cell = table[idx, 0]  # cheap proof the index still holds (the table may have been edited or sorted)
+        if cell is None or cell.val != key:
+            idx = _locate(table, key, now)
     if idx is None:
-        row = [key] + (vals if vals is not None else [0, 0, 0, 0])
-        _rows[key] = table.appendRow(row)
-    elif vals is not None:
+        _rows[key] = table.appendRow(row if row is not None else [key, 0, 0, 0, 0])
+    elif row is not None:
         # one call by integer index (no label lookup): cheaper than four cell assignments
-        table.replaceRow(idx, [key] + vals, entireRow=False)
+        table.replaceRow(idx, row, entireRow=False)
     _seen[key] = now
     _seen.move_to_end(key)
 
@@ -170,7 +176,8 @@ def _remove(table, key, now):
     return True
 
 
-def _values(msg):
+def _row(msg, key):
+    """The table row for an update: [key, x, y, speed, angle], checked and transformed."""
     x = msg.get('x')
     y = msg.get('y')
     speed = msg.get('speed')
@@ -187,7 +194,7 @@ def _values(msg):
         y = y / RIM
     if INVERT_Y:
         y = 0 - y   # not -y: keeps 0.0 from becoming '-0.0'
-    return [x, y, speed, angle]
+    return [key, x, y, speed, angle]
 
 
 def _apply(table, msg, now, nested):
@@ -195,8 +202,9 @@ def _apply(table, msg, now, nested):
         raise _Skip('not_object')
     kind = msg.get('type', 'update')
     if kind == 'update':
-        key = _key(msg.get('sliderId'))
-        _upsert(table, key, _values(msg), now)
+        sid = msg.get('sliderId')
+        key = str(sid) if type(sid) is int and 0 <= sid <= MAX_ID else _key(sid)  # the common id, without a call
+        _upsert(table, key, _row(msg, key), now)
     elif kind == 'connect':
         _upsert(table, _key(msg.get('sliderId')), None, now)
     elif kind == 'delete':
@@ -227,10 +235,23 @@ def _decode(message):
     if len(message) > MAX_TEXT:
         raise _Skip('too_large')
     try:
+        data, end = _RAW_DECODE(message)
+    except _Skip:
+        raise
+    except Exception:  # ValueError, RecursionError on deep nesting, too many digits, leading whitespace...
+        data, end = _decode_slowly(message), len(message)
+    if end != len(message) and message[end:].strip(JSON_SPACE):
+        raise _Skip('not_json')  # trailing data after the value
+    return data
+
+
+def _decode_slowly(message):
+    """decode() tells a real error from JSON that merely starts with whitespace."""
+    try:
         return _DECODER.decode(message)
     except _Skip:
         raise
-    except Exception:  # ValueError, RecursionError on deep nesting, too many digits...
+    except Exception:
         raise _Skip('not_json')
 
 

@@ -32,6 +32,18 @@ describe.skipIf(!hasPython())('generated scripts in the emulator', () => {
     expect(s.stats).toMatchObject({ received: 6, applied: 6 });
   });
 
+  it('accepts JSON padded with JSON whitespace and ignores trailing data after the value', async () => {
+    h = await startHarness();
+    await h.send(' \n{"type":"connect","sliderId":1}\t\r\n');
+    await h.send('{"x":5,"y":6,"speed":7,"angle":8,"sliderId":1}  ');
+    await h.send('{"type":"connect","sliderId":2} x');
+    await h.send('{"type":"connect","sliderId":3}{"type":"connect","sliderId":4}');
+    const s = await h.state();
+    expect([...byUser(s.table).entries()]).toEqual([['1', ['5', '6', '7', '8']]]);
+    expect(s.stats).toMatchObject({ applied: 2, ignored: { not_json: 2 } });
+    expect(s.errors).toEqual([]);
+  });
+
   it('keeps the header and exactly one row per user under repeated and interleaved updates', async () => {
     h = await startHarness();
     const msgs: unknown[] = [];

@@ -261,19 +261,23 @@ class TableDAT:
         return i
 
     def replaceRow(self, nameOrIndex, vals, entireRow=True):
-        self.counter.add('row_replace')
-        if type(nameOrIndex) is int and 0 <= nameOrIndex < len(self._data):
+        counts = self.counter.counts  # the same inlined bookkeeping as the [r, c] fast paths
+        counts['row_replace'] += 1
+        data = self._data
+        if type(nameOrIndex) is int and 0 <= nameOrIndex < len(data):
             i = nameOrIndex
         else:
             i = self._resolve_existing(nameOrIndex)
         new = [v if type(v) is str else str(v) for v in vals]
         if entireRow:
-            new = self._fit(new)
-            self._data[i] = new
+            data[i] = self._fit(new)
         else:
-            n = min(len(new), self._width)
-            self.counter.add('cell_write', n)
-            self._data[i][:n] = new[:n]
+            n = len(new)
+            if n > self._width:
+                n = self._width
+                new = new[:n]
+            counts['cell_write'] += n
+            data[i][:n] = new
         return i
 
     def deleteRow(self, nameOrIndex):
