@@ -1,7 +1,7 @@
 /**
  * Benchmark 3 (SPEC §5, generated Python): per-message cost of the generated WebSocket DAT callbacks in the
  * emulator at 10/100/1000/2000 users, against the tutorial's per-message table scan (bench/python/
- * tutorial_callbacks.py) in the same Python process, interleaved. Bars: flat from 10 to 2000 users; ≥ 50×
+ * src/emulate/python/baselines/tutorial_callbacks.py) in the same Python process, interleaved. Bars: flat from 10 to 2000 users; ≥ 50×
  * faster than the scan at 1000 users.
  */
 import { execFileSync } from 'node:child_process';
@@ -23,7 +23,7 @@ export async function run({ quick = false, log }) {
   const config = {
     impls: {
       generated: { callbacks: `${out}/generated/websocket_callbacks.py`, execute: `${out}/generated/execute.py` },
-      tutorial: { callbacks: 'bench/python/tutorial_callbacks.py', execute: 'bench/python/tutorial_execute.py' },
+      tutorial: { callbacks: 'src/emulate/python/baselines/tutorial_callbacks.py', execute: 'src/emulate/python/baselines/tutorial_execute.py' },
     },
     users: [10, 100, 1000, 2000],
     seconds: quick ? 0.05 : 0.12,
