@@ -13,7 +13,7 @@ import type { SliderId } from '../protocol/index.js';
 import { TickScheduler, type TickStats } from './scheduler.js';
 import type { Backlog } from './self-monitor.js';
 import type { SentLedger } from './sent-ledger.js';
-import { UserPool, type LedgerWriter, type PoolConfig, type PoolCounters } from './user-pool.js';
+import { emptyCounters, UserPool, type LedgerWriter, type PoolConfig, type PoolCounters } from './user-pool.js';
 
 type WorkerConfig = Omit<PoolConfig, 'ledger'> & { startEpochMs: number };
 
@@ -127,22 +127,7 @@ interface ThreadState {
 /** Main side: the Generator the run drives, backed by N workers. */
 export class ThreadedGenerator {
   private readonly threads: ThreadState[] = [];
-  private readonly emptyCounters: PoolCounters = {
-    framesSent: 0,
-    bytesSent: 0,
-    framesReceived: 0,
-    connectFailures: 0,
-    closesByCode: {},
-    relayErrors: {},
-    scheduled: 0,
-    updatesSent: 0,
-    missedLate: 0,
-    missedBacklog: 0,
-    connectsSent: 0,
-    idleDeletes: 0,
-    leaves: 0,
-    joins: 0,
-  };
+
 
   private constructor(private readonly ledger: SentLedger) {}
 
@@ -191,7 +176,7 @@ export class ThreadedGenerator {
   }
 
   get counters(): PoolCounters {
-    const sum: PoolCounters = { ...this.emptyCounters, closesByCode: {}, relayErrors: {} };
+    const sum = emptyCounters();
     for (const t of this.threads) {
       const c = t.last?.counters;
       if (!c) continue;

@@ -14,7 +14,7 @@ import { nowMs, stampMs } from './clock.js';
 import type { SentLedger } from './sent-ledger.js';
 import { valueKey } from './sent-ledger.js';
 import type { Backlog } from './self-monitor.js';
-import type { PoolCounters } from './user-pool.js';
+import { emptyCounters, type PoolCounters } from './user-pool.js';
 
 export interface ReplayFrame {
   /** Offset from the start of the replay, ms, already divided by the speed factor. */
@@ -157,22 +157,7 @@ export interface ReplayTiming {
 
 /** Plays a plan on the same tick as the crowd generator; counts into the same counters. */
 export class ReplayRunner {
-  readonly counters: PoolCounters = {
-    framesSent: 0,
-    bytesSent: 0,
-    framesReceived: 0,
-    connectFailures: 0,
-    closesByCode: {},
-    relayErrors: {},
-    scheduled: 0,
-    updatesSent: 0,
-    missedLate: 0,
-    missedBacklog: 0,
-    connectsSent: 0,
-    idleDeletes: 0,
-    leaves: 0,
-    joins: 0,
-  };
+  readonly counters: PoolCounters = emptyCounters();
   private readonly players: Player[];
   /** Latest connection to claim each id: only its close means the id is gone. */
   private readonly holder = new Map<SliderId, Player>();

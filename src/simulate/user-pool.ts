@@ -54,8 +54,9 @@ export interface PoolCounters extends WireCounters {
   joins: number;
 }
 
-export class UserPool implements UserEvents {
-  readonly counters: PoolCounters = {
+/** Fresh zeroed counters (each pool, replay and thread sum starts from one). */
+export function emptyCounters(): PoolCounters {
+  return {
     framesSent: 0,
     bytesSent: 0,
     framesReceived: 0,
@@ -71,6 +72,10 @@ export class UserPool implements UserEvents {
     leaves: 0,
     joins: 0,
   };
+}
+
+export class UserPool implements UserEvents {
+  readonly counters: PoolCounters = emptyCounters();
   /** Active slots; a churned user's slot is taken by its replacement. */
   private readonly slots: VirtualUser[] = [];
   private readonly all: VirtualUser[] = [];
