@@ -2,6 +2,7 @@
  * Shared helpers for the relay's integration tests: a real `ws` client that records what it receives, and
  * polling waits (no fixed sleeps).
  */
+import { afterEach } from 'vitest';
 import { WebSocket, type ClientOptions } from 'ws';
 import { startRelay, type RelayHandle, type RelayOptions } from '../../src/relay/index.js';
 
@@ -9,6 +10,31 @@ export const QUIET: Partial<RelayOptions> = { port: 0, host: '127.0.0.1', quiet:
 
 export function start(options: Partial<RelayOptions> = {}): Promise<RelayHandle> {
   return startRelay({ ...QUIET, ...options });
+}
+
+/**
+ * Per-test clean-up for a test file: relays started and clients kept through it are closed after each test.
+ * Call once at the top level of the file.
+ */
+export function useRelays(): { start: typeof start; keep: <T extends Client>(c: T) => T; closeClients: () => void } {
+  const relays: RelayHandle[] = [];
+  const clients: Client[] = [];
+  const closeClients = (): void => {
+    for (const c of clients.splice(0)) c.close();
+  };
+  afterEach(async () => {
+    closeClients();
+    for (const r of relays.splice(0)) await r.close();
+  });
+  return {
+    start: async (options) => {
+      const r = await start(options);
+      relays.push(r);
+      return r;
+    },
+    keep: (c) => (clients.push(c), c),
+    closeClients,
+  };
 }
 
 /** Polls `probe` until it returns something other than undefined/false, or fails with `what`. */

@@ -3,18 +3,12 @@
  * The relay stays up, honest delivery stays 100 %, and every drop is counted under the reason it deserves.
  */
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RelayHandle } from '../../src/relay/index.js';
-import { Client, controller, fetchText, sink, start, table, update, waitFor, type Json } from './helpers.js';
+import { Client, controller, fetchText, sink, table, update, waitFor, type Json, useRelays } from './helpers.js';
 
 let relay: RelayHandle | undefined;
-const clients: Client[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await relay?.close();
-  relay = undefined;
-});
-const keep = <T extends Client>(c: T): T => (clients.push(c), c);
+const { start, keep } = useRelays();
 
 type Frame = { reason: string; frame: string | Buffer };
 

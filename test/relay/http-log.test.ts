@@ -5,16 +5,10 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ERROR_CODES, isLogEntry, logEntrySchema, parse, type Origin } from '../../src/protocol/index.js';
 import type { RelayHandle } from '../../src/relay/index.js';
 import { VERSION } from '../../src/version.js';
-import { Client, controller, fetchText, metric, sink, start, update, waitFor } from './helpers.js';
+import { Client, controller, fetchText, metric, sink, update, waitFor, useRelays } from './helpers.js';
 
 let relay: RelayHandle | undefined;
-const clients: Client[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await relay?.close();
-  relay = undefined;
-});
-const keep = <T extends Client>(c: T): T => (clients.push(c), c);
+const { start, keep } = useRelays();
 const dir = mkdtempSync(join(tmpdir(), 'tdcrowd-relay-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,16 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { RelayHandle } from '../../src/relay/index.js';
-import { Client, controller, sink, start, update, waitFor } from './helpers.js';
+import { Client, controller, sink, update, waitFor, useRelays } from './helpers.js';
 
 let relay: RelayHandle | undefined;
-const clients: Client[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await relay?.close();
-  relay = undefined;
-});
-const keep = <T extends Client>(c: T): T => (clients.push(c), c);
+const { start, keep } = useRelays();
 const tokenOf = (c: Client): string => String(c.ofType('welcome')[0]?.resume);
 
 describe('identity: a connection speaks only for the id it first claimed', () => {

@@ -1,16 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Socket } from 'node:net';
 import type { RelayHandle } from '../../src/relay/index.js';
-import { Client, controller, fetchText, metric, sink, start, table, update, waitFor, type Json } from './helpers.js';
+import { Client, controller, fetchText, metric, sink, table, update, waitFor, type Json, useRelays } from './helpers.js';
 
 let relay: RelayHandle | undefined;
-const clients: Client[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await relay?.close();
-  relay = undefined;
-});
-const keep = <T extends Client>(c: T): T => (clients.push(c), c);
+const { start, keep } = useRelays();
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 describe('batch mode', () => {

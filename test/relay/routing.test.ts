@@ -1,16 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { RelayHandle } from '../../src/relay/index.js';
-import { Client, controller, sink, start, table, update, waitFor, type Json } from './helpers.js';
+import { Client, controller, sink, table, update, waitFor, type Json, useRelays } from './helpers.js';
 
 let relay: RelayHandle | undefined;
-const clients: Client[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await relay?.close();
-  relay = undefined;
-});
-const keep = <T extends Client>(c: T): T => (clients.push(c), c);
+const { start, keep, closeClients } = useRelays();
 
 describe('route mode', () => {
   it('sends controller messages to sinks only, never to other controllers', async () => {
@@ -208,7 +202,7 @@ describe('broadcast mode', () => {
     try {
       expected = await runTutorialScript(tutorial.url);
     } finally {
-      for (const c of clients.splice(0)) c.close();
+      closeClients();
       await tutorial.close();
     }
     relay = await start({ mode: 'broadcast' });
