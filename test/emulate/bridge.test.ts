@@ -43,7 +43,7 @@ async function scriptedServer(): Promise<{ wss: WebSocketServer; url: string; co
     conns.push(c);
   });
   const addr = wss.address();
-  if (typeof addr === 'string') throw new Error('unexpected address');
+  if (addr === null || typeof addr === 'string') throw new Error('unexpected address');
   return { wss, url: `ws://127.0.0.1:${addr.port}`, conns };
 }
 
@@ -60,7 +60,7 @@ describe.skipIf(!hasPython())('tdcrowd emulate bridge', () => {
     cleanups.push(() => bridge.stop());
     await bridge.start();
 
-    const first = await waitFor('a connection with hello', () => srv.conns[0]?.received.length && srv.conns[0]);
+    const first = await waitFor('a connection with hello', () => (srv.conns[0]?.received.length ? srv.conns[0] : undefined));
     expect(JSON.parse(first.received[0] ?? '')).toEqual({ type: 'hello', role: 'sink', token: 'bridge-token-0123456789' });
     for (const m of [update(1, 10, 20, 30, 40), update('phone-b', -5, 5, 50, 180), { type: 'connect', sliderId: 3 }]) first.ws.send(JSON.stringify(m));
     let users = await waitFor('three rows', async () => {
@@ -83,7 +83,7 @@ describe.skipIf(!hasPython())('tdcrowd emulate bridge', () => {
 
     // cut the connection without a close handshake: the scripts back off ~1 s, reconnect and say hello again
     bridge.dropSocket();
-    const second = await waitFor('a second connection with hello', () => srv.conns[1]?.received.length && srv.conns[1], 10_000);
+    const second = await waitFor('a second connection with hello', () => (srv.conns[1]?.received.length ? srv.conns[1] : undefined), 10_000);
     expect(JSON.parse(second.received[0] ?? '').type).toBe('hello');
     second.ws.send(JSON.stringify(update(9, 1, 1, 1, 1)));
     await waitFor('the new row', async () => byUser((await bridge.state()).table).has('9'));

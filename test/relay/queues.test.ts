@@ -73,7 +73,7 @@ describe('back-pressure', () => {
     await waitFor(
       () => {
         for (let k = 0; k < 50; k++, step++) cs.forEach((c, i) => c.send(update(id(i), step % 170, i, { seq: step })));
-        return relay!.metrics().dropped.backpressure > 20_000;
+        return (relay!.metrics().dropped.backpressure ?? 0) > 20_000;
       },
       'back-pressure drops',
       40_000,
