@@ -13,7 +13,8 @@ import { check, isLogEntry, PING, PONG, type SliderId } from '../protocol/index.
 import { nowMs, stampMs } from './clock.js';
 import type { SentLedger } from './sent-ledger.js';
 import { valueKey } from './sent-ledger.js';
-import type { Backlog } from './self-monitor.js';
+import { measureBacklog, type Backlog } from './self-monitor.js';
+import { closedOrTerminated } from './socket-close.js';
 import { emptyCounters, type PoolCounters } from './user-pool.js';
 
 export interface ReplayFrame {
@@ -292,14 +293,7 @@ export class ReplayRunner {
   }
 
   backlog(): Backlog {
-    let max = 0;
-    let total = 0;
-    for (const p of this.players) {
-      const b = p.ws?.bufferedAmount ?? 0;
-      total += b;
-      if (b > max) max = b;
-    }
-    return { maxBytes: max, totalBytes: total };
+    return measureBacklog(this.players.map((p) => p.ws?.bufferedAmount ?? 0));
   }
 
   stop(): void {
@@ -308,23 +302,13 @@ export class ReplayRunner {
 
   async closeAll(timeoutMs = 3000): Promise<void> {
     this.stopped = true;
-    await Promise.all(
-      this.players.map(
-        (p) =>
-          new Promise<void>((resolve) => {
-            const ws = p.ws;
-            if (!ws || p.state === 'closed' || ws.readyState === WebSocket.CLOSED) return resolve();
-            const timer = setTimeout(() => {
-              ws.terminate();
-              resolve();
-            }, timeoutMs);
-            ws.once('close', () => {
-              clearTimeout(timer);
-              resolve();
-            });
-            this.finish(p, 1000);
-          }),
-      ),
-    );
+    const waits: Promise<void>[] = [];
+    for (const p of this.players) {
+      const ws = p.ws;
+      if (!ws || p.state === 'closed' || ws.readyState === WebSocket.CLOSED) continue;
+      waits.push(closedOrTerminated(ws, timeoutMs));
+      this.finish(p, 1000);
+    }
+    await Promise.all(waits);
   }
 }

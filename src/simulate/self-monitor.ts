@@ -10,6 +10,17 @@ export interface Backlog {
   totalBytes: number;
 }
 
+/** Largest and total of the send buffers given (bytes). */
+export function measureBacklog(buffered: Iterable<number>): Backlog {
+  let max = 0;
+  let total = 0;
+  for (const b of buffered) {
+    total += b;
+    if (b > max) max = b;
+  }
+  return { maxBytes: max, totalBytes: total };
+}
+
 export interface SelfReport {
   eventLoopLagMs: { p50: number; p99: number; max: number; mean: number };
   cpu: { userMs: number; systemMs: number; percentOfCore: number };

@@ -8,7 +8,8 @@ import { createRng, knobAt, motionParams, toWire, type Knob, type PatternName, t
 import { nowMs, stampMs } from './clock.js';
 import type { SentLedger } from './sent-ledger.js';
 import { valueKey } from './sent-ledger.js';
-import type { Backlog } from './self-monitor.js';
+import { measureBacklog, type Backlog } from './self-monitor.js';
+import { closedOrTerminated } from './socket-close.js';
 import { VirtualUser, type UserEvents, type WireCounters } from './virtual-user.js';
 
 export interface PoolConfig {
@@ -236,14 +237,7 @@ export class UserPool implements UserEvents {
 
   /** Largest and total send buffer across sockets, bytes. */
   backlog(): Backlog {
-    let max = 0;
-    let total = 0;
-    for (const u of this.slots) {
-      const b = u.bufferedAmount;
-      total += b;
-      if (b > max) max = b;
-    }
-    return { maxBytes: max, totalBytes: total };
+    return measureBacklog(this.slots.map((u) => u.bufferedAmount));
   }
 
   /** Stop sending; sockets stay open (so the sink's view of who is present can be checked). */
@@ -258,18 +252,7 @@ export class UserPool implements UserEvents {
     for (const u of this.all) {
       const ws = u.ws;
       if (!ws || u.state === 'closed') continue;
-      waits.push(
-        new Promise<void>((resolve) => {
-          const timer = setTimeout(() => {
-            ws.terminate();
-            resolve();
-          }, timeoutMs);
-          ws.once('close', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-        }),
-      );
+      waits.push(closedOrTerminated(ws, timeoutMs));
       u.leave(1000);
     }
     await Promise.all(waits);
