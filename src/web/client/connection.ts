@@ -32,6 +32,12 @@ export interface ConnectionOptions {
   stableMs?: number;
   /** Consecutive failed attempts after which the state reads `offline` (retries go on). */
   offlineAfter?: number;
+  /**
+   * A socket whose send buffer has not drained for this long is treated as dead and replaced. A phone that
+   * slept or roamed can keep a socket that looks open for minutes while nothing leaves it; the relay has long
+   * dropped it (heartbeat), and the knob would move for no one.
+   */
+  stallMs?: number;
 }
 
 export class RelayConnection {
@@ -45,6 +51,10 @@ export class RelayConnection {
   #stopped = true;
   #retryTimer: unknown;
   #connectTimer: unknown;
+  /** Bytes handed to this socket, what had left its buffer at the last sign of progress, and since when none. */
+  #sentBytes = 0;
+  #drainedAtMark = 0;
+  #stallSince = -1;
 
   constructor(options: ConnectionOptions) {
     this.#o = {
@@ -57,6 +67,7 @@ export class RelayConnection {
       connectTimeoutMs: 10_000,
       stableMs: 5_000,
       offlineAfter: 4,
+      stallMs: 5_000,
       ...options,
     };
   }
@@ -93,10 +104,30 @@ export class RelayConnection {
     if (socket === null || socket.readyState !== OPEN) return false;
     try {
       socket.send(text);
-      return true;
     } catch {
       return false;
     }
+    return this.#checkDraining(socket, text.length); // JSON frames are ASCII: length = bytes
+  }
+
+  /**
+   * Progress is what left the buffer: bytes handed to send() minus what is still buffered. No progress for
+   * stallMs while frames wait means the socket is dead. Sends only happen while the knob moves, so a stuck
+   * socket is noticed while someone is trying to use it.
+   */
+  #checkDraining(socket: WebSocket, bytes: number): boolean {
+    this.#sentBytes += bytes;
+    const buffered = typeof socket.bufferedAmount === 'number' ? socket.bufferedAmount : 0; // unknown: cannot judge
+    const drained = this.#sentBytes - buffered;
+    if (buffered === 0 || drained > this.#drainedAtMark) {
+      this.#stallSince = buffered === 0 ? -1 : this.#o.now(); // alive: a slow network is not a dead one
+      this.#drainedAtMark = drained;
+      return true;
+    }
+    if (this.#stallSince < 0) this.#stallSince = this.#o.now();
+    if (this.#o.now() - this.#stallSince < this.#o.stallMs) return true;
+    this.retryLater();
+    return false;
   }
 
   /** The relay refused our claim (id still held by our previous socket): drop this socket and retry later. */
@@ -142,6 +173,9 @@ export class RelayConnection {
     this.#socket = socket;
     this.#openedAt = -1;
     this.#welcomed = false;
+    this.#sentBytes = 0;
+    this.#drainedAtMark = 0;
+    this.#stallSince = -1;
     this.#connectTimer = this.#o.timers.setTimeout(() => {
       this.#connectTimer = undefined;
       if (this.#socket === socket && socket.readyState !== OPEN) this.retryLater();
