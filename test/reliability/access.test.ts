@@ -3,13 +3,13 @@
  * a resume token takes an id over and the old socket is told why; the Origin allow-list holds; nothing the relay
  * serves or says turns an id or a message into markup (checked over HTTP and in real Chromium).
  */
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRelay, type RelayHandle, type RelayOptions } from '../../src/relay/index.js';
-import { CHROMIUM_PATH, hasChromium } from '../helpers/requirements.js';
+import { hasChromium } from '../helpers/requirements.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { claim, Peer, recordFigures, sleep, tableOf, until, updateFor } from './support.js';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const TOKEN = 'right-sink-token-0123456789';
 
 const cleanups: (() => unknown)[] = [];
@@ -331,7 +331,7 @@ describe('markup from ids and messages', () => {
 
   it.skipIf(!hasChromium())('in Chromium, a relay error carrying markup is shown as text and runs nothing', async () => {
     const relay = await relayWith({});
-    const browser: Browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    const browser: Browser = await launchChromium();
     cleanups.push(() => browser.close());
     const page = await (await browser.newContext({ viewport: { width: 800, height: 800 } })).newPage();
     const problems: string[] = [];

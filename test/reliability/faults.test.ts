@@ -3,16 +3,16 @@
  * destroyed, pongs withheld, socket frozen); the relay process SIGKILLed and restarted under a live page and a
  * live TouchDesigner (generated scripts in the emulator); a sink that stops reading for 10 s under 500 phones.
  */
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Bridge } from '../../src/emulate/bridge.js';
 import { resolveOptions } from '../../src/generate/index.js';
 import { startRelay, type RelayHandle } from '../../src/relay/index.js';
 import { byUser } from '../emulate/harness.js';
-import { CHROMIUM_PATH, hasChromium, hasPython } from '../helpers/requirements.js';
+import { hasChromium, hasPython } from '../helpers/requirements.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { claim, Peer, recordFigures, RssSampler, sleep, spawnRelay, tableOf, until, updateFor, type ChildRelay } from './support.js';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -193,7 +193,7 @@ describe.skipIf(!hasChromium() || !hasPython())('the relay process killed and re
     const gone = await claim(relay.url, 'gone-phone');
     cleanups.push(() => gone.peer.close());
     gone.peer.send(updateFor('gone-phone', 30, 30));
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     const page = await (await browser.newContext({ viewport: { width: 800, height: 800 } })).newPage();
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(e.message));

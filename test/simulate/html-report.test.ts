@@ -3,21 +3,21 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type RelayHandle } from '../../src/relay/index.js';
 import { renderReportHtml, type SimulationReport } from '../../src/simulate/index.js';
-import { CHROMIUM_PATH, hasChromium } from '../helpers/requirements.js';
+import { hasChromium } from '../helpers/requirements.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { simulate } from './helpers/run.js';
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 describe.skipIf(!hasChromium())('--html report in Chromium', () => {
   let browser: Browser;
   let relay: RelayHandle;
   let dir: string;
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ARGS });
+    browser = await launchChromium();
     relay = await startRelay({ port: 0, host: '127.0.0.1', quiet: true });
     dir = mkdtempSync(join(tmpdir(), 'tdcrowd-sim-html-'));
   });

@@ -3,27 +3,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from '../../src/protocol/index.js';
 import type { ConnectionState } from '../../src/web/client/connection.js';
 import { createController, type Controller } from '../../src/web/client/controller.js';
-import { Identity, type KeyValueStore } from '../../src/web/client/identity.js';
+import { Identity } from '../../src/web/client/identity.js';
 import { valuesFromOffset, ZERO } from '../../src/web/client/joystick.js';
 import { FakeClock, until } from './fake-clock.js';
+import { MapStore } from './map-store.js';
 
 const URL = 'ws://relay.test:8080/';
 const TOKEN_A = 'tokenAAAAAAAAAAAAAAAAAAA';
 const TOKEN_B = 'tokenBBBBBBBBBBBBBBBBBBB';
 const IDLE_MS = 10_000;
-
-class MapStore implements KeyValueStore {
-  readonly map = new Map<string, string>();
-  getItem(k: string): string | null {
-    return this.map.get(k) ?? null;
-  }
-  setItem(k: string, v: string): void {
-    this.map.set(k, v);
-  }
-  removeItem(k: string): void {
-    this.map.delete(k);
-  }
-}
 
 /** A fake relay that records every frame the page sends, per connection. */
 class FakeRelay {

@@ -1,23 +1,8 @@
 /** Real parts for the page's browser tests: a measuring sink, a cuttable TCP proxy, Chromium, polling. */
 import { connect as tcpConnect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
 import { WebSocket } from 'ws';
-import { CHROMIUM_PATH } from '../helpers/requirements.js';
 
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-}
+export { launchChromium } from '../helpers/chromium.js';
 
 /** Poll until `probe` returns a value other than undefined/false (no fixed sleeps in tests). */
 export async function waitFor<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {

@@ -9,19 +9,7 @@ import {
   STORAGE_RESUME_KEY,
   type KeyValueStore,
 } from '../../src/web/client/identity.js';
-
-class MapStore implements KeyValueStore {
-  readonly map = new Map<string, string>();
-  getItem(k: string): string | null {
-    return this.map.get(k) ?? null;
-  }
-  setItem(k: string, v: string): void {
-    this.map.set(k, v);
-  }
-  removeItem(k: string): void {
-    this.map.delete(k);
-  }
-}
+import { MapStore } from './map-store.js';
 
 const TOKEN = 'tok_ABCDEFGHIJKLMNOP-123';
 
