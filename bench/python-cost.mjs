@@ -27,7 +27,7 @@ export async function run({ quick = false, log }) {
     },
     users: [10, 100, 1000, 2000],
     seconds: quick ? 0.05 : 0.12,
-    repeats: quick ? 4 : 12,
+    repeats: quick ? 4 : 20,
     messagesPerFrame: 200,
     deletesPerRepeat: 20,
     seed: 1,

@@ -36,6 +36,7 @@ TOGGLE_MS = 250          # active stays off this long when reconnecting
 MAX_TEXT = 1 << 22       # longer frames are ignored before parsing
 MAX_BATCH = 20000        # most messages accepted in one batch frame
 LOG_EVERY = 5.0          # seconds between debug lines about ignored messages
+AUDIT_EVERY = 16         # text frames between checks of one row against the index (see _audit)
 MAX_ID = 2 ** 53 - 1
 NUMBER = (int, float)
 ID_RE = re.compile(r'[A-Za-z0-9_-]{1,64}')
@@ -47,6 +48,8 @@ _rows = {}               # user key -> row index in the table
 _seen = OrderedDict()    # user key -> absTime.seconds of its last message, least recent first
 _link = {'connected': False, 'gen': 0, 'delay': RETRY_MIN}
 _log = {'next': 0.0, 'since': 0}
+_audit_at = {'row': 0}   # the row _audit checks next
+_UNREAD = object()       # a frame the fast decode left to _decode
 
 
 class _Skip(Exception):
@@ -146,11 +149,7 @@ def _locate(table, key, now):
 
 def _upsert(table, key, row, now):
     """row: the whole row [key, x, y, speed, angle], or None for a connect (zeros for a new user)."""
-    idx = _rows.get(key)
-    if idx is not None:
-        cell = table[idx, 0]  # cheap proof the index still holds (the table may have been edited or sorted)
-        if cell is None or cell.val != key:
-            idx = _locate(table, key, now)
+    idx = _locate(table, key, now)
     if idx is None:
         _rows[key] = table.appendRow(row if row is not None else [key, 0, 0, 0, 0])
     elif row is not None:
@@ -176,25 +175,63 @@ def _remove(table, key, now):
     return True
 
 
-def _row(msg, key):
-    """The table row for an update: [key, x, y, speed, angle], checked and transformed."""
-    x = msg.get('x')
-    y = msg.get('y')
-    speed = msg.get('speed')
-    angle = msg.get('angle')
-    # one test for the common case; type() in NUMBER refuses bools, comparisons refuse NaN and infinities
-    if not (type(x) in NUMBER and type(y) in NUMBER and type(speed) in NUMBER and type(angle) in NUMBER
-            and -RIM <= x <= RIM and -RIM <= y <= RIM and 0 <= speed <= 100 and 0 <= angle <= 360):
-        _num(x, -RIM, RIM)  # the first bad field raises with its reason
-        _num(y, -RIM, RIM)
-        _num(speed, 0, 100)
-        _num(angle, 0, 360)
+def _transform(x, y):
     if NORMALIZE:
         x = x / RIM
         y = y / RIM
     if INVERT_Y:
         y = 0 - y   # not -y: keeps 0.0 from becoming '-0.0'
+    return x, y
+
+
+def _row(msg, key):
+    """The table row for an update: [key, x, y, speed, angle], checked and transformed."""
+    x = _num(msg.get('x'), -RIM, RIM)  # the first bad field raises with its reason
+    y = _num(msg.get('y'), -RIM, RIM)
+    speed = _num(msg.get('speed'), 0, 100)
+    angle = _num(msg.get('angle'), 0, 360)
+    if NORMALIZE or INVERT_Y:
+        x, y = _transform(x, y)
     return [key, x, y, speed, angle]
+
+
+def _known(table, msg, now):
+    """Writes a valid update for a user who already has a row and returns True: the common case, kept cheap
+    (no exception raised, no label lookup, no per-message proof of the row: _audit covers that). False:
+    nothing was written, and the full path (_one) judges the message and counts the reason."""
+    try:
+        sid = msg['sliderId']
+        x = msg['x']
+        y = msg['y']
+        speed = msg['speed']
+        angle = msg['angle']
+        if msg.get('type', 'update') != 'update':
+            return False
+    except Exception:  # not a dict, or a field missing
+        return False
+    t = type(sid)
+    if t is str:
+        key = sid  # only valid ids ever get into _rows
+    elif t is int and 0 <= sid <= MAX_ID:
+        key = str(sid)
+    else:
+        return False
+    idx = _rows.get(key)
+    # type() in NUMBER refuses bools; the comparisons refuse NaN and infinities
+    if idx is None or not (type(x) in NUMBER and type(y) in NUMBER and type(speed) in NUMBER
+                           and type(angle) in NUMBER and -RIM <= x <= RIM and -RIM <= y <= RIM
+                           and 0 <= speed <= 100 and 0 <= angle <= 360):
+        return False
+    if NORMALIZE or INVERT_Y:
+        x, y = _transform(x, y)
+    try:
+        # one call by integer index (no label lookup): cheaper than four cell assignments
+        table.replaceRow(idx, [key, x, y, speed, angle], entireRow=False)
+    except Exception:
+        return False  # the row is gone (table cleared or cut behind our back): the full path re-indexes
+    _seen[key] = now
+    _seen.move_to_end(key)
+    return True
 
 
 def _apply(table, msg, now, nested):
@@ -202,8 +239,7 @@ def _apply(table, msg, now, nested):
         raise _Skip('not_object')
     kind = msg.get('type', 'update')
     if kind == 'update':
-        sid = msg.get('sliderId')
-        key = str(sid) if type(sid) is int and 0 <= sid <= MAX_ID else _key(sid)  # the common id, without a call
+        key = _key(msg.get('sliderId'))
         _upsert(table, key, _row(msg, key), now)
     elif kind == 'connect':
         _upsert(table, _key(msg.get('sliderId')), None, now)
@@ -255,25 +291,22 @@ def _decode_slowly(message):
         raise _Skip('not_json')
 
 
-def _on_text(dat, message):
-    now = absTime.seconds
-    stats['frames'] += 1
-    if message == 'ping':
-        stats['received'] += 1
-        dat.sendText('pong')
-        stats['applied'] += 1
-        return
-    if message == 'pong':
-        stats['received'] += 1
-        stats['applied'] += 1
-        return
-    try:
-        data = _decode(message)
-    except _Skip as skip:
-        stats['received'] += 1
-        _ignore(skip.args[0], now)
-        return
-    table = op(TABLE)
+def _on_text(dat, message, data, table, now):
+    """Everything but a known user's valid update: keep-alives, connects, deletes, batches, new users, and
+    whatever has to be refused with its reason."""
+    if data is _UNREAD:
+        try:
+            data = _decode(message)
+        except _Skip as skip:
+            stats['received'] += 1
+            if message == 'ping':
+                dat.sendText('pong')
+                stats['applied'] += 1
+            elif message == 'pong':
+                stats['applied'] += 1
+            else:
+                _ignore(skip.args[0], now)
+            return
     if table is None:
         stats['received'] += 1
         _ignore('no_table', now)
@@ -286,9 +319,35 @@ def _on_text(dat, message):
             _ignore('bad_batch', now)
             return
         for item in items:
-            _one(table, item, now, True)
+            if _known(table, item, now):
+                stats['received'] += 1
+                stats['applied'] += 1
+            else:
+                _one(table, item, now, True)
     else:
         _one(table, data, now, False)
+
+
+def _audit(now):
+    """Every AUDIT_EVERY text frames: the row count, then one row in turn (does it hold the user the index
+    says?). The fast path trusts the index, so a table edited behind our back is found within AUDIT_EVERY
+    frames when rows were added or removed (at once when a write hits a missing row), and within one sweep
+    of AUDIT_EVERY x users frames when it was sorted or relabelled (half a second when everyone sends at
+    30 Hz, whatever the crowd size); it is then re-indexed. Until then some updates can land in wrong rows."""
+    table = op(TABLE)
+    if table is None:
+        return
+    n = len(_rows)
+    if table.numRows != n + 1:
+        _rebuild(table, now)
+        return
+    if n == 0:
+        return
+    r = _audit_at['row'] % n + 1
+    _audit_at['row'] = r
+    cell = table[r, 0]
+    if cell is None or _rows.get(cell.val) != r:
+        _rebuild(table, now)
 
 
 # ---- used by the Execute DAT (op(CALLBACKS_DAT).module) --------------------------------------------
@@ -304,6 +363,7 @@ def reset():
     stats['reindexed'] = 0
     _log['next'] = 0.0
     _log['since'] = 0
+    _audit_at['row'] = 0
 
 
 def prune(now):
@@ -384,7 +444,24 @@ def onDisconnect(dat):
 
 def onReceiveText(dat, rowIndex, message):
     try:
-        _on_text(dat, message)
+        now = absTime.seconds
+        frames = stats['frames'] = stats['frames'] + 1
+        data = _UNREAD
+        if type(message) is str and len(message) <= MAX_TEXT:
+            try:
+                data, end = _RAW_DECODE(message)
+                if end != len(message):
+                    data = _UNREAD  # trailing text: _decode judges it
+            except Exception:
+                data = _UNREAD  # ping, pong, bad JSON, leading whitespace: _decode tells them apart
+        table = op(TABLE)
+        if table is not None and _known(table, data, now):
+            stats['received'] += 1
+            stats['applied'] += 1
+        else:
+            _on_text(dat, message, data, table, now)
+        if frames % AUDIT_EVERY == 0:
+            _audit(now)
     except Exception as e:
         try:
             _ignore('internal', absTime.seconds)

@@ -11,6 +11,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** Text frames between the generated callbacks' checks of one table row against their index. */
+export const AUDIT_EVERY = Number(
+  /^AUDIT_EVERY = (\d+)/m.exec(renderScripts(resolveOptions({})).find((s) => s.file === 'websocket_callbacks.py')?.text ?? '')?.[1],
+);
+
 export const HEADER = ['user', 'valuex', 'valuey', 'speed', 'angle'];
 
 const asText = (m: unknown): string => (typeof m === 'string' ? m : JSON.stringify(m));

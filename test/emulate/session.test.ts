@@ -1,7 +1,7 @@
 /** Behaviour of the generated scripts in the emulator: the tutorial's session and each SPEC §3 promise. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { hasPython } from '../helpers/requirements.js';
-import { byUser, HEADER, startHarness, update, type Harness } from './harness.js';
+import { AUDIT_EVERY, byUser, HEADER, startHarness, update, type Harness } from './harness.js';
 
 describe.skipIf(!hasPython())('generated scripts in the emulator', () => {
   let h: Harness | undefined;
@@ -136,6 +136,45 @@ describe.skipIf(!hasPython())('generated scripts in the emulator', () => {
     await h.send({ type: 'delete', sliderId: 9 });
     expect([...byUser(await h.rows()).keys()]).toEqual(['4']);
     expect((await h.state()).errors).toEqual([]);
+  });
+
+  it("heals a table sorted or cut by hand: no duplicate rows after one audit sweep, no row with another user's values", async () => {
+    expect(AUDIT_EVERY).toBeGreaterThan(1);
+    const t = await startHarness();
+    h = t;
+    const ids = Array.from({ length: 10 }, (_, i) => i);
+    const movers = ids.slice(0, 5);
+    let round = 0;
+    const move = async (who: number[]): Promise<void> => {
+      round += 1;
+      await t.sendAll(who.map((i) => update(i, i, round, 0, 0))); // x is the id: a row shows whose values it has
+    };
+    const expectHealthy = async (): Promise<Map<string, string[]>> => {
+      const users = byUser(await t.rows()); // throws on a duplicate row
+      for (const [id, v] of users) expect(v[0]).toBe(id);
+      return users;
+    };
+    await move(ids);
+    let rows = await t.rows();
+    // sorted behind its back: the same rows reversed, so the row count still matches the index
+    await t.emu.request('set_table', { rows: [rows[0], ...rows.slice(1).reverse()] });
+    for (let k = 0; k < AUDIT_EVERY * 2; k += 1) await move(movers); // half the crowd moves: one sweep and more
+    expect((await t.state()).stats?.reindexed).toBeGreaterThanOrEqual(1);
+    let users = await expectHealthy();
+    for (const i of movers) expect(users.get(String(i))).toEqual([String(i), String(round), '0', '0']);
+    await move(ids); // the idle half moves again: everyone has one row, with the latest values
+    users = await expectHealthy();
+    expect(users.size).toBe(ids.length);
+    for (const i of ids) expect(users.get(String(i))?.[1]).toBe(String(round));
+    // a row deleted by hand: rows shift up and the count no longer matches
+    rows = await t.rows();
+    await t.emu.request('set_table', { rows: [...rows.slice(0, 4), ...rows.slice(5)] });
+    await move(ids);
+    await move(ids);
+    users = await expectHealthy();
+    expect(users.size).toBe(ids.length);
+    for (const i of ids) expect(users.get(String(i))?.[1]).toBe(String(round));
+    expect((await t.state()).errors).toEqual([]);
   });
 
   it('applies batch messages: updates, connects and deletes in order', async () => {
