@@ -63,6 +63,8 @@ def _reject_constant(name):
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)  # built once: json.loads(..., parse_constant=) builds one per call
 JSON_SPACE = ' \t\n\r'
 _RAW_DECODE = _DECODER.raw_decode  # the C scanner alone; decode() adds two whitespace regex passes per message
+# The hot path calls the scanner itself (raw_decode wraps it in a Python frame); same (text, index) -> (value, end).
+_SCAN = getattr(_DECODER, 'scan_once', None) or _RAW_DECODE
 
 
 def _ignore(reason, now):
@@ -449,7 +451,7 @@ def onReceiveText(dat, rowIndex, message):
         data = _UNREAD
         if type(message) is str and len(message) <= MAX_TEXT:
             try:
-                data, end = _RAW_DECODE(message)
+                data, end = _SCAN(message, 0)
                 if end != len(message):
                     data = _UNREAD  # trailing text: _decode judges it
             except Exception:
