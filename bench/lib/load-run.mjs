@@ -17,23 +17,26 @@ import { startSimulate } from './simulate.mjs';
  * @param {number} p.ramp seconds over which users connect
  * @param {string[]} [p.extra] further simulate flags
  * @param {number} [p.helpers] extra simulate processes without a sink that share the users (0 = one process
- *   does everything). The measuring process then keeps users/(helpers+1) users and the sink: its report covers
- *   its own users' updates, while the server carries the whole load.
+ *   does everything). The measuring process then keeps `measured` users and the sink: its report covers its own
+ *   users' updates, while the server carries the whole load.
+ * @param {number} [p.measured] users of the measuring process when there are helpers (default: an equal share);
+ *   the helpers split the rest.
  */
-export async function loadRun({ server, name, users, rate, duration, ramp, extra = [], helpers = 0 }) {
+export async function loadRun({ server, name, users, rate, duration, ramp, extra = [], helpers = 0, measured }) {
   const baseFds = fdCount(server.pid);
   const load0 = loadAvg1();
-  const share = Math.floor(users / (helpers + 1));
+  const mine = helpers > 0 ? (measured ?? Math.floor(users / (helpers + 1))) : users;
+  const share = Math.floor((users - mine) / Math.max(1, helpers));
   const common = ['--url', server.url, '--rate', String(rate), '--duration', String(duration), '--ramp', String(ramp)];
   const others = [];
   for (let i = 0; i < helpers; i++) {
-    const n = i === helpers - 1 ? users - share * helpers : share;
+    const n = i === helpers - 1 ? users - mine - share * (helpers - 1) : share;
     // distinct ids; started first so their ramp overlaps the measuring process's (which waits for its sink)
     others.push(startSimulate(`${name}-helper${i + 1}`, [...common, '--users', String(n), '--id-base', String(1_000_000 * (i + 2))], {
       timeoutMs: (duration + 60) * 1000,
     }));
   }
-  const sim = startSimulate(name, [...common, '--users', String(helpers > 0 ? share : users), '--sink', ...extra], { timeoutMs: (duration + 60) * 1000 });
+  const sim = startSimulate(name, [...common, '--users', String(mine), '--sink', ...extra], { timeoutMs: (duration + 60) * 1000 });
   const all = [sim, ...others];
 
   // Steady state: all users connected (one socket each at the server), then one more second.
@@ -82,6 +85,7 @@ export async function loadRun({ server, name, users, rate, duration, ramp, extra
     users,
     rate,
     helpers,
+    measured: mine,
     command: [sim.command, ...others.map((o) => o.command)].join(' & '),
     serverCommand: server.command,
     exitCode,
