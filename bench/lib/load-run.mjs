@@ -52,7 +52,14 @@ export async function loadRun({ server, name, users, rate, duration, ramp, extra
     await sleep(100);
   }
   let window;
-  if (full && !exited) {
+  try {
+    window = full && !exited ? await steadyWindow() : undefined;
+  } catch (e) {
+    if (e?.code !== 'ENOENT') throw e;
+    window = undefined; // a process ended between the check and the reading (/proc/PID gone): no window
+  }
+
+  async function steadyWindow() {
     await sleep(1000);
     const windowS = Math.max(2, duration - ramp - 3);
     const srv = cpuWindow(server.pid);
@@ -66,13 +73,14 @@ export async function loadRun({ server, name, users, rate, duration, ramp, extra
       const simS = simCpus.reduce((a, c) => a + c.cpuS, 0);
       // Everything else the machine did meanwhile (other users of the cores): it competes with both processes.
       const othersS = machineBusySeconds() - busy0 - srvCpu.cpuS - simS - (cpuSeconds(process.pid) - self0);
-      window = {
+      return {
         server: srvCpu,
         sim: { cpuS: simS, wallS: srvCpu.wallS, percent: (simS / srvCpu.wallS) * 100, each: simCpus.map((c) => c.percent) },
         othersPercent: Math.max(0, (othersS / srvCpu.wallS) * 100),
         rssMb: rssBytes(server.pid) / 1048576,
       };
     }
+    return undefined;
   }
   const { report, exitCode } = await sim.done;
   const helperReports = [];
