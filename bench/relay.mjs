@@ -141,7 +141,7 @@ function render({ route, bcast, rate, duration, ramp }) {
     lines.push(
       `- ${BAR_USERS} controllers × ${rate} Hz, route, set-up "${setup.id}": delivery 100 % and p99 ≤ ${P99_BAR_MS} ms in ${met} of ${runs.length} runs ` +
         `(${runs.map(describe).join('; ')}) ${verdict(met === runs.length)}; the bare forwarder under the same load: ${bare.filter(meetsBar).length} of ${bare.length} ` +
-        `(${bare.map(describe).join('; ')}); CPU per message relay/bare ${worst === undefined ? 'n/a' : `≤ ${worst.toFixed(2)}×`} (bar ≤ ${CPU_RATIO_BAR}) ${verdict(worst !== undefined && worst <= CPU_RATIO_BAR)}`,
+        `(${bare.map(describe).join('; ')}); CPU per message relay/bare ${worst === undefined ? 'n/a (no CPU window)' : `≤ ${worst.toFixed(2)}× (bar ≤ ${CPU_RATIO_BAR}) ${verdict(worst <= CPU_RATIO_BAR)}`}`,
     );
   }
   const bareMax = Math.max(0, ...route.filter((r) => r.kind === 'bare' && sustains(r, P99_BAR_MS)).map((r) => r.users));

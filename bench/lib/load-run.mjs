@@ -44,8 +44,10 @@ export async function loadRun({ server, name, users, rate, duration, ramp, extra
   for (const x of all) x.done.then(() => (exited = true), () => (exited = true));
   const deadline = performance.now() + (ramp + 20) * 1000;
   let full = false;
+  let sockets = 0;
   while (!exited && performance.now() < deadline) {
-    if (fdCount(server.pid) - baseFds >= users) {
+    sockets = fdCount(server.pid) - baseFds;
+    if (sockets >= users) {
       full = true;
       break;
     }
@@ -54,6 +56,7 @@ export async function loadRun({ server, name, users, rate, duration, ramp, extra
   let window;
   try {
     window = full && !exited ? await steadyWindow() : undefined;
+    if (!window) process.stderr.write(`  (${name}: no CPU window: ${exited ? 'a simulator ended first; ' : ''}${sockets} of ${users} sockets at the server)\n`);
   } catch (e) {
     if (e?.code !== 'ENOENT') throw e;
     window = undefined; // a process ended between the check and the reading (/proc/PID gone): no window
