@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
 import type { SliderId } from '../protocol/index.js';
 import type { MotionParams } from './patterns.js';
+import { hundredthsText, thousandthsText } from './number-text.js';
 import { maskedTextFrame, MAX_RAW_PAYLOAD, rawSocket } from './raw-frame.js';
 
 export type UserState = 'pending' | 'connecting' | 'open' | 'closed';
@@ -133,7 +134,7 @@ export class VirtualUser {
     this.counters.bytesSent += frame.length;
   }
 
-  /** An update with seq and t; x, y, speed, angle already rounded. Returns the seq used. */
+  /** An update with seq and t; x, y, speed, angle rounded to hundredths, t to thousandths. Returns the seq used. */
   sendStamped(x: number, y: number, speed: number, angle: number, t: number): number {
     const seq = this.seq++;
     this.send(this.stampedFrame(x, y, speed, angle, seq, t));
@@ -146,11 +147,14 @@ export class VirtualUser {
   }
 
   stampedFrame(x: number, y: number, speed: number, angle: number, seq: number, t: number): string {
-    return '{"x":' + x + ',"y":' + y + ',"speed":' + speed + ',"angle":' + angle + this.stampedTail + seq + ',"t":' + t + '}';
+    return (
+      '{"x":' + hundredthsText(x) + ',"y":' + hundredthsText(y) + ',"speed":' + hundredthsText(speed) + ',"angle":' + hundredthsText(angle) +
+      this.stampedTail + seq + ',"t":' + thousandthsText(t) + '}'
+    );
   }
 
   legacyFrame(x: number, y: number, speed: number, angle: number): string {
-    return '{"x":' + x + ',"y":' + y + ',"speed":' + speed + ',"angle":' + angle + this.legacyTail;
+    return '{"x":' + hundredthsText(x) + ',"y":' + hundredthsText(y) + ',"speed":' + hundredthsText(speed) + ',"angle":' + hundredthsText(angle) + this.legacyTail;
   }
 
   /** Close as a tab does (1001 going away): no delete, the relay must notice. */
