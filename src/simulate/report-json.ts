@@ -95,7 +95,13 @@ export interface SimulationReport {
   generatorBoundReasons: string[];
   eventLoopLagMs: SelfReport['eventLoopLagMs'];
   cpu: SelfReport['cpu'];
-  sendBacklog: SelfReport['backlog'] & { lateTicks: number; skippedTicks: number; maxTickLateMs: number };
+  sendBacklog: SelfReport['backlog'] & {
+    lateTicks: number;
+    skippedTicks: number;
+    maxTickLateMs: number;
+    /** Passes over the crowd cut at their time budget; the rest of the crowd went out on the next tick. */
+    ticksCut: number;
+  };
   /** With --threads: worst event-loop lag p99 among the generator threads (eventLoopLagMs is the main thread's). */
   generatorThreadLagP99Ms: number | null;
   maxRssMb: number;
@@ -281,7 +287,7 @@ export function buildReport(input: ReportInput): SimulationReport {
     generatorBoundReasons: reasons,
     eventLoopLagMs: self.eventLoopLagMs,
     cpu: self.cpu,
-    sendBacklog: { ...self.backlog, lateTicks: input.ticks.lateTicks, skippedTicks: input.ticks.skippedTicks, maxTickLateMs: round(input.ticks.maxLateMs, 3) },
+    sendBacklog: { ...self.backlog, lateTicks: input.ticks.lateTicks, skippedTicks: input.ticks.skippedTicks, maxTickLateMs: round(input.ticks.maxLateMs, 3), ticksCut: c.ticksCut },
     generatorThreadLagP99Ms: input.workerLagP99Ms === undefined ? null : round(input.workerLagP99Ms, 3),
     maxRssMb: self.maxRssMb,
     replay: input.replay ?? null,
