@@ -5,7 +5,7 @@
  * and CPU ≤ 1.5× the bare forwarder's; route sustains ≥ 20× the users broadcast sustains.
  */
 import { loadCells, loadRun, sustains } from './lib/load-run.mjs';
-import { mdTable } from './lib/results.mjs';
+import { machine, mdTable } from './lib/results.mjs';
 import { startBare, startRelay } from './lib/servers.mjs';
 
 const P99_BAR_MS = 50;
@@ -89,6 +89,30 @@ export async function run({ quick = false, log }) {
   return { name, markdown: render({ route, bcast, rate, duration, ramp }), data: { route, bcast } };
 }
 
+/**
+ * Whether `users` × `rate` fits this machine at all: the CPU the relay and the load generator (with its sink)
+ * spent per message in the bar's one-process runs, the cheapest run of each, times the message rate, against
+ * the cores there are. Both sides' costs are per message, so this holds whatever the latency.
+ */
+export function cpuBudget(route, users, rate) {
+  const measured = (kind) => route.filter((r) => r.kind === kind && r.users === BAR_USERS && r.setup.id === 'one' && r.window && r.achieved > 0);
+  const runs = measured('route');
+  if (runs.length === 0) return `${users} users: no CPU window at ${BAR_USERS} users to size them by`;
+  const relayUs = Math.min(...runs.map((r) => r.usPerMsg));
+  const bare = measured('bare');
+  const bareUs = bare.length ? Math.min(...bare.map((r) => r.usPerMsg)) : undefined;
+  const simUs = Math.min(...runs.map((r) => (r.window.sim.cpuS * 1e6) / (r.achieved * r.window.sim.wallS)));
+  const msgs = users * rate;
+  const cores = (msgs * (relayUs + simUs)) / 1e6;
+  const have = machine().cores;
+  return (
+    `CPU needed for ${users} users × ${rate} Hz (${msgs} msg/s), from the cheapest ${BAR_USERS}-user run of each: relay ${relayUs.toFixed(1)} µs/msg ` +
+    `+ simulator (generator and sink) ${simUs.toFixed(1)} µs/msg = ${cores.toFixed(2)} cores; this machine has ${have}` +
+    (bareUs === undefined ? '' : ` (with the bare forwarder's ${bareUs.toFixed(1)} µs/msg instead: ${((msgs * (bareUs + simUs)) / 1e6).toFixed(2)} cores)`) +
+    (cores > have ? ': **out of reach on this machine**' : '')
+  );
+}
+
 function setupCell(r) {
   return `${r.setup.id}${r.users === BAR_USERS && r.setup.id === 'one' ? ` #${r.run}` : ''}`;
 }
@@ -148,10 +172,12 @@ function render({ route, bcast, rate, duration, ramp }) {
     `- Largest count sustained (p99 ≤ ${P99_BAR_MS} ms, delivery ≥ 99.9 %) by the bare forwarder: ${bareMax || 'none'}; by the relay in route mode: ${routeMax || 'none'}` +
       (routeMax >= bareMax ? ' (the relay is not the limit: the bare forwarder does no better under the same generator)' : ' (the relay falls short of the bare forwarder)'),
   );
+  const ratioMet = bcastMax === 0 ? routeMax > 0 : routeMax / bcastMax >= USERS_RATIO_BAR;
   lines.push(
     `- Users sustained at p99 ≤ ${P99_BAR_MS} ms and delivery ≥ 99.9 %: route ${routeMax || 'none'}, broadcast ${bcastMax || 'none'}` +
-      `${bcastFirstFail ? ` (fails from ${bcastFirstFail})` : ''}: ratio ${bcastMax ? (routeMax / bcastMax).toFixed(1) : '∞'}× (bar ≥ ${USERS_RATIO_BAR}×) ${verdict(bcastMax === 0 ? routeMax > 0 : routeMax / bcastMax >= USERS_RATIO_BAR)}`,
+      `${bcastFirstFail ? ` (fails from ${bcastFirstFail})` : ''}: ratio ${bcastMax ? (routeMax / bcastMax).toFixed(1) : '∞'}× (bar ≥ ${USERS_RATIO_BAR}×) ${verdict(ratioMet)}`,
   );
+  if (!ratioMet && bcastMax > 0) lines.push(`- ${cpuBudget(route, USERS_RATIO_BAR * bcastMax, rate)}`);
 
   return [
     '## 1. Relay: route vs bare `ws` forwarder vs broadcast',
