@@ -13,8 +13,12 @@ import type { LatencyBin, LatencySummary } from './stats.js';
 import type { TickStats } from './scheduler.js';
 import type { PoolCounters } from './user-pool.js';
 
-/** A run is generator-bound when it could not send at least this share of what was due on time. */
-export const MIN_ON_TIME_SHARE = 0.95;
+/**
+ * A run is generator-bound when it could not send at least this share of what was due on time. 98 %: since a
+ * pass over the crowd stops at its time budget, a generator falling behind no longer shows as event-loop lag;
+ * at 3000 users × 30 Hz it sent 95.3 % (86 000 of 90 000 msg/s) with a calm loop, which 95 % let pass.
+ */
+export const MIN_ON_TIME_SHARE = 0.98;
 /** ...or when its own event loop lagged this much at p99 (every latency it measured is inflated by it). */
 export const MAX_LAG_P99_MS = 25;
 /** ...or when it used this much of its single core. */
