@@ -141,6 +141,7 @@ export async function runSimulation(o: SimulateOptions, io: SimulationIo = { std
   io.signal?.addEventListener('abort', stopEarly, { once: true });
   scheduler.start(runStart);
   await sendPhase;
+  const connectedAtEnd = generator.connected;
   io.signal?.removeEventListener('abort', stopEarly);
   clearInterval(progressTimer);
   await generator.stop();
@@ -210,6 +211,7 @@ export async function runSimulation(o: SimulateOptions, io: SimulationIo = { std
         }
       : undefined,
     counters: generator.counters,
+    connectedAtEnd,
     ticks: threaded ? threaded.ticks : scheduler.stats,
     threads: o.threads,
     workerLagP99Ms: threaded?.workerLagP99Ms,

@@ -26,6 +26,8 @@ describe('simulate against a minimal forwarder', () => {
     expect(report.ghostUsers).toBe(0);
     expect(report.missingUsers).toBe(0);
     expect(report.finalState).toEqual({ users: 20, matched: 20, ratio: 1 });
+    expect(report.generator.usersConnected).toBe(20);
+    expect(report.warnings).toEqual([]);
     expect(report.latencyMs.count).toBe(report.delivered);
     expect(report.latencyMs.p99).toBeGreaterThan(0);
     expect(report.latencyMs.p50!).toBeLessThanOrEqual(report.latencyMs.p99!);
@@ -34,6 +36,19 @@ describe('simulate against a minimal forwarder', () => {
     expect(report.generator.steadyRate).toBe((report.series[0]!.sent + report.series[1]!.sent) / 2);
     expect(report.series.reduce((a, p) => a + p.delivered, 0)).toBe(report.delivered);
     expect(summary).toMatch(/delivery ratio\s+│ 100\.0% \(1\)/);
+  });
+
+  it('a server that refuses some users: the report says how many were connected and that the load fell short', async () => {
+    // The sink and the admission probe (a controller proving the sink is served) take two of the twelve places,
+    // so 10 of the 15 users get in.
+    fwd = await startForwarder({ maxConnections: 12 });
+    const { report, summary } = await simulate({ url: fwd.url, users: '15', rate: '20', duration: '1', sink: true });
+    expect(report.generator.usersConnected).toBe(10);
+    expect(report.generator.connectFailures).toBe(5);
+    expect(report.warnings).toContain('only 10 of 15 virtual users were connected when sending stopped: the load was lower than asked');
+    expect(summary).toContain('only 10 of 15 virtual users');
+    // Those who got in were measured as usual.
+    expect(report.deliveryRatio).toBe(1);
   });
 
   it('a forwarder that sends every update twice: duplicates counted, delivery still exact', async () => {

@@ -13,6 +13,8 @@ export interface ForwarderOptions {
   duplicate?: boolean;
   /** Hold every other update of each sender and forward it after the next one (to prove reordering is seen). */
   swapPairs?: boolean;
+  /** Refuse the WebSocket upgrade (503) once this many connections were accepted (a server that is full). */
+  maxConnections?: number;
 }
 
 export interface Forwarder {
@@ -27,7 +29,16 @@ export interface Forwarder {
 
 export async function startForwarder(opts: ForwarderOptions = {}): Promise<Forwarder> {
   const mode = opts.mode ?? 'route';
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  let accepted = 0;
+  const wss = new WebSocketServer({
+    port: 0,
+    host: '127.0.0.1',
+    verifyClient: (_info, done) => {
+      if (opts.maxConnections !== undefined && accepted >= opts.maxConnections) return done(false, 503, 'full');
+      accepted++;
+      done(true);
+    },
+  });
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
   const sinks = new Set<WebSocket>();
   const ids = new Map<WebSocket, unknown>();
