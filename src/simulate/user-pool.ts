@@ -160,7 +160,8 @@ export class UserPool implements UserEvents {
    * work. A pass that runs out of time stops where it is and the next tick resumes from there: after a stall
    * every user is due twice, and sending all of that in one go blocked the loop for 40–70 ms at 2000 users, so
    * the sink in this same process read the relay's frames that much late and the latency it measured was the
-   * simulator's own. The updates are not dropped: they are still due at the next tick (and counted as late).
+   * simulator's own. Nothing is dropped by the cut: the users not reached are still due at the next tick, which
+   * sends what they owe up to the usual catch-up cap (beyond it, updates count as missed).
    */
   tick(now: number): void {
     if (this.stopped) return;

@@ -39,6 +39,11 @@ function zeroMask(mask: Uint8Array): void {
   mask[3] = 0;
 }
 
+/** The opening of every update frame: `{"x":…,"y":…,"speed":…,"angle":…` (the tails add the id and the rest). */
+function knobFields(x: number, y: number, speed: number, angle: number): string {
+  return '{"x":' + hundredthsText(x) + ',"y":' + hundredthsText(y) + ',"speed":' + hundredthsText(speed) + ',"angle":' + hundredthsText(angle);
+}
+
 export class VirtualUser {
   state: UserState = 'pending';
   /** The handshake completed at some point. */
@@ -147,14 +152,11 @@ export class VirtualUser {
   }
 
   stampedFrame(x: number, y: number, speed: number, angle: number, seq: number, t: number): string {
-    return (
-      '{"x":' + hundredthsText(x) + ',"y":' + hundredthsText(y) + ',"speed":' + hundredthsText(speed) + ',"angle":' + hundredthsText(angle) +
-      this.stampedTail + seq + ',"t":' + thousandthsText(t) + '}'
-    );
+    return knobFields(x, y, speed, angle) + this.stampedTail + seq + ',"t":' + thousandthsText(t) + '}';
   }
 
   legacyFrame(x: number, y: number, speed: number, angle: number): string {
-    return '{"x":' + hundredthsText(x) + ',"y":' + hundredthsText(y) + ',"speed":' + hundredthsText(speed) + ',"angle":' + hundredthsText(angle) + this.legacyTail;
+    return knobFields(x, y, speed, angle) + this.legacyTail;
   }
 
   /** Close as a tab does (1001 going away): no delete, the relay must notice. */
