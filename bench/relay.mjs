@@ -104,12 +104,13 @@ export function cpuBudget(route, users, rate) {
   const bareUs = bare.length ? Math.min(...bare.map((r) => r.usPerMsg)) : undefined;
   const simUs = Math.min(...runs.map((r) => (r.window.sim.cpuS * 1e6) / (r.achieved * r.window.sim.wallS)));
   const msgs = users * rate;
-  const cores = (msgs * (relayUs + simUs)) / 1e6;
+  const coresWith = (serverUs) => (msgs * (serverUs + simUs)) / 1e6;
+  const cores = coresWith(relayUs);
   const have = machine().cores;
   return (
     `CPU needed for ${users} users × ${rate} Hz (${msgs} msg/s), from the cheapest ${BAR_USERS}-user run of each: relay ${relayUs.toFixed(1)} µs/msg ` +
     `+ simulator (generator and sink) ${simUs.toFixed(1)} µs/msg = ${cores.toFixed(2)} cores; this machine has ${have}` +
-    (bareUs === undefined ? '' : ` (with the bare forwarder's ${bareUs.toFixed(1)} µs/msg instead: ${((msgs * (bareUs + simUs)) / 1e6).toFixed(2)} cores)`) +
+    (bareUs === undefined ? '' : ` (with the bare forwarder's ${bareUs.toFixed(1)} µs/msg instead: ${coresWith(bareUs).toFixed(2)} cores)`) +
     (cores > have ? ': **out of reach on this machine**' : '')
   );
 }
