@@ -17,7 +17,9 @@ export function addGenerateFlags(cmd: Command): Command {
     .option('--sink-token <token>', "token for the relay's --sink-token (route mode)")
     .option('--batch-hz <hz>', 'ask the relay for at most this many batch frames per second (route mode)')
     .option('--websocket-dat <name>', 'the WebSocket DAT (default websocket1)')
-    .option('--callbacks-dat <name>', 'the DAT holding the WebSocket callbacks (default websocket1_callbacks)');
+    .option('--callbacks-dat <name>', 'the DAT holding the WebSocket callbacks (default websocket1_callbacks)')
+    .option('--execute-dat <name>', 'the Execute DAT install.py creates (default tdcrowd_execute)')
+    .option('--extra-columns <list>', 'columns after the five: slot (a stable small integer per user, for instancing), hue');
 }
 
 interface Flags {
@@ -32,11 +34,15 @@ interface Flags {
   batchHz?: string;
   websocketDat?: string;
   callbacksDat?: string;
+  executeDat?: string;
+  extraColumns?: string;
+  host?: string;
+  port?: string;
 }
 
 export function optionsFromFlags(flags: Flags): GenerateOptions {
   const raw: RawOptions = flags.config !== undefined ? readConfig(flags.config) : {};
-  const keys = ['table', 'columns', 'timeout', 'invertY', 'normalize', 'mode', 'sinkToken', 'batchHz', 'websocketDat', 'callbacksDat'] as const;
+  const keys = ['table', 'columns', 'timeout', 'invertY', 'normalize', 'mode', 'sinkToken', 'batchHz', 'websocketDat', 'callbacksDat', 'executeDat', 'extraColumns', 'host', 'port'] as const;
   for (const k of keys) {
     if (flags[k] !== undefined) raw[k] = flags[k];
   }

@@ -20,7 +20,17 @@ export interface GenerateOptions {
   batchHz?: number;
   websocketDat: string;
   callbacksDat: string;
+  /** The Execute DAT install.py creates (any name works when wiring by hand). */
+  executeDat: string;
+  /** Columns appended after the five, in this order: `slot` (a stable small integer per user), `hue`. */
+  extraColumns: readonly ExtraColumn[];
+  /** The relay's address and port, written into install.py's WebSocket DAT (Network Address, Network Port). */
+  host: string;
+  port: number;
 }
+
+export const EXTRA_COLUMNS = ['slot', 'hue'] as const;
+export type ExtraColumn = (typeof EXTRA_COLUMNS)[number];
 
 export const DEFAULT_OPTIONS: GenerateOptions = {
   table: 'test_test',
@@ -31,6 +41,11 @@ export const DEFAULT_OPTIONS: GenerateOptions = {
   mode: 'route',
   websocketDat: 'websocket1',
   callbacksDat: 'websocket1_callbacks',
+  executeDat: 'tdcrowd_execute',
+  extraColumns: [],
+  // not "localhost": it may resolve to ::1 while the relay listens on IPv4 only
+  host: '127.0.0.1',
+  port: 8080,
 };
 
 /** TouchDesigner operator names (and our column labels): letters, digits, underscore, no leading digit. */
@@ -49,6 +64,10 @@ const KEYS = {
   'batch-hz': 'batchHz',
   'websocket-dat': 'websocketDat',
   'callbacks-dat': 'callbacksDat',
+  'execute-dat': 'executeDat',
+  'extra-columns': 'extraColumns',
+  host: 'host',
+  port: 'port',
 } as const satisfies Record<string, keyof GenerateOptions>;
 
 export type RawOptions = Partial<Record<keyof GenerateOptions, unknown>>;
@@ -93,6 +112,24 @@ function toBool(flag: string, v: unknown): boolean {
   throw new UsageError(`--${flag} must be true or false; got ${JSON.stringify(v)}`);
 }
 
+function checkExtraColumns(v: unknown, columns: readonly string[]): ExtraColumn[] {
+  const list = typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter((s) => s !== '') : v;
+  if (!Array.isArray(list)) throw new UsageError(`--extra-columns takes a comma-separated list of ${EXTRA_COLUMNS.join(', ')}; got ${JSON.stringify(v)}`);
+  const out: ExtraColumn[] = [];
+  for (const name of list) {
+    if (!(EXTRA_COLUMNS as readonly unknown[]).includes(name)) {
+      throw new UsageError(`--extra-columns: ${JSON.stringify(name)} is not one of ${EXTRA_COLUMNS.join(', ')}`);
+    }
+    if (out.includes(name as ExtraColumn)) throw new UsageError(`--extra-columns: ${String(name)} is listed twice`);
+    if (columns.includes(name as string)) throw new UsageError(`--extra-columns: ${String(name)} is already one of --columns`);
+    out.push(name as ExtraColumn);
+  }
+  return out;
+}
+
+/** A host name or address as TouchDesigner's Network Address takes it (no scheme, no path, no spaces). */
+const HOST_RE = /^[A-Za-z0-9._:[\]-]{1,253}$/;
+
 /** Validates and completes options; throws UsageError with a message naming the flag. */
 export function resolveOptions(raw: RawOptions): GenerateOptions {
   const o: GenerateOptions = { ...DEFAULT_OPTIONS };
@@ -132,8 +169,21 @@ export function resolveOptions(raw: RawOptions): GenerateOptions {
   }
   if (raw.websocketDat !== undefined) o.websocketDat = checkName('websocket-dat', raw.websocketDat);
   if (raw.callbacksDat !== undefined) o.callbacksDat = checkName('callbacks-dat', raw.callbacksDat);
-  if (o.websocketDat === o.callbacksDat || o.table === o.websocketDat || o.table === o.callbacksDat) {
-    throw new UsageError('--table, --websocket-dat and --callbacks-dat must name three different operators');
+  if (raw.extraColumns !== undefined) o.extraColumns = checkExtraColumns(raw.extraColumns, o.columns);
+  if (raw.host !== undefined) {
+    if (typeof raw.host !== 'string' || !HOST_RE.test(raw.host)) {
+      throw new UsageError(`--host must be a host name or IP address (no ws:// and no port); got ${JSON.stringify(raw.host)}`);
+    }
+    o.host = raw.host;
+  }
+  if (raw.port !== undefined) {
+    const port = toNumber('port', raw.port);
+    if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new UsageError(`--port must be an integer from 1 to 65535; got ${JSON.stringify(raw.port)}`);
+    o.port = port;
+  }
+  if (raw.executeDat !== undefined) o.executeDat = checkName('execute-dat', raw.executeDat);
+  if (new Set([o.table, o.websocketDat, o.callbacksDat, o.executeDat]).size !== 4) {
+    throw new UsageError('--table, --websocket-dat, --callbacks-dat and --execute-dat must name four different operators');
   }
   return o;
 }

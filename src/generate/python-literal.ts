@@ -42,6 +42,14 @@ export function pyLiteral(v: PyValue): string {
   return `{${entries.map(([k, x]) => `${pyString(k)}: ${pyLiteral(x)}`).join(', ')}}`;
 }
 
+/** A long text as a parenthesised run of one literal per line (Python joins adjacent literals): the
+ * generated file stays readable line by line, and the value is exactly `s`. */
+export function pyLines(s: string): string {
+  const lines = s.match(/[^\n]*\n|[^\n]+$/g) ?? [];
+  if (lines.length === 0) return "''";
+  return `(\n${lines.map((l) => `    ${pyString(l)}\n`).join('')})`;
+}
+
 /** Text safe inside a `#` comment: printable ASCII only, anything else shown as `?`. */
 export function pyComment(s: string): string {
   return s.replace(/[^\x20-\x7e]/g, '?');

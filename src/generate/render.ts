@@ -5,15 +5,17 @@
  */
 import { readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
-import { RIM } from '../protocol/index.js';
+import { ID_PATTERN, MAX_BATCH_FRAME_BYTES, MAX_SAFE_ID, PING, PONG, RIM } from '../protocol/index.js';
 import { VERSION } from '../version.js';
 import { OPTION_FLAGS, type GenerateOptions } from './options.js';
-import { pyComment, pyLiteral, type PyValue } from './python-literal.js';
+import { pyComment, pyLines, pyLiteral, type PyValue } from './python-literal.js';
 
 /** The files `generate` writes, in order: output name → template file. */
 export const SCRIPTS = [
   { file: 'websocket_callbacks.py', template: 'websocket_callbacks.py.hbs' },
   { file: 'execute.py', template: 'execute.py.hbs' },
+  // last: it carries the two scripts above as its payload
+  { file: 'install.py', template: 'install.py.hbs' },
 ] as const;
 
 export const TEMPLATES_DIR = new URL('../../templates/', import.meta.url);
@@ -29,6 +31,7 @@ function templates(): Map<string, Handlebars.TemplateDelegate> {
   if (compiled) return compiled;
   const hb = Handlebars.create();
   hb.registerHelper('py', (v: unknown) => pyLiteral(v as PyValue));
+  hb.registerHelper('pylines', (v: unknown) => pyLines(String(v)));
   hb.registerHelper('comment', (v: unknown) => pyComment(String(v)));
   compiled = new Map();
   for (const { template } of SCRIPTS) {
@@ -55,6 +58,10 @@ export function headerLines(o: GenerateOptions): string[] {
     batchHz: o.batchHz ?? null,
     websocketDat: o.websocketDat,
     callbacksDat: o.callbacksDat,
+    executeDat: o.executeDat,
+    extraColumns: o.extraColumns.join(','),
+    host: o.host,
+    port: o.port,
   };
   for (const [flag, key] of Object.entries(OPTION_FLAGS)) {
     lines.push(`#   --${flag} = ${pyLiteral(shown[key])}`);
@@ -62,26 +69,52 @@ export function headerLines(o: GenerateOptions): string[] {
   return lines.map(pyComment);
 }
 
+/** The protocol's limits as the templates use them (one source: src/protocol). */
+function protocolContext(): Record<string, PyValue> {
+  return {
+    idPattern: ID_PATTERN.replace(/^\^/, '').replace(/\$$/, ''),
+    maxId: MAX_SAFE_ID,
+    rim: RIM,
+    speedMax: 100,
+    angleMax: 360,
+    maxText: MAX_BATCH_FRAME_BYTES,
+    maxBatch: 20_000,
+    pingText: PING,
+    pongText: PONG,
+  };
+}
+
 export function renderScripts(o: GenerateOptions): RenderedScript[] {
   const t = templates();
+  const columns = [...o.columns, ...o.extraColumns];
   const context = {
     header: headerLines(o).join('\n'),
     table: o.table,
-    columns: [...o.columns],
-    columnsText: o.columns.join(','),
+    columns,
+    columnsText: columns.join(','),
+    slotColumn: columns.indexOf('slot'),
+    hueColumn: columns.indexOf('hue'),
+    protocol: protocolContext(),
     timeout: o.timeout,
     invertY: o.invertY,
     normalize: o.normalize,
-    rim: RIM,
     mode: o.mode,
     sinkToken: o.sinkToken ?? null,
     batchHz: o.batchHz ?? null,
     websocketDat: o.websocketDat,
     callbacksDat: o.callbacksDat,
+    executeDat: o.executeDat,
+    host: o.host,
+    port: o.port,
   };
-  return SCRIPTS.map(({ file, template }) => {
+  const out: RenderedScript[] = [];
+  const texts: Record<string, string> = {};
+  for (const { file, template } of SCRIPTS) {
     const render = t.get(template);
     if (!render) throw new Error(`template ${template} not compiled`);
-    return { file, text: render(context) };
-  });
+    const text = render({ ...context, callbacksText: texts['websocket_callbacks.py'] ?? '', executeText: texts['execute.py'] ?? '' });
+    texts[file] = text;
+    out.push({ file, text });
+  }
+  return out;
 }

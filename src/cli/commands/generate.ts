@@ -7,6 +7,8 @@ export function register(program: Command): void {
     .command('generate')
     .description('write the TouchDesigner scripts (WebSocket DAT callbacks and Execute DAT) for your options');
   addGenerateFlags(cmd)
+    .option('--host <address>', "the relay's address, written into install.py's WebSocket DAT (default 127.0.0.1)")
+    .option('--port <port>', "the relay's port, written into install.py's WebSocket DAT (default 8080)")
     .option('--out <dir>', 'output directory', 'td')
     .action((flags: Parameters<typeof optionsFromFlags>[0] & { out: string }) => {
       const options = optionsFromFlags(flags);

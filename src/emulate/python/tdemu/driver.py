@@ -180,6 +180,8 @@ class Session:
         ws = self._ws()
         module = self._callbacks_module()
         stats = getattr(module, 'stats', None)
+        if callable(stats):  # the generated scripts keep their counters in operator storage, behind stats()
+            stats = stats()
         outbox = list(ws.outbox)
         if c.get('drainOutbox'):
             ws.outbox.clear()
