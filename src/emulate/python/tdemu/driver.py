@@ -352,10 +352,18 @@ class Session:
 
 def main(stdin=sys.stdin, stdout=None):
     # stdout carries the protocol: keep the real one, and send anything else printed to stderr
-    if stdout is None:
+    redirected = stdout is None
+    if redirected:
         stdout = sys.stdout
         sys.stdout = sys.stderr
+    try:
+        _serve(stdin, stdout)
+    finally:
+        if redirected:
+            sys.stdout = stdout
 
+
+def _serve(stdin, stdout):
     def emit(obj):
         stdout.write(json.dumps(obj, separators=(',', ':')) + '\n')
         stdout.flush()
