@@ -88,6 +88,22 @@ class Connection(unittest.TestCase):
         self.assertEqual(events[-1], {'event': 'send', 'kind': 'text', 'data': 'hi'})
 
 
+class Reopen(unittest.TestCase):
+    def test_reopen_over_the_bridge_closes_and_opens_again_and_reports_storage(self):
+        s, events = session(link='bridge')
+        cmd(s, 'connect')
+        s.world.op('websocket1_callbacks').store('seen', {'a': 1})
+        r = cmd(s, 'reopen')
+        self.assertGreaterEqual(r['storageKeys'], 1)
+        self.assertEqual([e['event'] for e in events if e['event'] != 'send'], ['open', 'close', 'open'])
+        st = cmd(s, 'state')
+        self.assertFalse(st['connected'])
+        self.assertTrue(st['attempting'])
+        self.assertEqual(st['storage'], {'/project1/websocket1_callbacks': {'seen': {'a': 1}}})
+        self.assertEqual(st['seconds'], 0.0)
+        self.assertEqual(s.world.op('websocket1_callbacks').module.events, [])  # no callbacks on the way
+
+
 class Timeline(unittest.TestCase):
     def test_play_pause_and_state(self):
         s, _ = session(variants={'timeline': 'paused'})
