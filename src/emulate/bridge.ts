@@ -1,7 +1,10 @@
 /**
  * Plays the WebSocket DAT's network side for the emulated scripts: a real `ws` client to the relay.
  * The emulator asks to open/close (when the scripts toggle par.active) and to send text/pongs; socket events
- * come back as emulator commands (connect, queued text delivered at the next frame, ping, disconnect).
+ * come back as emulator commands: connect, queued text delivered at the next frame, ping, and for a socket
+ * that closes `disconnect` when it had opened or `fail` when it never did (the emulator's variants decide
+ * which callbacks that calls). Each 'open' is a new attempt with a new socket; events of a socket that is no
+ * longer the current one are ignored.
  * A timer drives emulated frames at real time, so run() delays and pruning behave as in TouchDesigner.
  */
 import WebSocket from 'ws';
@@ -14,6 +17,8 @@ export interface BridgeOptions {
   /** Milliseconds between emulated frames (default 20: 50 fps). */
   frameMs?: number;
   python?: string;
+  /** Emulator variants (src/emulate/variants.ts); default: none. */
+  variants?: Record<string, boolean | string>;
 }
 
 export class Bridge {
@@ -42,6 +47,7 @@ export class Bridge {
       callbacksDat: this.o.options.callbacksDat,
       link: 'bridge',
       active: false,
+      ...(this.o.variants ? { variants: this.o.variants } : {}),
       netaddress: u.hostname,
       port: Number(u.port || (u.protocol === 'wss:' ? 443 : 80)),
     });
@@ -79,10 +85,17 @@ export class Bridge {
   }
 
   private open(): void {
-    if (this.ws) return;
+    // A new attempt: whatever socket is left from an earlier one (a failed or abandoned attempt whose close
+    // has not been seen yet) is dropped first, so it can neither block this attempt nor report on it.
+    const stale = this.ws;
+    this.ws = undefined;
+    stale?.terminate();
     const ws = new WebSocket(this.o.url, { autoPong: false, handshakeTimeout: 5000 });
     this.ws = ws;
+    let opened = false;
     ws.on('open', () => {
+      if (this.ws !== ws) return;
+      opened = true;
       this.net.opens++;
       this.lastActivityAt = performance.now();
       this.emu
@@ -93,6 +106,7 @@ export class Bridge {
         .catch(() => undefined);
     });
     ws.on('message', (data, isBinary) => {
+      if (this.ws !== ws) return;
       this.net.framesIn++;
       this.lastActivityAt = performance.now();
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
@@ -101,6 +115,7 @@ export class Bridge {
     });
     // The WebSocket DAT leaves pongs to onReceivePing (autoPong is off): the scripts must answer.
     ws.on('ping', (data) => {
+      if (this.ws !== ws) return;
       this.net.pings++;
       this.forward('ping', { b64: data.toString('base64') });
     });
@@ -108,9 +123,11 @@ export class Bridge {
       this.net.lastError = err.message;
     });
     ws.on('close', () => {
-      if (this.ws === ws) this.ws = undefined;
       this.net.closes++;
-      this.forward('disconnect');
+      if (this.ws !== ws) return; // closed on the emulator's request, or superseded: it already knows
+      this.ws = undefined;
+      // a connection that was up is lost; an attempt that never opened has failed
+      this.forward(opened ? 'disconnect' : 'fail');
     });
   }
 

@@ -25,6 +25,27 @@ export interface ScriptError {
   traceback: string;
 }
 
+export interface OperatorInfo {
+  name: string;
+  path: string;
+  type: string;
+  OPType: string;
+  family: string;
+  tags: string[];
+  dock: string | null;
+  /** WebSocket DAT: active, netaddress, port, callbacks; Execute DAT: active and its callback toggles. */
+  pars?: Record<string, unknown>;
+}
+
+export interface PendingRun {
+  source: string;
+  group: string | null;
+  active: boolean;
+  remainingFrames: number;
+  endFrame: boolean;
+  clock: 'wall' | 'timeline';
+}
+
 export interface EmulatorState {
   table: string[][];
   outbox: { kind: string; data: string; t: number }[];
@@ -33,13 +54,33 @@ export interface EmulatorState {
   ops: Record<string, number>;
   seconds: number;
   frame: number;
+  /** Wall seconds since the emulated process started (advances paused or not). */
+  wall: number;
+  timeline: 'playing' | 'paused';
+  variants: Record<string, boolean | string>;
   connected: boolean;
   active: boolean;
+  /** A connection attempt is in flight. */
+  attempting: boolean;
+  /** absTime.seconds of each connection attempt. */
   attempts: number[];
+  /** Wall seconds of each connection attempt. */
+  attemptsWall: number[];
+  /** Connections that opened. */
+  connects: number;
+  websocketPars: { active: boolean; netaddress: string; port: number; callbacks: string | null } | null;
   debugCount: number;
   debugTail: string[];
+  /** The last 50 lines scripts printed (print, debug, tracebacks). */
+  textportTail: string[];
   pendingRuns: number;
+  runs: PendingRun[];
   tableLog: string[];
+  /** Non-empty operator storage by path (values as JSON, others as repr strings). */
+  storage: Record<string, Record<string, unknown>>;
+  operators: OperatorInfo[];
+  /** The operators the session commands act on. */
+  names: { table: string; websocket: string; callbacks: string; execute: string };
 }
 
 export interface LoadOptions {
@@ -47,6 +88,10 @@ export interface LoadOptions {
   table: string;
   websocketDat: string;
   callbacksDat: string;
+  /** Undocumented TouchDesigner behaviours to pick (src/emulate/variants.ts). */
+  variants?: Record<string, boolean | string>;
+  /** Build only the component: an installer script creates the operators (`add_text`, `run_script`). */
+  empty?: boolean;
   link?: 'loopback' | 'bridge';
   serverUp?: boolean;
   active?: boolean;

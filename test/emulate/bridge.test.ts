@@ -92,6 +92,40 @@ describe.skipIf(!hasPython())('tdcrowd emulate bridge', () => {
     expect(renderBoxed(s, { url: srv.url, socketOpen: true }, 10)).toMatch(/user.*valuex[\s\S]*\b9\b/);
   });
 
+  it('a socket that never opened is a failed attempt: the variant decides the callback, and a later attempt gets a new socket', async () => {
+    // a port with nothing listening: take one, then close it
+    const probe = await scriptedServer();
+    const port = Number(new URL(probe.url).port);
+    await new Promise((r) => probe.wss.close(() => r(undefined)));
+    const url = `ws://127.0.0.1:${port}`;
+    // with onDisconnect for failed attempts, the generated scripts' onDisconnect plans the retry
+    const bridge = new Bridge({ url, options: resolveOptions({}), variants: { failed_connect_disconnect: true } });
+    cleanups.push(() => bridge.stop());
+    await bridge.start();
+    const failed = await waitFor('the first attempt to fail', async () => {
+      const s = await bridge.state();
+      return s.attempts.length >= 1 && !s.attempting && !s.connected && s;
+    });
+    expect(failed.connects).toBe(0);
+    expect(bridge.net.opens).toBe(0);
+    // the relay comes up on that port: the retry opens a fresh socket and connects
+    const wss = new WebSocketServer({ host: '127.0.0.1', port });
+    await new Promise<void>((r) => wss.once('listening', () => r()));
+    cleanups.push(() => {
+      for (const c of wss.clients) c.terminate(); // the bridge is still connected: close() would wait for it
+      return new Promise((r) => wss.close(() => r(undefined)));
+    });
+    const hello = new Promise<string>((r) => wss.once('connection', (ws) => ws.once('message', (d) => r(d.toString()))));
+    expect(JSON.parse(await hello).type).toBe('hello');
+    const s = await waitFor('connected', async () => {
+      const st = await bridge.state();
+      return st.connected && st;
+    });
+    expect(s.attempts.length).toBeGreaterThanOrEqual(2);
+    expect(s.connects).toBe(1);
+    expect(s.errors).toEqual([]);
+  });
+
   it('the CLI prints a snapshot with --once, and rejects a missing or malformed --url with exit 2', async () => {
     if (!existsSync(CLI)) throw new Error('dist/cli/main.js missing: run `npm run build` (npm test does)');
     const srv = await scriptedServer();

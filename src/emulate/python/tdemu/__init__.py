@@ -1,19 +1,24 @@
 """A small TouchDesigner emulator (standard library only) for running generated DAT scripts in CPython.
 
 It copies the parts of TouchDesigner's Python API that the tdcrowd scripts touch, following the project's
-reference notes (section 8): Table DAT and Cell, WebSocket DAT, Execute DAT, op/me/absTime/run/debug, per-DAT
-module namespaces and a frame driver. Every table operation is counted so tests can check algorithmic cost.
+reference notes (section 8): Table DAT and Cell, WebSocket DAT, Execute DAT, components (COMP.create and
+friends), op/me/absTime/run/runs/debug, operator storage, per-DAT module namespaces, driven clocks and a
+frame driver. Behaviours the documentation leaves open are switches (variants.py). Every table operation is
+counted so tests can check algorithmic cost.
 """
 from .counter import OpCounter
 from .cell import Cell
 from .table import TableDAT
 from .par import Par, ParCollection
-from .ops import OP, TextDAT
-from .websocket import WebSocketDAT, LoopbackLink
+from .ops import OP, TextDAT, tdError
+from .comp import COMP
+from .websocket import WebSocketDAT, LoopbackLink, LoopbackServer
 from .execute import ExecuteDAT
-from .world import World, AbsTime
+from .clock import AbsTime
+from .variants import DEFAULTS, ADVERSE
+from .world import World
 
 __all__ = [
-    'OpCounter', 'Cell', 'TableDAT', 'Par', 'ParCollection', 'OP', 'TextDAT',
-    'WebSocketDAT', 'LoopbackLink', 'ExecuteDAT', 'World', 'AbsTime',
+    'OpCounter', 'Cell', 'TableDAT', 'Par', 'ParCollection', 'OP', 'TextDAT', 'tdError', 'COMP',
+    'WebSocketDAT', 'LoopbackLink', 'LoopbackServer', 'ExecuteDAT', 'World', 'AbsTime', 'DEFAULTS', 'ADVERSE',
 ]

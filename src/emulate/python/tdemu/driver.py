@@ -9,8 +9,13 @@ import json
 import sys
 import time
 
+from .execute import ExecuteDAT, TOGGLES
 from .tutorial import TUTORIAL_CALLBACKS, TUTORIAL_EXECUTE
+from .websocket import LoopbackLink, WebSocketDAT
 from .world import World
+
+WEBSOCKET_PARS = ('active', 'netaddress', 'port', 'callbacks')
+EXECUTE_PARS = ('active',) + tuple(TOGGLES.values())
 
 
 class BridgeLink:
@@ -20,9 +25,13 @@ class BridgeLink:
         self.emit = emit
         self.attempts = []
 
-    def open(self, dat):
+    def open(self, dat, attempt):
+        """The parent process opens a socket and answers with `connect` or `fail` (or nothing yet)."""
         self.attempts.append(dat.world.absTime.seconds)
         self.emit({'event': 'open', 'netaddress': dat.par.netaddress.eval(), 'port': dat.par.port.eval()})
+
+    def settle(self, dat):
+        return False  # never asked: bridge attempts settle through the `connect` / `fail` commands
 
     def close(self, dat):
         self.emit({'event': 'close'})
@@ -34,6 +43,10 @@ class BridgeLink:
             self.emit({'event': 'send', 'kind': kind, 'b64': base64.b64encode(data).decode('ascii')})
 
 
+def _jsonable(value):
+    return json.loads(json.dumps(value, default=repr))
+
+
 class Session:
     def __init__(self, emit):
         self.emit = emit
@@ -42,6 +55,8 @@ class Session:
 
     # ---- setup -------------------------------------------------------------------------------------
     def cmd_load(self, c):
+        """The project. `empty: true` builds only the component (an installer creates the rest); `variants`
+        picks the undocumented behaviours (variants.py)."""
         scripts = c.get('scripts')
         if c.get('preset') == 'tutorial':  # the tutorial's scanning callbacks, as a benchmark baseline
             scripts = {'websocket_callbacks.py': TUTORIAL_CALLBACKS, 'execute.py': TUTORIAL_EXECUTE}
@@ -52,27 +67,49 @@ class Session:
             'callbacks': c.get('callbacksDat', 'websocket1_callbacks'),
             'execute': c.get('executeDat', 'execute1'),
         }
-        w = self.world = World(fps=c.get('fps', 60), order=c.get('order', 'frame_first'))
+        w = self.world = World(fps=c.get('fps', 60), order=c.get('order', 'frame_first'),
+                               variants=c.get('variants'))
+        netaddress, port = c.get('netaddress', 'localhost'), c.get('port', 8080)
+        w.loopback.up = c.get('serverUp', True)
+        w.loopback.target = (netaddress, port)  # where the pretend relay listens
+        if c.get('link') == 'bridge':
+            w.link_factory = lambda: BridgeLink(self.emit)
+        if c.get('empty'):
+            return {'loaded': True, 'variants': w.variants}
         w.table(self.names['table'], c.get('tableRows'))
         w.text_dat(self.names['callbacks'], scripts['websocket_callbacks.py'])
         w.execute(self.names['execute'], scripts['execute.py'])
-        link = BridgeLink(self.emit) if c.get('link') == 'bridge' else None
-        ws = w.websocket(self.names['websocket'], self.names['callbacks'], link=link,
-                         netaddress=c.get('netaddress', 'localhost'), port=c.get('port', 8080))
-        if link is None:
-            ws.link.up = c.get('serverUp', True)
+        ws = w.websocket(self.names['websocket'], self.names['callbacks'], netaddress=netaddress, port=port)
         if c.get('active', True):
             ws.par.active = True
-        return {'loaded': True}
+        return {'loaded': True, 'variants': w.variants}
+
+    def _op(self, role):
+        return self.world.op(self.names[role])
 
     def _ws(self):
-        return self.world.op(self.names['websocket'])
+        ws = self._op('websocket')
+        if ws is None:
+            raise ValueError('no WebSocket DAT %r (load one, or point `use` at one)' % self.names['websocket'])
+        return ws
 
     def _table(self):
-        return self.world.op(self.names['table'])
+        t = self._op('table')
+        if t is None:
+            raise ValueError('no Table DAT %r (point `use` at one)' % self.names['table'])
+        return t
 
-    def _callbacks_module(self):
-        return self.world.op(self.names['callbacks']).module
+    def _callbacks_dat(self):
+        dat = self._op('callbacks')
+        if dat is None:
+            raise ValueError('no callbacks DAT %r (point `use` at one)' % self.names['callbacks'])
+        return dat
+
+    def _named(self, c, key='op'):
+        o = self.world.op(c[key])
+        if o is None:
+            raise ValueError('no operator %r' % c[key])
+        return o
 
     # ---- time ----------------------------------------------------------------------------------------
     def cmd_start(self, c):
@@ -80,6 +117,11 @@ class Session:
         return self.cmd_time(c)
 
     def cmd_create(self, c):
+        """With `opType`: create an operator in the project as a user would by hand (COMP.create). Without:
+        Execute DAT onCreate."""
+        if 'opType' in c:
+            o = self.world.project_comp.create(c['opType'], c.get('name'))
+            return {'name': o.name, 'path': o.path, 'docked': [d.name for d in o.docked]}
         for ex in self.world.executes():
             ex.fire('onCreate')
         return self.cmd_time(c)
@@ -94,18 +136,48 @@ class Session:
         return self.cmd_time(c)
 
     def cmd_time(self, c):
-        return {'seconds': self.world.absTime.seconds, 'frame': self.world.absTime.frame}
+        w = self.world
+        return {'seconds': w.absTime.seconds, 'frame': w.absTime.frame, 'wall': w.wall,
+                'timeline': 'playing' if w.playing else 'paused'}
+
+    def cmd_play(self, c):
+        self.world.play()
+        return self.cmd_time(c)
+
+    def cmd_pause(self, c):
+        self.world.pause()
+        return self.cmd_time(c)
 
     # ---- network ---------------------------------------------------------------------------------------
     def cmd_connect(self, c):
+        """The attempt succeeded (the bridge's socket opened; in tests: connect now)."""
         return {'connected': self._ws().connect()}
 
+    def cmd_fail(self, c):
+        """The attempt in flight failed (the bridge's socket closed before it opened)."""
+        return {'failed': self._ws().fail()}
+
     def cmd_disconnect(self, c):
+        """The live connection is lost (onDisconnect)."""
         return {'disconnected': self._ws().disconnect()}
 
+    cmd_drop = cmd_disconnect
+
     def cmd_server(self, c):
-        self._ws().link.up = bool(c['up'])
-        return {}
+        """The loopback relay accepts (up) or refuses attempts; going down also drops live connections."""
+        w = self.world
+        w.loopback.up = bool(c['up'])
+        dropped = 0
+        if not w.loopback.up:
+            for ws in w.websockets():
+                if isinstance(ws.link, LoopbackLink) and ws.link.server is w.loopback and ws.disconnect():
+                    dropped += 1
+        return {'dropped': dropped}
+
+    def cmd_fail_sends(self, c):
+        ws = self._ws()
+        ws.fail_sends = int(c.get('count', 1))
+        return {'failSends': ws.fail_sends}
 
     def cmd_text(self, c):
         ws = self._ws()
@@ -135,8 +207,7 @@ class Session:
         """Wall time of onReceiveText alone for each message (for benchmarks, never for tests). The WebSocket
         DAT's own FIFO bookkeeping is left out: in TouchDesigner that is C++, not the script's cost."""
         ws = self._ws()
-        dat = self.world.op(self.names['callbacks'])
-        fn = dat.module.onReceiveText
+        fn = self._callbacks_dat().callback_module().onReceiveText
         data = c['data']
         errors = len(self.world.errors)
         start = time.perf_counter()
@@ -155,12 +226,13 @@ class Session:
         self._ws().inject_binary(base64.b64decode(c.get('b64', '')))
         return {}
 
+    # ---- poking the project like a user would ----------------------------------------------------------
     def cmd_set_par(self, c):
-        setattr(self.world.op(c['op']).par, c['name'], c['value'])
+        setattr(self._named(c).par, c['name'], c['value'])
         return {}
 
     def cmd_reload(self, c):
-        self.world.op(c['op']).reload()
+        self._named(c).reload()
         return {}
 
     def cmd_clear_table(self, c):
@@ -174,32 +246,97 @@ class Session:
             t.appendRow(row)
         return {}
 
+    def cmd_add_text(self, c):
+        """A Text DAT holding `text` (e.g. the installer, pasted in by hand)."""
+        dat = self.world.project_comp.create('textDAT', c['name'])
+        dat.text = c.get('text', '')
+        return {'name': dat.name, 'path': dat.path}
+
+    def cmd_run_script(self, c):
+        """Right-click > Run Script: the DAT's text runs now, `me` = the DAT; errors are recorded."""
+        dat = self._named(c)
+        errors = len(self.world.errors)
+        ok = self.world.run_script(dat)
+        return {'ok': ok, 'errors': self.world.errors[errors:]}
+
+    def cmd_rename(self, c):
+        o = self._named(c)
+        old = o.name
+        o.name = c['to']
+        for role, name in self.names.items():  # the session follows the operator
+            if name == old:
+                self.names[role] = o.name
+        return {'name': o.name, 'path': o.path}
+
+    def cmd_use(self, c):
+        """Points the session commands (text, state, connect...) at operators, e.g. ones an installer made."""
+        for role, key in (('table', 'table'), ('websocket', 'websocketDat'), ('callbacks', 'callbacksDat'),
+                          ('execute', 'executeDat')):
+            if c.get(key):
+                self.names[role] = c[key]
+        return {'names': dict(self.names)}
+
+    def cmd_reopen(self, c):
+        """Save the project and open it again (persist.py)."""
+        return self.world.reopen()
+
     # ---- reading state ------------------------------------------------------------------------------
+    def _operators(self):
+        out = []
+        for o in self.world.operators():
+            entry = {'name': o.name, 'path': o.path, 'type': o.type, 'OPType': o.OPType, 'family': o.family,
+                     'tags': sorted(o.tags), 'dock': o.dock.name if o.dock is not None else None}
+            if isinstance(o, WebSocketDAT):
+                entry['pars'] = {k: o.par._pars[k].val for k in WEBSOCKET_PARS}
+            elif isinstance(o, ExecuteDAT):
+                entry['pars'] = {k: o.par._pars[k].val for k in EXECUTE_PARS}
+            out.append(entry)
+        return out
+
     def cmd_state(self, c):
         w = self.world
-        ws = self._ws()
-        module = self._callbacks_module()
-        stats = getattr(module, 'stats', None)
-        if callable(stats):  # the generated scripts keep their counters in operator storage, behind stats()
-            stats = stats()
-        outbox = list(ws.outbox)
-        if c.get('drainOutbox'):
+        ws = self._op('websocket')
+        table = self._op('table')
+        callbacks = self._op('callbacks')
+        stats = None
+        if callbacks is not None and hasattr(callbacks, 'callback_module'):
+            stats = getattr(callbacks.callback_module(), 'stats', None)
+            if callable(stats):  # the generated scripts keep their counters in operator storage, behind stats()
+                stats = stats()
+        outbox = list(ws.outbox) if ws is not None else []
+        if c.get('drainOutbox') and ws is not None:
             ws.outbox.clear()
+        storage = {}
+        for o in w.saved_operators():
+            if o._storage:
+                storage[o.path] = _jsonable(o._storage)
         return {
-            'table': self._table().values(),
+            'table': table.values() if table is not None else [],
             'outbox': outbox,
-            'stats': json.loads(json.dumps(stats)) if stats is not None else None,
+            'stats': _jsonable(stats) if stats is not None else None,
             'errors': w.errors,
             'ops': w.counter.snapshot(),
             'seconds': w.absTime.seconds,
             'frame': w.absTime.frame,
-            'connected': ws.connected,
-            'active': ws.par.active.eval(),
-            'attempts': list(ws.link.attempts),
+            'wall': w.wall,
+            'timeline': 'playing' if w.playing else 'paused',
+            'variants': w.variants,
+            'connected': ws.connected if ws is not None else False,
+            'active': bool(ws.par.active.eval()) if ws is not None else False,
+            'attempting': ws.attempting if ws is not None else False,
+            'attempts': list(ws.link.attempts) if ws is not None else [],
+            'attemptsWall': list(ws.attempt_walls) if ws is not None else [],
+            'connects': ws.connects if ws is not None else 0,
+            'websocketPars': {k: ws.par._pars[k].val for k in WEBSOCKET_PARS} if ws is not None else None,
             'debugCount': w.debug_count,
             'debugTail': [t for _, t in w.debug_log[-20:]],
-            'pendingRuns': len(w.pending_runs()),
-            'tableLog': self._table().log[-20:],
+            'textportTail': w.textport[-50:],
+            'pendingRuns': len(w.runs),
+            'runs': w.pending_runs(),
+            'tableLog': table.log[-20:] if table is not None else [],
+            'storage': storage,
+            'operators': self._operators(),
+            'names': dict(self.names),
         }
 
     def cmd_ops_reset(self, c):
@@ -215,7 +352,20 @@ class Session:
         return fn(c)
 
 
-def main(stdin=sys.stdin, stdout=sys.stdout):
+def main(stdin=sys.stdin, stdout=None):
+    # stdout carries the protocol: keep the real one, and send anything else printed to stderr
+    redirected = stdout is None
+    if redirected:
+        stdout = sys.stdout
+        sys.stdout = sys.stderr
+    try:
+        _serve(stdin, stdout)
+    finally:
+        if redirected:
+            sys.stdout = stdout
+
+
+def _serve(stdin, stdout):
     def emit(obj):
         stdout.write(json.dumps(obj, separators=(',', ':')) + '\n')
         stdout.flush()

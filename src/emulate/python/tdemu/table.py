@@ -8,6 +8,9 @@ import fnmatch
 
 from .cell import Cell
 from .counter import OpCounter
+from .ops import OP
+
+_UNSET = object()
 
 
 def _text(value):
@@ -15,15 +18,18 @@ def _text(value):
     return value if type(value) is str else str(value)
 
 
-class TableDAT:
+class TableDAT(OP):
+    OPType = 'tableDAT'
+    type = 'table'
     isTable = True
     isText = False
     isEditable = True
+    DEFAULT_NAME = 'table1'
 
     def __init__(self, name='table1', rows=None, counter=None, world=None):
-        self.name = name
-        self.path = '/project1/' + name
-        self.world = world
+        super().__init__(name, world)
+        if counter is None and world is not None:
+            counter = world.counter
         self.counter = counter if counter is not None else OpCounter()
         self.log = []  # notes about UNVERIFIED behaviours the emulator had to pick (padding, widening)
         self._data = [[_text(v) for v in r] for r in (rows or [])]
@@ -260,7 +266,15 @@ class TableDAT:
         self._sort(sort)
         return i
 
-    def replaceRow(self, nameOrIndex, vals, entireRow=True):
+    def replaceRow(self, nameOrIndex, vals=None, entireRow=_UNSET):
+        """https://docs.derivative.ca/TableDAT_Class#Methods. With the `replace_row_partial` variant off, the
+        entireRow keyword is refused as a build without it would."""
+        if entireRow is _UNSET:
+            entireRow = True
+        elif self.world is not None and not self.world.variants['replace_row_partial']:
+            raise TypeError("replaceRow() got an unexpected keyword argument 'entireRow'")
+        if vals is None:
+            vals = [''] * self._width  # "will empty all the cells in row"
         counts = self.counter.counts  # the same inlined bookkeeping as the [r, c] fast paths
         counts['row_replace'] += 1
         data = self._data
@@ -330,6 +344,18 @@ class TableDAT:
     def text(self):
         return ''.join('\t'.join(v.replace('\n', ' ') for v in r) + '\n' for r in self._data)
 
+    @text.setter
+    def text(self, value):
+        """https://docs.derivative.ca/DAT_Class: tab-delimited columns, newline-delimited rows."""
+        lines = str(value).split('\n')
+        if lines and lines[-1] == '':
+            lines.pop()
+        self.counter.add('clear')
+        self._data = [line.split('\t') for line in lines]
+        self._width = max((len(r) for r in self._data), default=0)
+        for r in self._data:
+            r.extend([''] * (self._width - len(r)))
+
     @property
     def csv(self):
         import csv as _csv
@@ -342,5 +368,3 @@ class TableDAT:
         """Emulator-only: the table as a list of lists of str, without counting."""
         return [list(r) for r in self._data]
 
-    def __repr__(self):
-        return 'type:tableDAT path:%s' % self.path

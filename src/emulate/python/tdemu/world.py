@@ -1,57 +1,35 @@
-"""The emulated project: operators by name, the td globals scripts see, run() queue, errors, frame driver.
+"""The emulated project: the operator tree, the td globals scripts see, clocks, run() queue, errors, frame driver.
 
-Frame order (the real one is UNVERIFIED, so it is configurable): advance absTime, run due run() scripts,
-then either Execute onFrameStart before the WebSocket messages ('frame_first', default) or after them
-('messages_first'), then onFrameEnd.
+Tree: `/` holds `/project1` (the component the scripts live in) and `/sys/TDResources`.
+
+Frame (the real order is UNVERIFIED, so it is configurable): the clocks advance (wall always, the timeline and
+absTime per play state and variants), due run() scripts run, then either Execute onFrameStart before the
+WebSocket messages ('frame_first', default) or after them ('messages_first'), then onFrameEnd, then runs made
+with endFrame=True. onFrameStart/onFrameEnd skip paused frames with `frame_start_when_paused` off.
 """
 import sys
 import traceback
+import types
 
+from . import optypes
+from .clock import AbsTime, Clock, EmulatedTime
+from .comp import COMP, TDResources
 from .counter import OpCounter
 from .execute import ExecuteDAT
-from .ops import TextDAT, new_module
+from .ops import OP, TextDAT, tdError
+from .runs import Run, Runs
+from .scope import OpShortcut, make_builtins
 from .table import TableDAT
-from .websocket import WebSocketDAT
+from .variants import resolve as resolve_variants
+from .websocket import LoopbackLink, LoopbackServer, WebSocketDAT
 
 MAX_LOG = 2000
-
-
-class AbsTime:
-    def __init__(self):
-        self.frame = 0
-        self.seconds = 0.0
-        self.step = 0
-        self.stepSeconds = 0.0
-
-
-class _Run:
-    def __init__(self, entry):
-        self._entry = entry
-
-    def kill(self):
-        self._entry['killed'] = True
-
-    @property
-    def active(self):
-        return not self._entry['killed'] and not self._entry['done']
-
-
-class _Component:
-    """`parent()` and `root`: one flat component holding every operator."""
-
-    def __init__(self, world):
-        self._world = world
-        self.path = '/project1'
-        self.name = 'project1'
-
-    def op(self, path):
-        return self._world.op(path)
-
-    def __repr__(self):
-        return 'type:baseCOMP path:/project1'
+TEXTPORT_KEEP = 2000
 
 
 class _Mod:
+    """td.mod: `mod.name` / `mod('path')` give a DAT's module (https://docs.derivative.ca/MOD_Class)."""
+
     def __init__(self, world):
         self._world = world
 
@@ -62,7 +40,10 @@ class _Mod:
         return dat.module
 
     def __call__(self, path):
-        return self.__getattr__(path.rsplit('/', 1)[-1])
+        dat = self._world.op(path)
+        if dat is None or not hasattr(dat, 'module'):
+            raise ModuleNotFoundError(path)
+        return dat.module
 
 
 class _Project:
@@ -72,29 +53,61 @@ class _Project:
         self.name = 'emulated.toe'
 
 
+class _RunShortcut:
+    """td.run as a script sees it: the calling DAT is `me` for the script and the default delayRef."""
+
+    __slots__ = ('_world', '_me')
+
+    def __init__(self, world, me):
+        self._world = world
+        self._me = me
+
+    def __call__(self, script, *args, **kwargs):
+        return self._world.run(script, *args, _me=self._me, **kwargs)
+
+
 class World:
-    def __init__(self, fps=60, order='frame_first', echo_errors=True):
+    def __init__(self, fps=60, order='frame_first', echo_errors=True, variants=None):
         if order not in ('frame_first', 'messages_first'):
             raise ValueError('order must be frame_first or messages_first')
         self.fps = fps
         self.echo_errors = echo_errors  # tracebacks to stderr, as TouchDesigner prints them to the Textport
         self.order = order
+        self.variants = resolve_variants(variants)
+        self.wall_clock = Clock()       # every step
+        self.timeline_clock = Clock()   # only while playing
         self.absTime = AbsTime()
+        self.playing = self.variants['timeline'] == 'playing'
+        self.time_module = EmulatedTime(self.wall_clock)
         self.counter = OpCounter()
-        self.ops = {}
         self.errors = []       # {'op', 'callback', 'error', 'traceback'}
         self.debug_log = []    # (seconds, text), last MAX_LOG lines
         self.debug_count = 0
-        self._runs = []
-        self._component = _Component(self)
+        self.textport = []     # lines scripts printed (print, debug, tracebacks), last TEXTPORT_KEEP
+        self.loopback = LoopbackServer()
+        self.link_factory = None  # makes the network side of a new WebSocket DAT (default: loopback)
+        self.optypes = optypes
+        self._tree_cache = None
+        self.root = COMP('', self)
+        self.project_comp = self.root._adopt(COMP('project1', self))
+        self.tdresources = self.root._adopt(COMP('sys', self))._adopt(TDResources('TDResources', self))
+        self.runs = Runs(self)
         self._mod = _Mod(self)
         self.project = _Project(self)
+        self.builtins = make_builtins(self)
+
+    @property
+    def ops(self):
+        """The project component's operators by name."""
+        return self.project_comp._children
+
+    @property
+    def wall(self):
+        return self.wall_clock.seconds
 
     # ---- building the network --------------------------------------------------------------------
     def add(self, op):
-        op.world = self
-        self.ops[op.name] = op
-        return op
+        return self.project_comp._adopt(op)
 
     def table(self, name, rows=None):
         return self.add(TableDAT(name, rows, counter=self.counter, world=self))
@@ -108,57 +121,173 @@ class World:
     def execute(self, name, text, **toggles):
         return self.add(ExecuteDAT(name, text, self, **toggles))
 
-    # ---- td globals ------------------------------------------------------------------------------
+    def new_link(self):
+        return self.link_factory() if self.link_factory is not None else LoopbackLink(server=self.loopback)
+
+    def tree_changed(self):
+        self._tree_cache = None
+
+    def operators(self):
+        """Every operator in the project, depth first (cached until the tree changes)."""
+        if self._tree_cache is None:
+            self._tree_cache = list(self.project_comp.walk())
+        return self._tree_cache
+
+    def saved_operators(self):
+        """What a .toe holds: the root, the project and everything in it (not /sys)."""
+        return [self.root, self.project_comp] + self.operators()
+
+    # ---- finding operators ---------------------------------------------------------------------------
+    def resolve(self, path, base=None):
+        """An operator from a path relative to `base` (default: the project component), an absolute path, an
+        operator (if still valid) or an id; None when nothing matches. Pattern characters match the first
+        operator (https://docs.derivative.ca/Td_Module op(), https://docs.derivative.ca/Pattern_Matching)."""
+        if isinstance(path, OP):
+            return path if path.valid else None
+        if isinstance(path, int) and not isinstance(path, bool):
+            for o in [self.root] + list(self.root.walk()):
+                if o.id == path:
+                    return o
+            return None
+        if not isinstance(path, str) or not path:
+            return None
+        node = base if base is not None else self.project_comp
+        if path.startswith('/'):
+            node = self.root
+        for part in path.split('/'):
+            if part in ('', '.'):
+                continue
+            if part == '..':
+                node = node._parent if node._parent is not None else node
+                continue
+            children = getattr(node, '_children', None)
+            if children is None:
+                return None
+            child = children.get(part)
+            if child is None and any(ch in part for ch in '*?['):
+                import fnmatch
+                child = next((o for n, o in children.items() if fnmatch.fnmatchcase(n, part)), None)
+            if child is None:
+                return None
+            node = child
+        return node
+
     def op(self, path, *more, includeUtility=False):
-        found = self.ops.get(path) if type(path) is str else None
-        if found is not None:
-            return found
-        if not isinstance(path, str):
-            return path if hasattr(path, 'path') else None
-        name = path.rstrip('/').rsplit('/', 1)[-1]
-        return self.ops.get(name)
+        for p in (path,) + more:
+            found = self.resolve(p)
+            if found is not None:
+                return found
+        return None
 
     def parent(self, n=1):
-        return self._component
+        return self.project_comp
 
+    # ---- td globals ------------------------------------------------------------------------------
     def debug(self, *args):
         text = ' '.join(str(a) for a in args)
         self.debug_count += 1
         self.debug_log.append((self.absTime.seconds, text))
         if len(self.debug_log) > MAX_LOG:
             del self.debug_log[: len(self.debug_log) - MAX_LOG]
+        self.write_textport(text + '\n')
+
+    def write_textport(self, text):
+        if text.endswith('\n'):
+            text = text[:-1]
+        self.textport.extend(text.split('\n'))
+        if len(self.textport) > TEXTPORT_KEEP:
+            del self.textport[: len(self.textport) - TEXTPORT_KEEP]
 
     def run(self, script, *args, endFrame=False, fromOP=None, asParameter=False, group=None,
-            delayFrames=0, delayMilliSeconds=0, delayRef=None, wallTime=False):
-        entry = {
-            'script': script, 'args': args, 'fromOP': fromOP, 'killed': False, 'done': False,
-            'frame': self.absTime.frame + int(delayFrames),
-            'seconds': self.absTime.seconds + float(delayMilliSeconds) / 1000.0,
-        }
-        self._runs.append(entry)
-        return _Run(entry)
+            delayFrames=0, delayMilliSeconds=0, delayRef=None, wallTime=False, _me=None):
+        """td.run (see runs.py for what is modelled and from which pages)."""
+        if not (isinstance(script, str) or callable(script)):
+            raise TypeError('run() takes a script string or a callable, not %s' % type(script).__name__)
+        me = fromOP if fromOP is not None else _me
+        ref = delayRef if delayRef is not None else me
+        clock = self.wall_clock if getattr(ref, 'independent_time', False) else self.timeline_clock
+        r = Run(self, script, args, me, clock, delayFrames or 0, float(delayMilliSeconds or 0) / 1000.0,
+                endFrame, group)
+        if not endFrame and not delayFrames and not delayMilliSeconds:
+            r._state = 'done'
+            self.execute_run(script, args, me)
+            return r
+        self.runs.add(r)
+        return r
 
-    def td_globals(self):
-        return {
-            'op': self.op, 'absTime': self.absTime, 'debug': self.debug, 'run': self.run,
-            'project': self.project, 'parent': self.parent, 'root': self._component, 'mod': self._mod,
+    def execute_run(self, source, args, me):
+        try:
+            if callable(source):
+                source(*args)
+            else:
+                scope = self.td_globals(me)
+                scope['args'] = args
+                exec(compile(source, '<run>', 'exec'), scope)
+        except Exception as exc:
+            self._record(me, '<run>', exc)
+
+    def run_script(self, dat):
+        """Right-click > Run Script on a DAT: its text runs now as a script, `me` = the DAT, no args."""
+        scope = self.td_globals(dat)
+        scope['args'] = ()
+        try:
+            exec(compile(dat.text, dat.path, 'exec'), scope)
+            return True
+        except Exception as exc:
+            self._record(dat, '<script>', exc)
+            return False
+
+    def td_globals(self, me=None):
+        base = me._parent if me is not None and getattr(me, '_parent', None) is not None else self.project_comp
+        g = {
+            '__builtins__': self.builtins,
+            'me': me,
+            'op': OpShortcut(self, base),
+            'ops': base.ops,
+            'parent': (lambda n=1: me.parent(n)) if me is not None and me._parent is not None
+            else (lambda n=1: self.project_comp),
+            'root': self.root,
+            'absTime': self.absTime,
+            'debug': self.debug,
+            'run': _RunShortcut(self, me),
+            'runs': self.runs,
+            'project': self.project,
+            'mod': self._mod,
             'isMainThread': lambda: True,
+            'tdError': tdError,
         }
+        g.update(self.optypes.td_globals())
+        return g
 
     # ---- modules and calls -----------------------------------------------------------------------
     def _record(self, op, callback, exc):
         err = {
-            'op': op.name if op is not None else None, 'callback': callback,
+            'op': op.name if isinstance(op, OP) else None, 'callback': callback,
             'error': '%s: %s' % (type(exc).__name__, exc), 'traceback': traceback.format_exc(),
         }
         self.errors.append(err)
+        self.write_textport(err['traceback'])
         if self.echo_errors:
             sys.stderr.write('script error in %s.%s\n%s' % (err['op'], callback, err['traceback']))
-        if op is not None:
+        if isinstance(op, OP):
             op.scriptErrors.append(err)
 
-    def load_module(self, dat):
-        module = new_module(dat, self.td_globals())
+    def record_error(self, op, callback, text):
+        """A script error that is not a Python exception in flight (a failed save)."""
+        err = {'op': op.name if isinstance(op, OP) else None, 'callback': callback, 'error': text,
+               'traceback': text + '\n'}
+        self.errors.append(err)
+        self.write_textport(text)
+        if self.echo_errors:
+            sys.stderr.write('script error in %s.%s\n%s\n' % (err['op'], callback, text))
+        if isinstance(op, OP):
+            op.scriptErrors.append(err)
+
+    def load_module(self, dat, into=None):
+        """Compiles a DAT's text into a new module, or into `into` (the in-place recompile variant)."""
+        module = into if into is not None else types.ModuleType(dat.name)
+        module.__dict__.update(self.td_globals(dat))
+        module.__file__ = dat.path
         try:
             exec(compile(dat.text, dat.path, 'exec'), module.__dict__)
         except Exception as exc:
@@ -167,7 +296,7 @@ class World:
 
     def call(self, dat, name, *args):
         """Calls a callback in a DAT's module; a missing function is skipped, an exception recorded."""
-        fn = getattr(dat.module, name, None)
+        fn = getattr(dat.callback_module(), name, None)
         if fn is None:
             return None
         try:
@@ -178,10 +307,10 @@ class World:
 
     # ---- the frame driver --------------------------------------------------------------------------
     def executes(self):
-        return sorted((o for o in self.ops.values() if isinstance(o, ExecuteDAT)), key=lambda o: o.name)
+        return sorted((o for o in self.operators() if isinstance(o, ExecuteDAT)), key=lambda o: o.name)
 
     def websockets(self):
-        return [o for o in self.ops.values() if isinstance(o, WebSocketDAT)]
+        return [o for o in self.operators() if isinstance(o, WebSocketDAT)]
 
     def start(self, create=False):
         """Project start: onStart once (onCreate too when create=True, as when a .toe loads)."""
@@ -191,40 +320,44 @@ class World:
             for ex in self.executes():
                 ex.fire('onCreate')
 
-    def _run_due(self):
-        now_f, now_s = self.absTime.frame, self.absTime.seconds
-        due = [e for e in self._runs if e['frame'] <= now_f and e['seconds'] <= now_s + 1e-9]
-        if not due:
+    def play(self):
+        self._set_playing(True)
+
+    def pause(self):
+        self._set_playing(False)
+
+    def _set_playing(self, playing):
+        """onPlayStateChange(state): UNVERIFIED meaning of `state` (older template: "True if the timeline is
+        paused"; 2025 docstring: "False if the timeline was just paused"). Here the older one."""
+        if playing == self.playing:
             return
-        self._runs = [e for e in self._runs if e not in due]
-        for e in due:
-            if e['killed']:
-                continue
-            e['done'] = True
-            scope = self.td_globals()
-            scope['args'] = e['args']
-            scope['me'] = e['fromOP']
-            try:
-                exec(compile(e['script'], '<run>', 'exec'), scope)
-            except Exception as exc:
-                self._record(e['fromOP'], '<run>', exc)
+        self.playing = playing
+        for ex in self.executes():
+            ex.fire('onPlayStateChange', not playing)
 
     def step(self, dt=None):
         dt = 1.0 / self.fps if dt is None else float(dt)
-        t = self.absTime
-        t.frame += 1
-        t.seconds += dt
-        t.step = 1
-        t.stepSeconds = dt
-        self._run_due()
+        self.wall_clock.advance(dt)
+        if self.playing:
+            self.timeline_clock.advance(dt)
+        if self.playing or not self.variants['abstime_pauses']:
+            self.absTime.advance(dt)
+        else:
+            self.absTime.hold()
+        self.runs.run_due(end_frame=False)
+        frame_callbacks = self.playing or self.variants['frame_start_when_paused']
         if self.order == 'frame_first':
-            self._frame_start()
+            if frame_callbacks:
+                self._frame_start()
             self._deliver()
         else:
             self._deliver()
-            self._frame_start()
-        for ex in self.executes():
-            ex.fire('onFrameEnd', t.frame)
+            if frame_callbacks:
+                self._frame_start()
+        if frame_callbacks:
+            for ex in self.executes():
+                ex.fire('onFrameEnd', self.absTime.frame)
+        self.runs.run_due(end_frame=True)
 
     def _frame_start(self):
         for ex in self.executes():
@@ -235,15 +368,19 @@ class World:
             ws.deliver_pending()
 
     def advance(self, seconds, dt=None):
-        """Steps frames until `seconds` of emulated time have passed."""
+        """Steps frames until `seconds` of wall time have passed."""
         dt = 1.0 / self.fps if dt is None else float(dt)
-        end = self.absTime.seconds + float(seconds) - 1e-9
+        end = self.wall_clock.seconds + float(seconds) - 1e-9
         frames = 0
-        while self.absTime.seconds < end:
+        while self.wall_clock.seconds < end:
             self.step(dt)
             frames += 1
         return frames
 
     def pending_runs(self):
-        return [{'script': e['script'], 'frame': e['frame'], 'seconds': e['seconds']}
-                for e in self._runs if not e['killed']]
+        return self.runs.describe()
+
+    # ---- save and open again ---------------------------------------------------------------------------
+    def reopen(self):
+        from .persist import reopen
+        return reopen(self)

@@ -1,0 +1,102 @@
+"""The text TouchDesigner puts in a DAT it creates: the default callbacks templates.
+
+WEBSOCKET_CALLBACKS is the template on https://docs.derivative.ca/WebsocketDAT_Class#Callbacks (seven
+functions, each ending in a bare `return`; onReceivePing answers with sendPong as the template does).
+EXECUTE is the Execute DAT template as exported from 2022-2025 builds (onCreate, not the `create()` of
+https://docs.derivative.ca/ExecuteDAT_Class, plus the two project-save callbacks).
+"""
+
+WEBSOCKET_CALLBACKS = '''# me - this DAT
+# dat - the DAT that received a message
+
+def onConnect(dat):
+\treturn
+
+# me - this DAT
+# dat - the DAT that received a message
+
+def onDisconnect(dat):
+\treturn
+
+# me - this DAT
+# dat - the DAT that received a message
+# rowIndex - the row number the message was placed into
+# message - a unicode representation of the text
+#
+# Only text frame messages will be handled in this function.
+
+def onReceiveText(dat, rowIndex, message):
+\treturn
+
+# me - this DAT
+# dat - the DAT that received a message
+# contents - a byte array of the message contents
+#
+# Only binary frame messages will be handled in this function.
+
+def onReceiveBinary(dat, contents):
+\treturn
+
+# me - this DAT
+# dat - the DAT that received a message
+# contents - a byte array of the message contents
+#
+# Only ping messages will be handled in this function.
+
+def onReceivePing(dat, contents):
+\tdat.sendPong(contents) # send a reply with same message
+\treturn
+
+# me - this DAT
+# dat - the DAT that received a message
+# contents - a byte array of the message content
+#
+# Only pong messages will be handled in this function.
+
+def onReceivePong(dat, contents):
+\treturn
+
+# me - this DAT
+# dat - the DAT that received a message
+# message - a unicode representation of the message
+#
+# Use this method to monitor the websocket status messages
+
+def onMonitorMessage(dat, message):
+\treturn
+'''
+
+EXECUTE = '''# me - this DAT
+#
+# frame - the current frame
+# state - True if the timeline is paused
+#
+# Make sure the corresponding toggle is enabled in the Execute DAT.
+
+def onStart():
+\treturn
+
+def onCreate():
+\treturn
+
+def onExit():
+\treturn
+
+def onFrameStart(frame):
+\treturn
+
+def onFrameEnd(frame):
+\treturn
+
+def onPlayStateChange(state):
+\treturn
+
+def onDeviceChange():
+\treturn
+
+def onProjectPreSave():
+\treturn
+
+def onProjectPostSave():
+\treturn
+'''
