@@ -10,19 +10,40 @@
 #   --batch-hz = None
 #   --websocket-dat = 'websocket1'
 #   --callbacks-dat = 'websocket1_callbacks'
+#   --execute-dat = 'tdcrowd_execute'
+#   --extra-columns = ''
+#   --host = '127.0.0.1'
+#   --port = 8080
 #
 # Execute DAT: clears the Table DAT test_test (keeping its header) when the project starts or
-# this DAT is created, and prunes users silent for longer than TIMEOUT seconds.
+# this DAT is created, and keeps the scripts serviced: the connection watchdog (reconnects whenever the relay
+# is reachable) and the pruning of users silent for longer than 10 s.
 # Turn on the Start, Create and Frame Start toggles of this Execute DAT.
-# State lives in the callbacks DAT's module (websocket1_callbacks), reached through op(...).module.
+#
+# Two drivers call the same service(), which is safe to call any number of times:
+# - onFrameStart, every frame;
+# - a run() loop with delayRef=op.TDResources, because run() delays do not pass while the timeline is paused
+#   unless delayRef is given (https://docs.derivative.ca/Run_Command_Examples , td_Module run()), and no page
+#   says whether onFrameStart fires while the timeline is paused.
+# One loop at a time: its token lives in this DAT's storage (startup value None); a loop whose token is no
+# longer the stored one ends at its next tick, so editing or re-pasting this text hands the loop to the new
+# code instead of adding a second one. Its runs also carry a group, killed when a new loop starts.
+
+import time
 
 TABLE = 'test_test'
 COLUMNS = ('user', 'valuex', 'valuey', 'speed', 'angle', )
 CALLBACKS_DAT = 'websocket1_callbacks'
-TIMEOUT = 10
-PRUNE_EVERY = 0.25       # seconds between pruning passes
+LOOP_MS = 100            # the run() loop's period
+LOOP_KEY = 'tdcrowd_loop'
+BEAT_KEY = 'tdcrowd_beat'
+LOOP_STALE_S = 1.0       # a loop that has not ticked for this long is replaced
+GROUP = 'tdcrowd_' + TABLE
+RUN_CALL = 'args[0](*args[1:])'   # run() executes a string; this one calls a function passed as an argument
 
-_prune = {'next': 0.0}
+_CODE = object()         # this text's identity: a new one each time the text is compiled
+_loops = [0]             # loops this module started (part of the token)
+_clock = time.monotonic
 
 
 def _callbacks():
@@ -44,13 +65,61 @@ def _clear():
                     table[0, c] = COLUMNS[c]
     module = _callbacks()
     if module is not None:
-        module.reset()
-    _prune['next'] = 0.0
+        module.reset(table)
+
+
+def _service():
+    module = _callbacks()
+    if module is not None:
+        module.service()
+
+
+def _owner():
+    return '%x' % id(_CODE)
+
+
+def _loop(token):
+    """One tick of the run() loop; schedules the next while it is still the loop this DAT's storage names."""
+    if me.fetch(LOOP_KEY, None, search=False) != token:
+        return
+    try:
+        me.store(BEAT_KEY, _clock())
+        _service()
+    except Exception as e:
+        debug('tdcrowd: service failed: %r' % (e,))
+    if me.fetch(LOOP_KEY, None, search=False) == token:
+        run(RUN_CALL, _loop, token, delayMilliSeconds=LOOP_MS, delayRef=op.TDResources, group=GROUP)
+
+
+def kick():
+    """Starts the run() loop unless this code's loop is alive (called on start, create, every frame, and by
+    install.py)."""
+    token = me.fetch(LOOP_KEY, None, search=False)
+    beat = me.fetch(BEAT_KEY, None, search=False)
+    if type(token) is str and token.split(':')[0] == _owner() and type(beat) is float and \
+            _clock() - beat < LOOP_STALE_S:
+        return False
+    for r in list(runs):
+        try:
+            if r.group == GROUP:
+                r.kill()
+        except Exception:
+            pass
+    _loops[0] += 1
+    token = '%s:%d' % (_owner(), _loops[0])
+    me.store(LOOP_KEY, token)
+    me.storeStartupValue(LOOP_KEY, None)
+    me.store(BEAT_KEY, _clock())
+    me.storeStartupValue(BEAT_KEY, None)
+    run(RUN_CALL, _loop, token, delayMilliSeconds=LOOP_MS, delayRef=op.TDResources, group=GROUP)
+    return True
 
 
 def onStart():
     try:
         _clear()
+        kick()
+        _service()
     except Exception as e:
         debug('tdcrowd: onStart failed: %r' % (e,))
     return
@@ -59,9 +128,14 @@ def onStart():
 def onCreate():
     try:
         _clear()
+        kick()
+        _service()
     except Exception as e:
         debug('tdcrowd: onCreate failed: %r' % (e,))
     return
+
+
+create = onCreate   # older ExecuteDAT_Class pages name this callback create()
 
 
 def onExit():
@@ -69,18 +143,11 @@ def onExit():
 
 
 def onFrameStart(frame):
-    if TIMEOUT <= 0:
-        return
     try:
-        now = absTime.seconds
-        if now < _prune['next']:
-            return
-        _prune['next'] = now + PRUNE_EVERY
-        module = _callbacks()
-        if module is not None:
-            module.prune(now)
+        kick()
+        _service()
     except Exception as e:
-        debug('tdcrowd: pruning failed: %r' % (e,))
+        debug('tdcrowd: service failed: %r' % (e,))
     return
 
 

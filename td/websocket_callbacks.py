@@ -10,14 +10,30 @@
 #   --batch-hz = None
 #   --websocket-dat = 'websocket1'
 #   --callbacks-dat = 'websocket1_callbacks'
+#   --execute-dat = 'tdcrowd_execute'
+#   --extra-columns = ''
+#   --host = '127.0.0.1'
+#   --port = 8080
 #
 # WebSocket DAT callbacks: keeps the Table DAT test_test at one row per user
 # (header: user,valuex,valuey,speed,angle) from the relay's messages.
 # Put this in the DAT named in the WebSocket DAT's Callbacks parameter (websocket1_callbacks).
-# Every callback catches its own errors: bad input is counted in `stats` and ignored, never raised.
+# Every callback catches its own errors: bad input is counted and ignored, never raised.
+# In the Textport: op('/project1/websocket1_callbacks').module.status()  (use your component's path)
+#
+# Where state lives, and why: TouchDesigner does not document that op('websocket1_callbacks').module
+# is the module instance the WebSocket DAT calls these callbacks in, so nothing two DATs share is kept in
+# module globals. Users, counters and the slot pool live in the Table DAT's storage, the connection state in
+# the WebSocket DAT's storage (store/fetch, one dict per operator, both DATs reach the same object), each with
+# a startup value of None so a saved .toe never brings back a stale copy
+# (https://docs.derivative.ca/OP_Class : store, fetch, storeStartupValue).
+# Times come from time.monotonic(): absTime pauses with the root timeline in 2025 builds
+# (https://docs.derivative.ca/AbsTime_Class), and phones keep leaving while a show is paused.
 
+import heapq
 import json
 import re
+import time
 from collections import OrderedDict
 
 TABLE = 'test_test'
@@ -25,30 +41,44 @@ COLUMNS = ('user', 'valuex', 'valuey', 'speed', 'angle', )
 TIMEOUT = 10
 INVERT_Y = False
 NORMALIZE = False
-RIM = 170
 MODE = 'route'
 SINK_TOKEN = None
 BATCH_HZ = None
+WEBSOCKET_DAT = 'websocket1'
+CALLBACKS_DAT = 'websocket1_callbacks'
 
-RETRY_MIN = 1.0          # seconds before the first reconnect attempt, doubling up to RETRY_MAX
-RETRY_MAX = 30.0
-TOGGLE_MS = 250          # active stays off this long when reconnecting
-MAX_TEXT = 1 << 22       # longer frames are ignored before parsing
-MAX_BATCH = 20000        # most messages accepted in one batch frame
+# The protocol's limits (src/protocol, docs/protocol.md), passed in by the generator. MAX_TEXT: longer frames
+# are ignored before parsing; MAX_BATCH: the most messages accepted in one batch frame.
+RIM = 170
+SPEED_MAX = 100
+ANGLE_MAX = 360
+MAX_ID = 9007199254740991
+ID_RE = re.compile('[A-Za-z0-9_-]{1,64}')
+MAX_TEXT = 4194304
+MAX_BATCH = 20000
+PING = 'ping'
+PONG = 'pong'
+
+# Columns after the five (--extra-columns): their indexes, or -1 when absent.
+SLOT_COL = -1
+HUE_COL = -1
+STATE_KEY = 'tdcrowd_users'          # Table DAT storage: the user state
+LINK_KEY = 'tdcrowd_link'            # WebSocket DAT storage: the connection state
+REARM_KEY = 'tdcrowd_rearm'          # WebSocket DAT startup storage: Active was off only for a reconnect
+SIGNATURE = 'tdcrowd-users-2|' + ','.join(COLUMNS)   # state of another layout is rebuilt, never misread
+
+RETRY_MIN = 1.0          # seconds an attempt may take before the DAT is re-armed; doubles per failure...
+RETRY_MAX_NEW = 2.0      # ...up to this while it has never connected (TouchDesigner started before the relay)
+RETRY_MAX = 5.0          # ...and up to this after a connection was lost
+TOGGLE_S = 0.25          # Active stays off this long when re-arming
+SILENCE_S = 45.0         # route mode: the relay pings every 10 s; this long without a frame means a dead link
+QUIET_HINT_S = 30.0      # status(): connected this long with no data is worth a hint
 LOG_EVERY = 5.0          # seconds between debug lines about ignored messages
 AUDIT_EVERY = 16         # text frames between checks of one row against the index (see _audit)
-MAX_ID = 2 ** 53 - 1
 NUMBER = (int, float)
-ID_RE = re.compile(r'[A-Za-z0-9_-]{1,64}')
 RUN_CALL = 'args[0](*args[1:])'   # run() executes a string; this one calls a function passed as an argument
 
-# Module state survives between callbacks; the Execute DAT resets it through reset().
-stats = {'frames': 0, 'received': 0, 'applied': 0, 'ignored': {}, 'reindexed': 0}
-_rows = {}               # user key -> row index in the table
-_seen = OrderedDict()    # user key -> absTime.seconds of its last message, least recent first
-_link = {'connected': False, 'gen': 0, 'delay': RETRY_MIN}
-_log = {'next': 0.0, 'since': 0}
-_audit_at = {'row': 0}   # the row _audit checks next
+_clock = time.monotonic
 _UNREAD = object()       # a frame the fast decode left to _decode
 
 
@@ -67,18 +97,96 @@ _RAW_DECODE = _DECODER.raw_decode  # the C scanner alone; decode() adds two whit
 _SCAN = getattr(_DECODER, 'scan_once', None) or _RAW_DECODE
 
 
-def _ignore(reason, now):
-    ignored = stats['ignored']
-    ignored[reason] = ignored.get(reason, 0) + 1
-    _log['since'] += 1
-    if now >= _log['next']:
-        _log['next'] = now + LOG_EVERY
-        debug('tdcrowd: ignored %d message(s) since the last note; totals %r' % (_log['since'], ignored))
-        _log['since'] = 0
+# ---- shared state ------------------------------------------------------------------------------------------
 
+def _new_users():
+    return {
+        'v': SIGNATURE,
+        'rows': {},          # user key -> row index in the table
+        'seen': OrderedDict(),  # user key -> _clock() of its last message, least recent first
+        'slots': {},         # user key -> slot (with the slot column)
+        'free': [],          # freed slots, a heap: the lowest is taken first
+        'next_slot': 0,      # the lowest slot never handed out
+        'stats': {'frames': 0, 'received': 0, 'applied': 0, 'ignored': {}, 'reindexed': 0},
+        'log': {'next': 0.0, 'since': 0},
+        'audit': 0,          # the row _audit checks next
+        'partial': True,     # replaceRow(..., entireRow=False) accepted by this build
+        'rx_at': 0.0,        # _clock() of the last text frame
+        'msg_at': 0.0,       # _clock() of the last message applied
+    }
+
+
+def _users(table, now):
+    """The user state kept in the Table DAT's storage; a missing or foreign one is rebuilt from the table."""
+    st = table.fetch(STATE_KEY, None, search=False)
+    if type(st) is dict and st.get('v') == SIGNATURE:
+        return st
+    old = st if type(st) is dict else None
+    st = _new_users()
+    if old is not None and type(old.get('stats')) is dict:
+        st['stats'] = old['stats']   # counters survive a regenerate with another layout
+    table.store(STATE_KEY, st)
+    table.storeStartupValue(STATE_KEY, None)
+    _rebuild(table, st, now)
+    return st
+
+
+def reset(table=None):
+    """Forgets every user and zeroes the counters (the Execute DAT clears the table itself)."""
+    table = table if table is not None else op(TABLE)
+    if table is None:
+        return None
+    st = _new_users()
+    table.store(STATE_KEY, st)
+    table.storeStartupValue(STATE_KEY, None)
+    return st
+
+
+def stats():
+    """The counters: frames, received, applied, ignored by reason, reindexed (read only: creates nothing)."""
+    table = op(TABLE)
+    st = table.fetch(STATE_KEY, None, search=False) if table is not None else None
+    if type(st) is dict and st.get('v') == SIGNATURE:
+        return st['stats']
+    return _new_users()['stats']
+
+
+def _new_link(now):
+    return {
+        'connected': False, 'ever': False, 'since': now, 'armed_at': now, 'delay': RETRY_MIN,
+        'off_at': None,      # _clock() when this script switched Active off to re-arm; None otherwise
+        'hello_due': False, 'ping_at': 0.0, 'serviced': 0.0,
+        'attempts': 0, 'connects': 0, 'drops': 0, 'hello_failures': 0, 'no_table': 0,
+        'relay_error': None,  # (clock, code, message) of the relay's last error frame
+    }
+
+
+def _link(ws, now):
+    link = ws.fetch(LINK_KEY, None, search=False)
+    if type(link) is not dict or 'connected' not in link:
+        link = _new_link(now)
+        ws.store(LINK_KEY, link)
+        ws.storeStartupValue(LINK_KEY, None)
+    return link
+
+
+# ---- counting what is ignored ----------------------------------------------------------------------------
+
+def _ignore(st, reason, now):
+    ignored = st['stats']['ignored']
+    ignored[reason] = ignored.get(reason, 0) + 1
+    log = st['log']
+    log['since'] += 1
+    if now >= log['next']:
+        log['next'] = now + LOG_EVERY
+        debug('tdcrowd: ignored %d message(s) since the last note; totals %r' % (log['since'], ignored))
+        log['since'] = 0
+
+
+# ---- checking values -----------------------------------------------------------------------------------
 
 def _key(v):
-    """The row label for a sliderId: ints without '.0', strings as sent."""
+    """The row label for a sliderId: ints without '.0', strings as sent (5 and "5" are one user)."""
     if v is None:
         raise _Skip('missing_id')
     t = type(v)
@@ -103,10 +211,9 @@ def _num(v, lo, hi):
     raise _Skip('missing_field' if v is None else 'bad_value')
 
 
-def _rebuild(table, now):
-    """Re-index after the table changed behind our back (cleared, edited): one scan, then O(1) again."""
-    stats['reindexed'] += 1
-    _rows.clear()
+# ---- the table -------------------------------------------------------------------------------------------
+
+def _write_header(table):
     width = len(COLUMNS)
     if table.numRows == 0:
         table.appendRow(list(COLUMNS))
@@ -115,6 +222,22 @@ def _rebuild(table, now):
     for c in range(width):
         if table[0, c].val != COLUMNS[c]:
             table[0, c] = COLUMNS[c]
+
+
+def _slot_of(text):
+    try:
+        n = int(text)
+    except Exception:
+        return -1
+    return n if 0 <= n < 1 << 20 else -1
+
+
+def _rebuild(table, st, now):
+    """Re-index after the table changed behind our back (cleared, edited): one scan, then O(1) again."""
+    st['stats']['reindexed'] += 1
+    rows = st['rows']
+    rows.clear()
+    _write_header(table)
     keep = set()
     dead = []
     for r in range(1, table.numRows):
@@ -126,53 +249,122 @@ def _rebuild(table, now):
     for r in reversed(dead):
         table.deleteRow(r)
     for r in range(1, table.numRows):
-        _rows[table[r, 0].val] = r
-    for key in [k for k in _seen if k not in _rows]:
-        del _seen[key]
-    for key in _rows:
-        if key not in _seen:
-            _seen[key] = now
+        rows[table[r, 0].val] = r
+    seen = st['seen']
+    for key in [k for k in seen if k not in rows]:
+        del seen[key]
+    for key in rows:
+        if key not in seen:
+            seen[key] = now
+    if SLOT_COL >= 0:
+        _reslot(table, st)
 
 
-def _check(table, now):
-    if table.numRows != len(_rows) + 1:
-        _rebuild(table, now)
+def _reslot(table, st):
+    """Slots from the table's slot column; duplicates and junk get the lowest free slot."""
+    slots = st['slots']
+    slots.clear()
+    taken = set()
+    lost = []
+    for key, r in st['rows'].items():
+        s = _slot_of(table[r, SLOT_COL].val)
+        if s < 0 or s in taken:
+            lost.append(key)
+        else:
+            slots[key] = s
+            taken.add(s)
+    top = max(taken) + 1 if taken else 0
+    st['free'] = [s for s in range(top) if s not in taken]
+    st['next_slot'] = top
+    for key in lost:
+        s = _take_slot(st)
+        slots[key] = s
+        table[st['rows'][key], SLOT_COL] = s
 
 
-def _locate(table, key, now):
-    idx = _rows.get(key)
+def _take_slot(st):
+    if st['free']:
+        return heapq.heappop(st['free'])
+    s = st['next_slot']
+    st['next_slot'] = s + 1
+    return s
+
+
+def _check(table, st, now):
+    if table.numRows != len(st['rows']) + 1:
+        _rebuild(table, st, now)
+
+
+def _locate(table, st, key, now):
+    idx = st['rows'].get(key)
     if idx is not None:
         cell = table[idx, 0]
         if cell is None or cell.val != key:
-            _rebuild(table, now)
-            idx = _rows.get(key)
+            _rebuild(table, st, now)
+            idx = st['rows'].get(key)
     return idx
 
 
-def _upsert(table, key, row, now):
-    """row: the whole row [key, x, y, speed, angle], or None for a connect (zeros for a new user)."""
-    idx = _locate(table, key, now)
+def _replace(table, st, idx, vals):
+    """Writes the first len(vals) cells of a row by integer index (no label lookup)."""
+    if st['partial']:
+        try:
+            table.replaceRow(idx, vals, entireRow=False)
+            return
+        except TypeError:
+            # a build that does not take entireRow= (https://docs.derivative.ca/TableDAT_Class documents it):
+            # cell by cell from now on
+            st['partial'] = False
+            debug('tdcrowd: replaceRow(..., entireRow=False) refused; writing cells one by one')
+    for c in range(len(vals)):
+        table[idx, c] = vals[c]
+
+
+def _touch(st, key, now):
+    seen = st['seen']
+    seen[key] = now
+    seen.move_to_end(key)
+
+
+def _upsert(table, st, key, row, now, hue=None):
+    """row: [key, x, y, speed, angle], or None for a connect (zeros for a new user)."""
+    idx = _locate(table, st, key, now)
     if idx is None:
-        _rows[key] = table.appendRow(row if row is not None else [key, 0, 0, 0, 0])
-    elif row is not None:
-        # one call by integer index (no label lookup): cheaper than four cell assignments
-        table.replaceRow(idx, row, entireRow=False)
-    _seen[key] = now
-    _seen.move_to_end(key)
+        full = row if row is not None else [key, 0, 0, 0, 0]
+        if SLOT_COL >= 0 or HUE_COL >= 0:
+            full = full + [0] * (len(COLUMNS) - 5)
+            if SLOT_COL >= 0:
+                slot = _take_slot(st)
+                st['slots'][key] = slot
+                full[SLOT_COL] = slot
+            if HUE_COL >= 0 and hue is not None:
+                full[HUE_COL] = hue
+        st['rows'][key] = table.appendRow(full)
+    else:
+        if row is not None:
+            _replace(table, st, idx, row)
+        if HUE_COL >= 0 and hue is not None:
+            table[idx, HUE_COL] = hue
+    _touch(st, key, now)
 
 
-def _remove(table, key, now):
-    """Deletes a user's row in O(1): the last row moves into the hole."""
-    idx = _locate(table, key, now)
-    _seen.pop(key, None)
+def _remove(table, st, key, now):
+    """Deletes a user's row in O(1): the last row moves into the hole (with its slot and hue)."""
+    idx = _locate(table, st, key, now)
+    st['seen'].pop(key, None)
     if idx is None:
         return False
-    del _rows[key]
+    rows = st['rows']
+    del rows[key]
+    if SLOT_COL >= 0:
+        slot = st['slots'].pop(key, None)
+        if slot is not None:
+            heapq.heappush(st['free'], slot)
     last = table.numRows - 1
     if idx != last:
         moved = [table[last, c].val for c in range(len(COLUMNS))]
-        table.replaceRow(idx, moved, entireRow=False)
-        _rows[moved[0]] = idx
+        _replace(table, st, idx, moved)
+        rows[moved[0]] = idx
     table.deleteRow(last)
     return True
 
@@ -190,14 +382,21 @@ def _row(msg, key):
     """The table row for an update: [key, x, y, speed, angle], checked and transformed."""
     x = _num(msg.get('x'), -RIM, RIM)  # the first bad field raises with its reason
     y = _num(msg.get('y'), -RIM, RIM)
-    speed = _num(msg.get('speed'), 0, 100)
-    angle = _num(msg.get('angle'), 0, 360)
+    speed = _num(msg.get('speed'), 0, SPEED_MAX)
+    angle = _num(msg.get('angle'), 0, ANGLE_MAX)
     if NORMALIZE or INVERT_Y:
         x, y = _transform(x, y)
     return [key, x, y, speed, angle]
 
 
-def _known(table, msg, now):
+def _hue(msg):
+    h = msg.get('hue')
+    return h if type(h) is int and 0 <= h <= 359 else None
+
+
+# ---- applying messages -----------------------------------------------------------------------------------
+
+def _known(table, st, msg, now):
     """Writes a valid update for a user who already has a row and returns True: the common case, kept cheap
     (no exception raised, no label lookup, no per-message proof of the row: _audit covers that). False:
     nothing was written, and the full path (_one) judges the message and counts the reason."""
@@ -213,40 +412,44 @@ def _known(table, msg, now):
         return False
     t = type(sid)
     if t is str:
-        key = sid  # only valid ids ever get into _rows
+        key = sid  # only valid ids ever get into the index
     elif t is int and 0 <= sid <= MAX_ID:
         key = str(sid)
     else:
         return False
-    idx = _rows.get(key)
+    idx = st['rows'].get(key)
     # type() in NUMBER refuses bools; the comparisons refuse NaN and infinities
     if idx is None or not (type(x) in NUMBER and type(y) in NUMBER and type(speed) in NUMBER
                            and type(angle) in NUMBER and -RIM <= x <= RIM and -RIM <= y <= RIM
-                           and 0 <= speed <= 100 and 0 <= angle <= 360):
+                           and 0 <= speed <= SPEED_MAX and 0 <= angle <= ANGLE_MAX):
         return False
     if NORMALIZE or INVERT_Y:
         x, y = _transform(x, y)
     try:
-        # one call by integer index (no label lookup): cheaper than four cell assignments
-        table.replaceRow(idx, [key, x, y, speed, angle], entireRow=False)
+        if st['partial']:
+            # one call by integer index (no label lookup): cheaper than four cell assignments
+            table.replaceRow(idx, [key, x, y, speed, angle], entireRow=False)
+        else:
+            _replace(table, st, idx, [key, x, y, speed, angle])
     except Exception:
-        return False  # the row is gone (table cleared or cut behind our back): the full path re-indexes
-    _seen[key] = now
-    _seen.move_to_end(key)
+        return False  # the row is gone (table cleared or cut behind our back), or entireRow= refused: full path
+    seen = st['seen']
+    seen[key] = now
+    seen.move_to_end(key)
     return True
 
 
-def _apply(table, msg, now, nested):
+def _apply(table, st, msg, now, nested):
     if type(msg) is not dict:
         raise _Skip('not_object')
     kind = msg.get('type', 'update')
     if kind == 'update':
         key = _key(msg.get('sliderId'))
-        _upsert(table, key, _row(msg, key), now)
+        _upsert(table, st, key, _row(msg, key), now)
     elif kind == 'connect':
-        _upsert(table, _key(msg.get('sliderId')), None, now)
+        _upsert(table, st, _key(msg.get('sliderId')), None, now, _hue(msg))
     elif kind == 'delete':
-        if not _remove(table, _key(msg.get('sliderId')), now):
+        if not _remove(table, st, _key(msg.get('sliderId')), now):
             raise _Skip('unknown_user')
     elif kind == 'batch':
         raise _Skip('nested_batch' if nested else 'bad_batch')
@@ -256,15 +459,17 @@ def _apply(table, msg, now, nested):
         raise _Skip('bad_type')
 
 
-def _one(table, msg, now, nested):
+def _one(table, st, msg, now, nested):
+    stats = st['stats']
     stats['received'] += 1
     try:
-        _apply(table, msg, now, nested)
+        _apply(table, st, msg, now, nested)
         stats['applied'] += 1
+        st['msg_at'] = now
     except _Skip as skip:
-        _ignore(skip.args[0], now)
+        _ignore(st, skip.args[0], now)
     except Exception:
-        _ignore('internal', now)
+        _ignore(st, 'internal', now)
 
 
 def _decode(message):
@@ -293,142 +498,291 @@ def _decode_slowly(message):
         raise _Skip('not_json')
 
 
-def _on_text(dat, message, data, table, now):
-    """Everything but a known user's valid update: keep-alives, connects, deletes, batches, new users, and
-    whatever has to be refused with its reason."""
+def _relay_error(dat, data, now):
+    """The relay's {"type":"error"} frame (e.g. a refused sink hello): kept for status(), counted."""
+    link = _link(dat, now)
+    code = data.get('code')
+    text = data.get('message')
+    link['relay_error'] = (now, str(code)[:64], str(text)[:300])
+    debug('tdcrowd: the relay says %s: %s' % (link['relay_error'][1], link['relay_error'][2]))
+
+
+def _on_text(dat, message, data, table, st, now):
+    """Everything but a known user's valid update: keep-alives, connects, deletes, batches, new users, the
+    relay's errors, and whatever has to be refused with its reason."""
     if data is _UNREAD:
         try:
             data = _decode(message)
         except _Skip as skip:
+            if message == PING:
+                dat.sendText(PONG)   # the tutorial relay's keep-alive, answered with or without a table
+            if st is None:
+                _link(dat, now)['no_table'] += 1
+                return
+            stats = st['stats']
             stats['received'] += 1
-            if message == 'ping':
-                dat.sendText('pong')
-                stats['applied'] += 1
-            elif message == 'pong':
+            if message == PING or message == PONG:
                 stats['applied'] += 1
             else:
-                _ignore(skip.args[0], now)
+                _ignore(st, skip.args[0], now)
             return
-    if table is None:
-        stats['received'] += 1
-        _ignore('no_table', now)
+    if type(data) is dict and data.get('type') == 'error':
+        _relay_error(dat, data, now)
+        if st is not None:
+            st['stats']['received'] += 1
+            _ignore(st, 'relay_error', now)
         return
-    _check(table, now)
+    if st is None:
+        _link(dat, now)['no_table'] += 1
+        return
+    _check(table, st, now)
     if type(data) is dict and data.get('type') == 'batch':
         items = data.get('messages')
+        stats = st['stats']
         if type(items) is not list or len(items) > MAX_BATCH:
             stats['received'] += 1
-            _ignore('bad_batch', now)
+            _ignore(st, 'bad_batch', now)
             return
         for item in items:
-            if _known(table, item, now):
+            if _known(table, st, item, now):
                 stats['received'] += 1
                 stats['applied'] += 1
+                st['msg_at'] = now
             else:
-                _one(table, item, now, True)
+                _one(table, st, item, now, True)
     else:
-        _one(table, data, now, False)
+        _one(table, st, data, now, False)
 
 
-def _audit(now):
+def _audit(table, st, now):
     """Every AUDIT_EVERY text frames: the row count, then one row in turn (does it hold the user the index
     says?). The fast path trusts the index, so a table edited behind our back is found within AUDIT_EVERY
     frames when rows were added or removed (at once when a write hits a missing row), and within one sweep
     of AUDIT_EVERY x users frames when it was sorted or relabelled (half a second when everyone sends at
-    30 Hz, whatever the crowd size); it is then re-indexed. Until then some updates can land in wrong rows."""
-    table = op(TABLE)
-    if table is None:
-        return
-    n = len(_rows)
+    30 Hz, whatever the crowd size); it is then re-indexed. Until then some updates can land in wrong rows.
+    With the slot column, the row's slot is checked too."""
+    rows = st['rows']
+    n = len(rows)
     if table.numRows != n + 1:
-        _rebuild(table, now)
+        _rebuild(table, st, now)
         return
     if n == 0:
         return
-    r = _audit_at['row'] % n + 1
-    _audit_at['row'] = r
+    r = st['audit'] % n + 1
+    st['audit'] = r
     cell = table[r, 0]
-    if cell is None or _rows.get(cell.val) != r:
-        _rebuild(table, now)
+    if cell is None or rows.get(cell.val) != r:
+        _rebuild(table, st, now)
+    elif SLOT_COL >= 0 and _slot_of(table[r, SLOT_COL].val) != st['slots'].get(cell.val):
+        _rebuild(table, st, now)   # a slot edited by hand
 
 
-# ---- used by the Execute DAT (op(CALLBACKS_DAT).module) --------------------------------------------
+# ---- used by the Execute DAT (op(CALLBACKS_DAT).module), which calls service() every frame ---------------
 
-def reset():
-    """Forgets every user and zeroes the counters (the Execute DAT clears the table itself)."""
-    _rows.clear()
-    _seen.clear()
-    stats['frames'] = 0
-    stats['received'] = 0
-    stats['applied'] = 0
-    stats['ignored'].clear()
-    stats['reindexed'] = 0
-    _log['next'] = 0.0
-    _log['since'] = 0
-    _audit_at['row'] = 0
-
-
-def prune(now):
+def prune(now=None):
     """Deletes users silent for longer than TIMEOUT; costs O(1) per pruned user."""
-    if TIMEOUT <= 0 or not _seen:
+    if TIMEOUT <= 0:
         return 0
     table = op(TABLE)
     if table is None:
         return 0
-    _check(table, now)
+    now = _clock() if now is None else now
+    st = _users(table, now)
+    seen = st['seen']
+    if not seen:
+        return 0
+    _check(table, st, now)
     pruned = 0
-    while _seen:
-        key = next(iter(_seen))
-        if now - _seen[key] <= TIMEOUT:
+    while seen:
+        key = next(iter(seen))
+        if now - seen[key] <= TIMEOUT:
             break
-        if _remove(table, key, now):
+        if _remove(table, st, key, now):
             pruned += 1
-        _seen.pop(key, None)
+        seen.pop(key, None)
     return pruned
 
 
-# ---- connection: hello and reconnect ----------------------------------------------------------------
+def service():
+    """The Execute DAT's heartbeat (each frame, and from a run() loop that also runs while the timeline is
+    paused): keeps the connection up and prunes silent users. Safe to call any number of times."""
+    now = _clock()
+    ws = op(WEBSOCKET_DAT)
+    if ws is not None:
+        tick(ws, now)
+    prune(now)
 
-def _hello(dat):
+
+def tick(ws, now=None):
+    """Connection watchdog. The WebSocket DAT has no reconnect of its own and no documented connection state
+    (https://docs.derivative.ca/WebSocket_DAT , WebsocketDAT_Class), and the docs do not say whether
+    onDisconnect fires for an attempt that never connected or when a script switches Active off. So this
+    re-arms the DAT (Active off, then on) whenever Active is on and no connection came up within the
+    attempt's window, whatever onDisconnect does. It never leaves Active off: the off phase it starts, it
+    ends. Active switched off by a person stays off."""
+    now = _clock() if now is None else now
+    link = _link(ws, now)
+    link['serviced'] = now
+    active = bool(ws.par.active.eval())
+    if link['off_at'] is None and not active and ws.fetch(REARM_KEY, False, search=False):
+        link['off_at'] = now - TOGGLE_S   # saved while this script had it off: finish that re-arm
+    if link['off_at'] is not None:
+        if active or now - link['off_at'] >= TOGGLE_S:
+            link['off_at'] = None
+            link['armed_at'] = now
+            link['attempts'] += 1
+            ws.unstore(REARM_KEY)
+            ws.storeStartupValue(REARM_KEY, False)
+            if not active:
+                ws.par.active = True
+        return
+    if not active:
+        if link['connected']:
+            _lost(link, now)   # switched off by a person while connected (onDisconnect may not fire)
+        return
+    if link['connected']:
+        if link['hello_due']:
+            _hello(ws, link)
+        if MODE != 'route' or now - _last_frame(link, now) <= SILENCE_S:
+            return
+        debug('tdcrowd: nothing from the relay for %d s: reconnecting' % SILENCE_S)
+        _lost(link, now)
+    if now - link['armed_at'] >= link['delay']:
+        link['delay'] = min(link['delay'] * 2, RETRY_MAX if link['ever'] else RETRY_MAX_NEW)
+        link['connected'] = False
+        link['off_at'] = now
+        ws.store(REARM_KEY, True)
+        ws.storeStartupValue(REARM_KEY, True)  # a .toe saved in this window opens with Active back on
+        ws.par.active = False
+
+
+def _last_frame(link, now):
+    table = op(TABLE)
+    st = table.fetch(STATE_KEY, None, search=False) if table is not None else None
+    rx = st.get('rx_at', 0.0) if type(st) is dict else 0.0
+    return max(rx, link['ping_at'], link['since'])
+
+
+def _lost(link, now):
+    link['connected'] = False
+    link['drops'] += 1
+    link['since'] = now
+    link['armed_at'] = now
+
+
+def _hello(ws, link):
     hello = {'type': 'hello', 'role': 'sink'}
     if SINK_TOKEN is not None:
         hello['token'] = SINK_TOKEN
     if BATCH_HZ is not None:
         hello['batchHz'] = BATCH_HZ
-    dat.sendText(json.dumps(hello, separators=(',', ':')))
+    sent = ws.sendText(json.dumps(hello, separators=(',', ':')))
+    # sendText returns the bytes sent, negative on error (https://docs.derivative.ca/WebsocketDAT_Class)
+    failed = type(sent) in NUMBER and sent < 0
+    link['hello_due'] = failed
+    if failed:
+        link['hello_failures'] += 1
 
 
-def _plan_retry(dat, gen):
-    delay = _link['delay']
-    _link['delay'] = min(delay * 2, RETRY_MAX)
-    run(RUN_CALL, _retry_off, dat, gen, delayMilliSeconds=int(delay * 1000))
+# ---- status() for the Textport -----------------------------------------------------------------------------
+
+def _ago(seconds):
+    seconds = max(0.0, seconds)
+    if seconds < 90:
+        return '%.1f s' % seconds
+    if seconds < 5400:
+        return '%d min %d s' % (seconds // 60, seconds % 60)
+    return '%d h %d min' % (seconds // 3600, (seconds % 3600) // 60)
 
 
-def _retry_off(dat, gen):
-    if gen != _link['gen'] or _link['connected']:
-        return
-    if not dat.par.active.eval():
-        return  # someone switched the DAT off on purpose: leave it off
-    dat.par.active = False
-    run(RUN_CALL, _retry_on, dat, gen, delayMilliSeconds=TOGGLE_MS)
+def _wall(now, then):
+    return time.strftime('%H:%M:%S', time.localtime(time.time() - (now - then)))
 
 
-def _retry_on(dat, gen):
-    if gen != _link['gen'] or _link['connected']:
-        return
-    dat.par.active = True
-    _plan_retry(dat, gen)  # in case this attempt fails without an onDisconnect
+def status(quiet=False):
+    """Prints (and returns) what the scripts see: relay URL, connection state and since when, users, last
+    message, counters, the relay's last error, and what looks wrong."""
+    now = _clock()
+    ws = op(WEBSOCKET_DAT)
+    table = op(TABLE)
+    lines = []
+    hints = []
+    if ws is None:
+        lines.append('tdcrowd: no WebSocket DAT named %r next to %s' % (WEBSOCKET_DAT, CALLBACKS_DAT))
+        hints.append('create it, or regenerate with --websocket-dat NAME')
+        link = None
+    else:
+        host = ws.par.netaddress.eval()
+        port = ws.par.port.eval()
+        url = host if '://' in str(host) else ('wss://%s:%s' if str(port) == '443' else 'ws://%s:%s') % (host, port)
+        lines.append('tdcrowd status: %s -> %s (%s mode)' % (WEBSOCKET_DAT, url, MODE))
+        link = _link(ws, now)
+        active = bool(ws.par.active.eval())
+        if link['connected']:
+            lines.append('connection: connected since %s (%s)' % (_wall(now, link['since']), _ago(now - link['since'])))
+        elif not active and link['off_at'] is None:
+            lines.append('connection: Active is off')
+            hints.append('switch Active on (%s): the scripts leave a DAT switched off by hand alone' % WEBSOCKET_DAT)
+        else:
+            lines.append('connection: not connected since %s (%s); %d attempt(s), next within %.1f s'
+                         % (_wall(now, link['since']), _ago(now - link['since']), link['attempts'], link['delay']))
+            if now - link['since'] > 5:
+                hints.append('cannot reach %s: is `tdcrowd relay` running there? Check Network Address and Network '
+                             'Port (the relay prints both); port 443 means TLS' % url)
+        lines.append('link: %d connect(s), %d drop(s), %d hello failure(s)'
+                     % (link['connects'], link['drops'], link['hello_failures']))
+        if now - link['serviced'] > 2.0:
+            hints.append('nothing has run the watchdog for %s: is the Execute DAT (execute.py) there, with Start, '
+                         'Create and Frame Start on?' % _ago(now - link['serviced']))
+        err = link['relay_error']
+        if err is not None:
+            lines.append('relay said %s ago: %s: %s' % (_ago(now - err[0]), err[1], err[2]))
+            if err[1] in ('unauthorized', 'bad_token', 'sink_refused', 'forbidden'):
+                hints.append('the relay refused this sink: check --sink-token here and on the relay')
+        if link['no_table']:
+            lines.append('frames with no table to write to: %d' % link['no_table'])
+    if table is None:
+        hints.append('no Table DAT named %r next to %s: create it or regenerate with --table NAME' % (TABLE, CALLBACKS_DAT))
+    else:
+        st = _users(table, now)
+        s = st['stats']
+        last = 'never' if not st['msg_at'] else _ago(now - st['msg_at']) + ' ago'
+        lines.append('users: %d in %s; last message %s' % (len(st['rows']), TABLE, last))
+        lines.append('counters: %d frames, %d received, %d applied, %d re-index(es)'
+                     % (s['frames'], s['received'], s['applied'], s['reindexed']))
+        if s['ignored']:
+            top = sorted(s['ignored'].items(), key=lambda kv: -kv[1])
+            lines.append('ignored: ' + ', '.join('%s %d' % kv for kv in top))
+        if link is not None and link['connected'] and now - link['since'] > QUIET_HINT_S and \
+                now - max(st['msg_at'], link['since']) > QUIET_HINT_S:
+            hints.append('connected but nothing received for %s: is this the sink? check --sink-token, and that '
+                         'phones are joining this relay' % _ago(now - max(st['msg_at'], link['since'])))
+    if hints:
+        lines.append('looks wrong:')
+        lines.extend('  - ' + h for h in hints)
+    else:
+        lines.append('looks fine')
+    text = '\n'.join(lines)
+    if not quiet:
+        print(text)
+    return text
 
 
-# ---- WebSocket DAT callbacks --------------------------------------------------------------------------
+# ---- WebSocket DAT callbacks (https://docs.derivative.ca/WebSocket_DAT) ------------------------------------
 
 def onConnect(dat):
     try:
-        _link['connected'] = True
-        _link['gen'] += 1
-        _link['delay'] = RETRY_MIN
+        now = _clock()
+        link = _link(dat, now)
+        link['connected'] = True
+        link['ever'] = True
+        link['since'] = now
+        link['off_at'] = None
+        link['delay'] = RETRY_MIN
+        link['connects'] += 1
+        link['relay_error'] = None
         if MODE == 'route':
-            _hello(dat)
+            _hello(dat, link)
     except Exception as e:
         debug('tdcrowd: onConnect failed: %r' % (e,))
     return
@@ -436,9 +790,10 @@ def onConnect(dat):
 
 def onDisconnect(dat):
     try:
-        _link['connected'] = False
-        _link['gen'] += 1
-        _plan_retry(dat, _link['gen'])
+        now = _clock()
+        link = _link(dat, now)
+        if link['connected']:
+            _lost(link, now)   # a failed attempt changes nothing: the watchdog re-arms on its own schedule
     except Exception as e:
         debug('tdcrowd: onDisconnect failed: %r' % (e,))
     return
@@ -446,8 +801,9 @@ def onDisconnect(dat):
 
 def onReceiveText(dat, rowIndex, message):
     try:
-        now = absTime.seconds
-        frames = stats['frames'] = stats['frames'] + 1
+        now = _clock()
+        table = op(TABLE)
+        st = _users(table, now) if table is not None else None
         data = _UNREAD
         if type(message) is str and len(message) <= MAX_TEXT:
             try:
@@ -456,17 +812,25 @@ def onReceiveText(dat, rowIndex, message):
                     data = _UNREAD  # trailing text: _decode judges it
             except Exception:
                 data = _UNREAD  # ping, pong, bad JSON, leading whitespace: _decode tells them apart
-        table = op(TABLE)
-        if table is not None and _known(table, data, now):
+        if st is None:
+            _on_text(dat, message, data, None, None, now)
+            return
+        st['rx_at'] = now
+        stats = st['stats']
+        frames = stats['frames'] = stats['frames'] + 1
+        if _known(table, st, data, now):
             stats['received'] += 1
             stats['applied'] += 1
+            st['msg_at'] = now
         else:
-            _on_text(dat, message, data, table, now)
+            _on_text(dat, message, data, table, st, now)
         if frames % AUDIT_EVERY == 0:
-            _audit(now)
-    except Exception as e:
+            _audit(table, st, now)
+    except Exception:
         try:
-            _ignore('internal', absTime.seconds)
+            table = op(TABLE)
+            if table is not None:
+                _ignore(_users(table, _clock()), 'internal', _clock())
         except Exception:
             pass
     return
@@ -474,9 +838,13 @@ def onReceiveText(dat, rowIndex, message):
 
 def onReceiveBinary(dat, contents):
     try:
-        stats['frames'] += 1
-        stats['received'] += 1
-        _ignore('binary', absTime.seconds)
+        table = op(TABLE)
+        if table is not None:
+            now = _clock()
+            st = _users(table, now)
+            st['stats']['frames'] += 1
+            st['stats']['received'] += 1
+            _ignore(st, 'binary', now)
     except Exception:
         pass
     return
@@ -485,6 +853,7 @@ def onReceiveBinary(dat, contents):
 def onReceivePing(dat, contents):
     try:
         dat.sendPong(contents)  # the relay's heartbeat drops sinks that do not answer
+        _link(dat, _clock())['ping_at'] = _clock()
     except Exception as e:
         debug('tdcrowd: sendPong failed: %r' % (e,))
     return

@@ -88,6 +88,7 @@ export interface LoadOptions {
   table: string;
   websocketDat: string;
   callbacksDat: string;
+  executeDat?: string;
   /** Undocumented TouchDesigner behaviours to pick (src/emulate/variants.ts). */
   variants?: Record<string, boolean | string>;
   /** Build only the component: an installer script creates the operators (`add_text`, `run_script`). */

@@ -22,7 +22,14 @@ const asText = (m: unknown): string => (typeof m === 'string' ? m : JSON.stringi
 
 export async function startHarness(
   raw: RawOptions = {},
-  extra: { serverUp?: boolean; order?: 'frame_first' | 'messages_first'; start?: boolean; connect?: boolean } = {},
+  extra: {
+    serverUp?: boolean;
+    order?: 'frame_first' | 'messages_first';
+    start?: boolean;
+    connect?: boolean;
+    /** Undocumented TouchDesigner behaviours to emulate (src/emulate/variants.ts). */
+    variants?: Record<string, boolean | string>;
+  } = {},
 ): Promise<Harness> {
   const o = resolveOptions(raw);
   const emu = new EmulatorProcess();
@@ -31,8 +38,10 @@ export async function startHarness(
     table: o.table,
     websocketDat: o.websocketDat,
     callbacksDat: o.callbacksDat,
+    executeDat: o.executeDat,
     serverUp: extra.serverUp ?? true,
     order: extra.order,
+    variants: extra.variants,
   });
   if (extra.start ?? true) await emu.request('start');
   // The loopback server accepts the DAT's connection attempt on the next frame.

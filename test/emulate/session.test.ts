@@ -245,28 +245,6 @@ describe.skipIf(!hasPython())('generated scripts in the emulator', () => {
     expect(s.errors).toEqual([]);
   });
 
-  it('caps the backoff at 30 s and leaves a DAT switched off on purpose alone', async () => {
-    h = await startHarness({}, { serverUp: false, connect: false });
-    await h.emu.request('server', { up: true });
-    await h.emu.request('set_par', { op: 'websocket1', name: 'active', value: false });
-    await h.emu.request('set_par', { op: 'websocket1', name: 'active', value: true });
-    await h.emu.request('step');
-    await h.emu.request('server', { up: false });
-    await h.emu.request('disconnect');
-    await h.emu.request('advance', { seconds: 200 });
-    let s = await h.state();
-    const times = s.attempts.slice(2);
-    const gaps = times.slice(1).map((t, i) => t - (times[i] ?? 0));
-    expect(Math.max(...gaps)).toBeLessThan(30.5);
-    expect(gaps.filter((g) => g > 29.9).length).toBeGreaterThanOrEqual(2);
-    await h.emu.request('set_par', { op: 'websocket1', name: 'active', value: false });
-    const n = s.attempts.length;
-    await h.emu.request('advance', { seconds: 100 });
-    s = await h.state();
-    expect(s.attempts.length).toBe(n);
-    expect(s.active).toBe(false);
-  });
-
   it('broadcast mode: no hello, still answers pings and reconnects', async () => {
     h = await startHarness({ mode: 'broadcast' });
     let s = await h.state();

@@ -231,6 +231,11 @@ class Session:
         setattr(self._named(c).par, c['name'], c['value'])
         return {}
 
+    def cmd_set_text(self, c):
+        """A person pastes `text` into a DAT (its module recompiles per the `recompile` variant)."""
+        self._named(c).text = c['text']
+        return {}
+
     def cmd_reload(self, c):
         self._named(c).reload()
         return {}
