@@ -22,7 +22,14 @@ const asText = (m: unknown): string => (typeof m === 'string' ? m : JSON.stringi
 
 export async function startHarness(
   raw: RawOptions = {},
-  extra: { serverUp?: boolean; order?: 'frame_first' | 'messages_first'; start?: boolean; connect?: boolean } = {},
+  extra: {
+    serverUp?: boolean;
+    order?: 'frame_first' | 'messages_first';
+    start?: boolean;
+    connect?: boolean;
+    /** Emulator variants (src/emulate/variants.ts VARIANT_MATRIX entries' `variants`). */
+    variants?: Record<string, boolean | string>;
+  } = {},
 ): Promise<Harness> {
   const o = resolveOptions(raw);
   const emu = new EmulatorProcess();
@@ -33,6 +40,7 @@ export async function startHarness(
     callbacksDat: o.callbacksDat,
     serverUp: extra.serverUp ?? true,
     order: extra.order,
+    ...(extra.variants ? { variants: extra.variants } : {}),
   });
   if (extra.start ?? true) await emu.request('start');
   // The loopback server accepts the DAT's connection attempt on the next frame.
