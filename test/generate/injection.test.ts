@@ -42,7 +42,7 @@ describe('Python literal rendering', () => {
       const text = readFileSync(new URL(`../../templates/${template}`, import.meta.url), 'utf8');
       const tags = text.match(/\{\{\{?[^}]*\}?\}\}/g) ?? [];
       expect(tags.length).toBeGreaterThan(5);
-      for (const tag of tags) expect(tag).toMatch(/^\{\{\{?(py \w+|comment \w+|header)\}?\}\}$/);
+      for (const tag of tags) expect(tag).toMatch(/^\{\{\{?(py [\w.]+|pylines \w+|comment \w+|header)\}?\}\}$/);
     }
   });
 });

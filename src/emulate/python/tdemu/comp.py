@@ -78,8 +78,10 @@ class COMP(OP):
             raise ValueError('invalid operator name %r' % new)
         if new in self._children:
             raise tdError('an operator named %r already exists in %s' % (new, self.path))
-        # keep creation order: rebuild the dict with the new key in the old place
-        self._children = {(new if o is child else k): o for k, o in self._children.items()}
+        # keep creation order, and the dict itself (op shortcuts hold it): refill it with the new key in place
+        items = [((new if o is child else k), o) for k, o in self._children.items()]
+        self._children.clear()
+        self._children.update(items)
         child._name = new
         if self.world is not None:
             self.world.tree_changed()

@@ -30,7 +30,7 @@ class BridgeLink:
         self.attempts.append(dat.world.absTime.seconds)
         self.emit({'event': 'open', 'netaddress': dat.par.netaddress.eval(), 'port': dat.par.port.eval()})
 
-    def settle(self, dat):
+    def settle(self, dat, netaddress, port):
         return False  # never asked: bridge attempts settle through the `connect` / `fail` commands
 
     def close(self, dat):

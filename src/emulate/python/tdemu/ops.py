@@ -264,7 +264,6 @@ class TextDAT(OP):
 
     def run(self, *args, **kwargs):
         """https://docs.derivative.ca/DAT_Class#Methods: runs the DAT's text as a script."""
-        kwargs.setdefault('fromOP', self)
         return self.world.run(self._text, *args, _me=self, **kwargs)
 
     def write(self, *args):

@@ -29,16 +29,16 @@ class LoopbackServer:
         self.up = up
         self.target = target
 
-    def accepts(self, dat):
+    def accepts(self, netaddress, port):
         if not self.up:
             return False
         if self.target is None:
             return True
         try:
-            port = int(dat.par.port.eval())
+            port = int(port)
         except (TypeError, ValueError):
             return False
-        return (str(dat.par.netaddress.eval()), port) == (self.target[0], int(self.target[1]))
+        return (str(netaddress), port) == (self.target[0], int(self.target[1]))
 
 
 class LoopbackLink:
@@ -58,11 +58,12 @@ class LoopbackLink:
         self.server.up = bool(value)
 
     def open(self, dat, attempt):
+        """The attempt goes to the address the parameters hold now; it settles on the next frame."""
         self.attempts.append(dat.world.absTime.seconds)
-        dat.queue_event('attempt', attempt)
+        dat.queue_event('attempt', (attempt, dat.par.netaddress.eval(), dat.par.port.eval()))
 
-    def settle(self, dat):
-        return self.server.accepts(dat)
+    def settle(self, dat, netaddress, port):
+        return self.server.accepts(netaddress, port)
 
     def close(self, dat):
         pass
@@ -199,8 +200,9 @@ class WebSocketDAT(OP):
         pending, self._pending = self._pending, []
         for kind, data in pending:
             if kind == 'attempt':
-                if data == self._attempting:  # an abandoned attempt settles nothing
-                    if self.link.settle(self):
+                attempt, netaddress, port = data
+                if attempt == self._attempting:  # an abandoned attempt settles nothing
+                    if self.link.settle(self, netaddress, port):
                         self.connect()
                     else:
                         self.fail()

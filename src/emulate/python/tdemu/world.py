@@ -18,7 +18,7 @@ from .counter import OpCounter
 from .execute import ExecuteDAT
 from .ops import OP, TextDAT, tdError
 from .runs import Run, Runs
-from .scope import OpShortcut, make_builtins
+from .scope import make_builtins, make_op
 from .table import TableDAT
 from .variants import resolve as resolve_variants
 from .websocket import LoopbackLink, LoopbackServer, WebSocketDAT
@@ -242,7 +242,7 @@ class World:
         g = {
             '__builtins__': self.builtins,
             'me': me,
-            'op': OpShortcut(self, base),
+            'op': make_op(self, base),
             'ops': base.ops,
             'parent': (lambda n=1: me.parent(n)) if me is not None and me._parent is not None
             else (lambda n=1: self.project_comp),
