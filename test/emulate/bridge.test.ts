@@ -12,6 +12,7 @@ import { renderBoxed } from '../../src/emulate/table-view.js';
 import { resolveOptions } from '../../src/generate/index.js';
 import { startRelay, type RelayHandle } from '../../src/relay/index.js';
 import { hasPython } from '../helpers/requirements.js';
+import { freePort } from '../reliability/support.js';
 import { byUser, update } from './harness.js';
 
 const CLI = join(new URL('../../', import.meta.url).pathname, 'dist/cli/main.js');
@@ -205,6 +206,31 @@ describe.skipIf(!hasPython())('tdcrowd emulate bridge', () => {
     expect(bridge.net.opens).toBe(opensBefore + 1);
     expect((await bridge.state()).errors).toEqual([]);
   });
+
+  it('`tdcrowd emulate` started before the relay connects once the relay listens (the venue start order)', async () => {
+    if (!existsSync(CLI)) throw new Error('dist/cli/main.js missing: run `npm run build` (npm test does)');
+    const port = await freePort();
+    const emulate = spawn(process.execPath, [CLI, 'emulate', '--url', `ws://127.0.0.1:${port}`, '--duration', '40'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    cleanups.push(() => void emulate.kill('SIGKILL'));
+    let out = '';
+    emulate.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    // TouchDesigner first: several failed attempts before anything listens
+    await new Promise((r) => setTimeout(r, 6000));
+    expect(out).not.toMatch(/^connected/m);
+    const relay: RelayHandle = await startRelay({ port, host: '127.0.0.1', quiet: true });
+    cleanups.push(() => relay.close());
+    const t0 = Date.now();
+    // generous: the scripts retry at most every 2.25 s while they have never connected
+    await waitFor('the emulated TouchDesigner admitted as a sink', () => relay.metrics().connections.sink === 1, 20_000);
+    const took = Date.now() - t0;
+    const phone = new WebSocket(relay.url);
+    cleanups.push(() => phone.terminate());
+    await new Promise((r, j) => phone.once('open', r).once('error', j));
+    phone.send(JSON.stringify({ type: 'connect', sliderId: 'late-phone' }));
+    phone.send(JSON.stringify(update('late-phone', 12, 34, 5, 6)));
+    await waitFor('the phone in the printed table', () => /^late-phone\t12\t34\t5\t6$/m.test(out), 20_000);
+    expect(took).toBeLessThan(20_000);
+  }, 60_000);
 
   it('against the real relay in broadcast mode: --mode broadcast sends no hello and still fills the table', async () => {
     const relay: RelayHandle = await startRelay({ port: 0, host: '127.0.0.1', quiet: true, mode: 'broadcast' });
