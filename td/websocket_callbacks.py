@@ -66,6 +66,7 @@ STATE_KEY = 'tdcrowd_users'          # Table DAT storage: the user state
 LINK_KEY = 'tdcrowd_link'            # WebSocket DAT storage: the connection state
 REARM_KEY = 'tdcrowd_rearm'          # WebSocket DAT startup storage: Active was off only for a reconnect
 SIGNATURE = 'tdcrowd-users-2|' + ','.join(COLUMNS)   # state of another layout is rebuilt, never misread
+LINK_VERSION = 2
 
 RETRY_MIN = 1.0          # seconds an attempt may take before the DAT is re-armed; doubles per failure...
 RETRY_MAX_NEW = 2.0      # ...up to this while it has never connected (TouchDesigner started before the relay)
@@ -153,20 +154,26 @@ def stats():
 
 def _new_link(now):
     return {
+        'v': LINK_VERSION,
         'connected': False, 'ever': False, 'since': now, 'armed_at': now, 'delay': RETRY_MIN,
         'off_at': None,      # _clock() when this script switched Active off to re-arm; None otherwise
         'hello_due': False, 'ping_at': 0.0, 'serviced': 0.0,
         'attempts': 0, 'connects': 0, 'drops': 0, 'hello_failures': 0, 'no_table': 0,
         'relay_error': None,  # (clock, code, message) of the relay's last error frame
+        'error_note': 0.0,    # no debug() line about the relay's errors before this
     }
 
 
 def _link(ws, now):
     link = ws.fetch(LINK_KEY, None, search=False)
-    if type(link) is not dict or 'connected' not in link:
+    if type(link) is not dict:
         link = _new_link(now)
         ws.store(LINK_KEY, link)
         ws.storeStartupValue(LINK_KEY, None)
+    elif link.get('v') != LINK_VERSION:
+        for k, v in _new_link(now).items():   # left by other code (a re-paste): keep what it knew, add the rest
+            link.setdefault(k, v)
+        link['v'] = LINK_VERSION
     return link
 
 
@@ -501,10 +508,11 @@ def _decode_slowly(message):
 def _relay_error(dat, data, now):
     """The relay's {"type":"error"} frame (e.g. a refused sink hello): kept for status(), counted."""
     link = _link(dat, now)
-    code = data.get('code')
-    text = data.get('message')
-    link['relay_error'] = (now, str(code)[:64], str(text)[:300])
-    debug('tdcrowd: the relay says %s: %s' % (link['relay_error'][1], link['relay_error'][2]))
+    prev = link['relay_error']
+    err = link['relay_error'] = (now, str(data.get('code'))[:64], str(data.get('message'))[:300])
+    if (prev is None or prev[1:] != err[1:]) and now >= link['error_note']:
+        link['error_note'] = now + LOG_EVERY   # a flood of error frames is one line per LOG_EVERY
+        debug('tdcrowd: the relay says %s: %s' % err[1:])
 
 
 def _on_text(dat, message, data, table, st, now):
@@ -649,11 +657,30 @@ def tick(ws, now=None):
         _lost(link, now)
     if now - link['armed_at'] >= link['delay']:
         link['delay'] = min(link['delay'] * 2, RETRY_MAX if link['ever'] else RETRY_MAX_NEW)
-        link['connected'] = False
-        link['off_at'] = now
-        ws.store(REARM_KEY, True)
-        ws.storeStartupValue(REARM_KEY, True)  # a .toe saved in this window opens with Active back on
-        ws.par.active = False
+        _switch_off(ws, link, now)
+
+
+def _switch_off(ws, link, now):
+    """The first half of a re-arm; tick() switches Active on again TOGGLE_S later."""
+    link['connected'] = False
+    link['off_at'] = now
+    ws.store(REARM_KEY, True)
+    ws.storeStartupValue(REARM_KEY, True)  # a .toe saved in this window opens with Active back on
+    ws.par.active = False
+
+
+def rearm(ws=None):
+    """Reconnects now, e.g. after Network Address or Network Port changed (install.py calls it). Leaves a
+    WebSocket DAT switched off by hand alone."""
+    ws = ws if ws is not None else op(WEBSOCKET_DAT)
+    if ws is None or not ws.par.active.eval():
+        return False
+    now = _clock()
+    link = _link(ws, now)
+    link['since'] = now
+    link['delay'] = RETRY_MIN
+    _switch_off(ws, link, now)
+    return True
 
 
 def _last_frame(link, now):
