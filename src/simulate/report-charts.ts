@@ -144,7 +144,7 @@ interface VerticalMarker {
 /** Rows of marker labels above the plot, and a rough width per character of their 11 px text. */
 const LABEL_ROWS = 3;
 const LABEL_ROW_PX = 12;
-const CHAR_PX = 6.4;
+const CHAR_PX = 7;
 
 /**
  * Vertical markers, each labelled above the plot with a leader down to its line. A label goes on the lowest row,
