@@ -129,7 +129,8 @@ export function check(obj: Record<string, unknown>, origin: Origin = 'any'): Par
   return { ok: true, kind, message: obj } as Parsed;
 }
 
-function kindOf(obj: Record<string, unknown>, origin: Origin): MessageKind | undefined {
+/** Which message schema judges `obj` (undefined for an unknown `type`); the validator needs it to list every error. */
+export function kindOf(obj: Record<string, unknown>, origin: Origin): MessageKind | undefined {
   const type = obj.type;
   switch (type) {
     case undefined:

@@ -42,6 +42,8 @@ export class Connection {
   alive = true;
   /** Terminated by the heartbeat: its user's delete says `timeout`. */
   timedOut = false;
+  /** The code the relay closed this connection with, when the relay closed it (for /metrics). */
+  closedWith: number | undefined;
   /** Why the connection was refused (bad token, relay full, id taken over): further frames are dropped with it. */
   refused: ErrorCode | undefined;
   /** Per-recipient queue: sinks always; in broadcast mode every client gets one on first delivery. */
@@ -132,6 +134,9 @@ export class Connection {
   }
 
   close(code: number, reason: string): void {
-    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(code, reason);
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) {
+      this.closedWith ??= code;
+      this.ws.close(code, reason);
+    }
   }
 }

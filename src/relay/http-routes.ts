@@ -7,7 +7,7 @@ import { handlePageRequest } from '../web/index.js';
 
 export interface HttpRoutes {
   healthz(): Record<string, unknown>;
-  metrics(): string;
+  metrics(): string | Promise<string>;
 }
 
 export function createRequestHandler(routes: HttpRoutes): (req: IncomingMessage, res: ServerResponse) => void {
@@ -20,7 +20,11 @@ export function createRequestHandler(routes: HttpRoutes): (req: IncomingMessage,
         return;
       }
       if (read && path === '/metrics') {
-        send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', routes.metrics(), req.method === 'HEAD');
+        const head = req.method === 'HEAD';
+        Promise.resolve(routes.metrics()).then(
+          (body) => send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', body, head),
+          () => send(res, 500, 'text/plain; charset=utf-8', 'internal error\n', false),
+        );
         return;
       }
       if (handlePageRequest(req, res)) return;

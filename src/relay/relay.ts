@@ -15,6 +15,7 @@ import { Identity } from './identity.js';
 import { LogWriter } from './log-writer.js';
 import { RelayMetrics, renderPrometheus, type RelayMetricsSnapshot } from './metrics.js';
 import { normalizeOrigin, resolveOptions, type RelayOptions } from './options.js';
+import { renderProcessMetrics, startProcessMetrics } from './process-metrics.js';
 import { Presence } from './presence.js';
 import { Router } from './router.js';
 
@@ -31,6 +32,21 @@ export interface RelayHandle {
 /** How long close() waits for clients to answer the close frame before cutting them. */
 const CLOSE_GRACE_MS = 2000;
 
+/** Close codes `ws` sends when it refuses a frame itself (ws/lib/receiver.js); every other WS_ERR_ is 1002. */
+const WS_ERROR_CLOSE_CODES: Record<string, number> = {
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 1009,
+  WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH: 1009,
+  WS_ERR_INVALID_UTF8: 1007,
+  WS_ERR_TOO_MANY_BUFFERED_PARTS: 1008,
+};
+
+/** The code `ws` closed a connection with after refusing a frame (it keeps it on a private symbol). */
+function protocolCloseCode(err: Error & { code?: string }): number | undefined {
+  const code = err.code ?? '';
+  if (!code.startsWith('WS_ERR_')) return undefined;
+  return WS_ERROR_CLOSE_CODES[code] ?? 1002;
+}
+
 function localHost(host: string): string {
   const h = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
   return h.includes(':') ? `[${h}]` : h;
@@ -40,6 +56,7 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
   const options = resolveOptions(partial);
   const log = options.log === undefined ? undefined : await LogWriter.open(options.log);
   const metrics = new RelayMetrics();
+  startProcessMetrics();
   const clients = new Set<Connection>();
   const sinks = new Set<Connection>();
   const controllers = new Set<Connection>();
@@ -91,7 +108,7 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
           users: m.users,
         };
       },
-      metrics: () => {
+      metrics: async () => {
         const m = snapshot();
         let queued = 0;
         for (const s of sinks) queued = Math.max(queued, s.out?.size ?? 0);
@@ -99,7 +116,8 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
           renderPrometheus(metrics, { connections: m.connections, users: m.users, uptimeS: (Date.now() - startedAt) / 1000 }) +
           '# HELP tdcrowd_sink_queue_users Users with frames waiting in the fullest sink queue (bounded by users).\n' +
           '# TYPE tdcrowd_sink_queue_users gauge\n' +
-          `tdcrowd_sink_queue_users ${queued}\n`
+          `tdcrowd_sink_queue_users ${queued}\n` +
+          (await renderProcessMetrics())
         );
       },
     }),
@@ -133,6 +151,7 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
   function accept(ws: WebSocket): void {
     const conn = new Connection(nextConnId++, ws, { metrics, log }, options.rate, options.burst, performance.now());
     clients.add(conn);
+    metrics.connectionsOpened++;
     ws.on('message', (data, isBinary) => {
       try {
         dispatcher.onFrame(conn, data as Buffer, isBinary);
@@ -144,8 +163,15 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
     ws.on('pong', () => {
       conn.alive = true;
     });
-    ws.on('error', (err) => dispatcher.onSocketError(conn, err));
-    ws.on('close', () => dispatcher.onClose(conn));
+    ws.on('error', (err) => {
+      conn.closedWith ??= protocolCloseCode(err);
+      dispatcher.onSocketError(conn, err);
+    });
+    ws.on('close', (code) => {
+      // The code the relay closed with, if it closed; else the peer's (1005 none given, 1006 cut without one).
+      metrics.closed(conn.role, conn.closedWith ?? code);
+      dispatcher.onClose(conn);
+    });
   }
 
   await new Promise<void>((resolve, reject) => {

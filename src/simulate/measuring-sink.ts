@@ -11,7 +11,7 @@ import { nowMs } from './clock.js';
 import type { SentLedger } from './sent-ledger.js';
 import { valueKey } from './sent-ledger.js';
 import { PerSecond } from './series.js';
-import { LatencyStats } from './stats.js';
+import { LatencyStats, type SecondLatency } from './stats.js';
 
 export interface SinkConfig {
   url: string;
@@ -57,6 +57,12 @@ export class MeasuringSink {
   framesPerSecond = new PerSecond();
   /** Distinct updates delivered, by second they were sent in (so the ratio per second compares like with like). */
   readonly deliveredPerSecond = new PerSecond();
+  /**
+   * Latency of the updates received in each second of the run (by receipt, not by send second: an interval is
+   * closed when the first frame of a later second arrives, so each holds exactly the samples received in it).
+   */
+  readonly latencyPerSecond: Array<SecondLatency | undefined> = [];
+  private latencySecond = -1;
   /** Set when the relay closed the sink's socket (not when we did). */
   closed: { code: number; reason: string } | undefined;
   lastFrameAt = 0;
@@ -119,6 +125,18 @@ export class MeasuringSink {
   startMeasuring(): void {
     this.framesReceived = 0;
     this.framesPerSecond = new PerSecond();
+    this.latency.intervalSummary();
+    this.latencySecond = 0;
+  }
+
+  /** Closes the second still open in latencyPerSecond; call once receiving is over. */
+  finishLatencySeries(): void {
+    this.closeLatencySecond(this.latencySecond + 1);
+  }
+
+  private closeLatencySecond(next: number): void {
+    if (this.latencySecond >= 0) this.latencyPerSecond[this.latencySecond] = this.latency.intervalSummary();
+    this.latencySecond = next;
   }
 
   /** Our ids the sink currently shows as present. */
@@ -137,7 +155,9 @@ export class MeasuringSink {
     const now = nowMs();
     this.framesReceived++;
     this.lastFrameAt = now;
-    this.framesPerSecond.add((now - this.startMs) / 1000);
+    const second = (now - this.startMs) / 1000;
+    this.framesPerSecond.add(second);
+    if (second >= this.latencySecond + 1 && this.latencySecond >= 0) this.closeLatencySecond(Math.floor(second));
     // Batches hold one update per user, so they outgrow the 1 KiB a controller frame may have.
     const r = parse(data, { origin: this.config.legacy ? 'any' : 'relay', binary: isBinary, maxBytes: SINK_MAX_BYTES });
     if (!r.ok) {

@@ -1,14 +1,14 @@
 /**
- * `--html FILE`: one self-contained page (no scripts, no external resources) with the summary numbers, the
- * latency histogram and delivery over time as inline SVG drawn from the report. Every piece of text that comes
- * from the run (URLs, file names, ids, messages) is escaped.
+ * `--html FILE`: one self-contained page (no scripts, no external resources) with the summary numbers and the
+ * charts of report-charts.ts as inline SVG, drawn from the report. Every piece of text that comes from the run
+ * (URLs, file names, ids, messages) is escaped.
  */
 import { writeFileSync } from 'node:fs';
+import { chartSeconds, histogramSvg, latencyOverTimeSvg, sloMarkers, throughputSvg, type SloMarker } from './report-charts.js';
 import { pct, type SimulationReport } from './report-json.js';
+import { escapeHtml } from './svg-chart.js';
 
-export function escapeHtml(v: unknown): string {
-  return String(v).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+export { escapeHtml };
 
 const num = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : String(v));
 
@@ -16,67 +16,29 @@ function metric(name: string, label: string, value: string, unit = ''): string {
   return `<tr><th>${escapeHtml(label)}</th><td><span class="v" data-metric="${escapeHtml(name)}">${escapeHtml(value)}</span>${unit ? `<span class="u"> ${escapeHtml(unit)}</span>` : ''}</td></tr>`;
 }
 
-const W = 720;
-const H = 240;
-const PAD = { l: 56, r: 16, t: 16, b: 44 };
-
-function histogramSvg(r: SimulationReport): string {
-  const bins = r.latencyHistogram;
-  if (bins.length === 0) return '<p class="empty">No latency samples.</p>';
-  const maxCount = Math.max(...bins.map((b) => b.count));
-  const iw = W - PAD.l - PAD.r;
-  const ih = H - PAD.t - PAD.b;
-  const bw = iw / bins.length;
-  const bars = bins
-    .map((b, i) => {
-      const h = maxCount > 0 ? (b.count / maxCount) * ih : 0;
-      const x = PAD.l + i * bw;
-      const y = PAD.t + ih - h;
-      return `<rect class="bar" x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${Math.max(1, bw - 1).toFixed(1)}" height="${h.toFixed(1)}"><title>${escapeHtml(`${b.fromMs}–${b.toMs} ms: ${b.count}`)}</title></rect>`;
-    })
-    .join('');
-  const labelEvery = Math.max(1, Math.ceil(bins.length / 8));
-  const labels = bins
-    .map((b, i) =>
-      i % labelEvery === 0
-        ? `<text class="tick" x="${(PAD.l + i * bw).toFixed(1)}" y="${H - PAD.b + 16}">${escapeHtml(b.fromMs)}</text>`
-        : '',
-    )
-    .join('');
-  return `<svg role="img" aria-label="latency histogram" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}">
-<line class="axis" x1="${PAD.l}" y1="${PAD.t + ih}" x2="${W - PAD.r}" y2="${PAD.t + ih}"/>
-<line class="axis" x1="${PAD.l}" y1="${PAD.t}" x2="${PAD.l}" y2="${PAD.t + ih}"/>
-<text class="tick" x="${PAD.l - 6}" y="${PAD.t + 10}" text-anchor="end">${escapeHtml(maxCount)}</text>
-<text class="tick" x="${PAD.l - 6}" y="${PAD.t + ih}" text-anchor="end">0</text>
-${bars}${labels}
-<text class="label" x="${PAD.l + iw / 2}" y="${H - 6}" text-anchor="middle">latency, ms (logarithmic bins)</text>
-</svg>`;
+function offChartNote(markers: readonly SloMarker[], what: string): string {
+  if (markers.length === 0) return '';
+  return `<p class="note">Off this chart (${escapeHtml(what)}): ${markers.map((m) => `SLO <code>${escapeHtml(m.term)}</code>`).join(', ')} ms.</p>`;
 }
 
-function deliverySvg(r: SimulationReport): string {
-  const pts = r.series;
-  if (pts.length === 0) return '<p class="empty">No data.</p>';
-  const iw = W - PAD.l - PAD.r;
-  const ih = H - PAD.t - PAD.b;
-  const maxY = Math.max(1, ...pts.map((p) => Math.max(p.sent, p.delivered, p.framesReceived)));
-  const x = (i: number): number => PAD.l + (pts.length === 1 ? iw / 2 : (i / (pts.length - 1)) * iw);
-  const y = (v: number): number => PAD.t + ih - (v / maxY) * ih;
-  const line = (key: 'sent' | 'delivered' | 'framesReceived', cls: string): string =>
-    `<polyline class="${cls}" points="${pts.map((p, i) => `${x(i).toFixed(1)},${y(p[key]).toFixed(1)}`).join(' ')}"/>`;
-  const ratioLine = `<polyline class="ratio" points="${pts
-    .filter((p) => p.deliveryRatio !== null)
-    .map((p) => `${x(p.second).toFixed(1)},${(PAD.t + ih - Math.min(1, p.deliveryRatio ?? 0) * ih).toFixed(1)}`)
-    .join(' ')}"/>`;
-  const every = Math.max(1, Math.ceil(pts.length / 10));
-  const ticks = pts.map((p, i) => (i % every === 0 ? `<text class="tick" x="${x(i).toFixed(1)}" y="${H - PAD.b + 16}">${p.second}</text>` : '')).join('');
-  return `<svg role="img" aria-label="delivery over time" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}">
-<line class="axis" x1="${PAD.l}" y1="${PAD.t + ih}" x2="${W - PAD.r}" y2="${PAD.t + ih}"/>
-<line class="axis" x1="${PAD.l}" y1="${PAD.t}" x2="${PAD.l}" y2="${PAD.t + ih}"/>
-<text class="tick" x="${PAD.l - 6}" y="${PAD.t + 10}" text-anchor="end">${escapeHtml(maxY)}/s</text>
-${line('sent', 'sent')}${line('delivered', 'delivered')}${line('framesReceived', 'frames')}${ratioLine}${ticks}
-<text class="label" x="${PAD.l + iw / 2}" y="${H - 6}" text-anchor="middle">second of the run</text>
-</svg>
-<p class="legend"><span class="k sent"></span> sent/s <span class="k delivered"></span> delivered/s (by send second) <span class="k frames"></span> frames/s at the sink <span class="k ratio"></span> delivery ratio (full height = 100%)</p>`;
+function charts(r: SimulationReport): string {
+  const markers = sloMarkers(r);
+  const { points, dropped } = chartSeconds(r.series);
+  const partial = dropped
+    ? `<p class="note" id="partial-second">The last ${escapeHtml(dropped.coveredS)} s of sending (second ${dropped.second}, a partial second) is left out of the charts over time, so it does not read as a collapse; the totals include it.</p>`
+    : '';
+  const overTime = latencyOverTimeSvg(points, markers);
+  const histogram = histogramSvg(r, markers);
+  return `<h2>Latency over time</h2>
+${overTime.svg}
+<p class="legend"><span class="k p50"></span> p50 <span class="k p95"></span> p95 <span class="k p99"></span> p99 per second${markers.length > 0 ? ' <span class="k slo"></span> SLO threshold' : ''}</p>
+${offChartNote(overTime.offChart, 'far above the latencies measured')}
+${partial}
+<h2>Latency histogram</h2>
+${histogram.svg}
+${offChartNote(histogram.offChart, 'far above the slowest update')}
+<h2>Sent and delivered over time</h2>
+${throughputSvg(points, r.deliverySemantics !== 'every-update')}`;
 }
 
 export function renderReportHtml(r: SimulationReport): string {
@@ -120,12 +82,18 @@ h1{font-size:20px}h2{font-size:16px;margin-top:28px}
 table{border-collapse:collapse}th,td{padding:3px 12px 3px 0;text-align:left;vertical-align:top}th{font-weight:500;color:#4a5a52}
 .v{font-variant-numeric:tabular-nums;font-weight:600}
 .alarm{border:2px solid #b3261e;background:#fdecea;padding:10px 14px;margin:12px 0}
-svg{background:#fff;border:1px solid #dfe6e2;max-width:100%;height:auto}
-.axis{stroke:#87958e}.tick,.label{font-size:11px;fill:#4a5a52}
-.bar{fill:#2e7d4f}
-polyline{fill:none;stroke-width:1.6}.sent{stroke:#1f5fa8}.delivered{stroke:#2e7d4f}.frames{stroke:#c77800;stroke-dasharray:4 3}.ratio{stroke:#b3261e;stroke-dasharray:1 3}
+svg{background:#fff;border:1px solid #dfe6e2;max-width:100%;height:auto;display:block}
+.axis{stroke:#87958e}.grid{stroke:#eef2f0}.tick{font-size:11px;fill:#4a5a52}.title{font-size:12px;fill:#1d2521}
+.bar{fill:#5b9a74}
+.line{fill:none;stroke-width:1.8}.line.p50,.marker.p50{stroke:#2e7d4f}.line.p95,.marker.p95{stroke:#c77800}.line.p99,.marker.p99{stroke:#b3261e}
+.dot.p50{fill:#2e7d4f}.dot.p95{fill:#c77800}.dot.p99{fill:#b3261e}
+.area.sent{fill:#cfe0f3;stroke:#1f5fa8;stroke-width:1}.line.delivered{stroke:#2e7d4f;stroke-width:2}.line.frames{stroke:#c77800;stroke-width:1.2;stroke-dasharray:5 3}.lost{fill:#b3261e}
+.marker{stroke-width:1.5}.marker.slo{stroke:#6a1b9a;stroke-dasharray:6 3}.marker-label{font-size:11px}.marker-label.slo{fill:#6a1b9a}
+.marker-label.p50{fill:#2e7d4f}.marker-label.p95{fill:#c77800}.marker-label.p99{fill:#b3261e}
 .k{display:inline-block;width:18px;height:0;border-top:2px solid;vertical-align:middle;margin-left:10px}
-.k.sent{border-color:#1f5fa8}.k.delivered{border-color:#2e7d4f}.k.frames{border-color:#c77800}.k.ratio{border-color:#b3261e}
+.k.p50{border-color:#2e7d4f}.k.p95{border-color:#c77800}.k.p99{border-color:#b3261e}.k.slo{border-top:2px dashed #6a1b9a}
+.k.area.sent{height:8px;border:1px solid #1f5fa8;background:#cfe0f3}.k.delivered{border-color:#2e7d4f}.k.frames{border-top:2px dashed #c77800}.k.lost{height:8px;border:0;background:#b3261e}
+.note{color:#4a5a52;font-size:13px}
 .ok{color:#2e7d4f}.bad{color:#b3261e;font-weight:600}.empty{color:#87958e}
 </style></head>
 <body>
@@ -137,10 +105,7 @@ ${bound}
 ${rows}
 </table>
 ${slo}
-<h2>Latency histogram</h2>
-${histogramSvg(r)}
-<h2>Delivery over time</h2>
-${deliverySvg(r)}
+${charts(r)}
 ${warnings}
 <h2>Configuration</h2>
 <table id="config">${config}</table>

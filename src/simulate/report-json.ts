@@ -9,7 +9,7 @@ import type { SimulateOptions } from './options.js';
 import type { ReplayTiming } from './replay.js';
 import type { SelfReport } from './self-monitor.js';
 import type { SloResult, SloValues } from './slo.js';
-import type { LatencyBin, LatencySummary } from './stats.js';
+import type { LatencyBin, LatencySummary, SecondLatency } from './stats.js';
 import type { TickStats } from './scheduler.js';
 import type { PoolCounters } from './user-pool.js';
 
@@ -34,6 +34,15 @@ export interface SeriesPoint {
   deliveryRatio: number | null;
   /** Frames the sink received in that second. */
   framesReceived: number;
+  /** Latency of the updates the sink received in that second, ms (null: none arrived, or no sink). */
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+  /**
+   * Seconds of the send phase inside this second: 1, except for a last second the send phase ended in (its
+   * counts cover only this much time, so charts leave it out rather than show it as a collapse).
+   */
+  coveredS: number;
 }
 
 export interface SimulationReport {
@@ -136,6 +145,8 @@ export interface ReportInput {
         framesReceived: number;
         framesAt: (s: number) => number;
         deliveredAt: (s: number) => number;
+        /** Latency of the updates received in second s (undefined: nothing received then). */
+        latencyAt: (s: number) => SecondLatency | undefined;
         ghostIds: Array<number | string>;
         missing: number;
         finalUsers: number;
@@ -171,7 +182,18 @@ export function buildReport(input: ReportInput): SimulationReport {
   for (let s = 0; s < input.seconds; s++) {
     const sent = input.sentPerSecond(s);
     const delivered = sink ? sink.deliveredAt(s) : 0;
-    series.push({ second: s, sent, delivered, deliveryRatio: sink ? ratio(delivered, sent) : null, framesReceived: sink ? sink.framesAt(s) : 0 });
+    const lat = sink?.latencyAt(s);
+    series.push({
+      second: s,
+      sent,
+      delivered,
+      deliveryRatio: sink ? ratio(delivered, sent) : null,
+      framesReceived: sink ? sink.framesAt(s) : 0,
+      p50Ms: lat?.p50 ?? null,
+      p95Ms: lat?.p95 ?? null,
+      p99Ms: lat?.p99 ?? null,
+      coveredS: round(Math.min(1, Math.max(0, input.sendSeconds - s)), 3),
+    });
   }
   const maxFps = series.reduce((m, p) => Math.max(m, p.framesReceived), 0);
 

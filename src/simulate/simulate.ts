@@ -173,6 +173,7 @@ export async function runSimulation(o: SimulateOptions, io: SimulationIo = { std
     }
   }
   const self = monitor.stop();
+  sink?.finishLatencySeries();
   // The sink goes first: what it counted so far is the measurement, not the teardown's deletes.
   await sink?.close();
   await generator.closeAll();
@@ -197,6 +198,7 @@ export async function runSimulation(o: SimulateOptions, io: SimulationIo = { std
           framesReceived: sink.framesReceived,
           framesAt: (sec) => sink!.framesPerSecond.at(sec),
           deliveredAt: (sec) => sink!.deliveredPerSecond.at(sec),
+          latencyAt: (sec) => sink!.latencyPerSecond[sec],
           ghostIds,
           missing,
           finalUsers,

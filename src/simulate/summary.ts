@@ -1,6 +1,18 @@
-/** The end-of-run summary table (cli-table3), drawn from the report so it says exactly what the JSON says. */
+/**
+ * The end-of-run summary table (cli-table3), drawn from the report so it says exactly what the JSON says. Every
+ * line fits 80 columns, whatever the values: cells and the notes under the table are wrapped (wrap-ansi, which
+ * also breaks a word too long for a line, such as a file path).
+ */
 import Table from 'cli-table3';
+import wrapAnsi from 'wrap-ansi';
 import { pct, type SimulationReport } from './report-json.js';
+
+/** A terminal's classic width; the summary never needs more. */
+export const SUMMARY_COLUMNS = 80;
+/** Widest label cell (padding included); the value cell takes the rest of the 80 columns after three borders. */
+const MAX_LABEL_CELL = 33;
+/** No lines between rows: the table stays about one screen high. */
+const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
 
 const fmtMs = (v: number | null): string => (v === null ? '-' : `${v.toFixed(2)} ms`);
 const fmtRatio = (v: number | null): string => (v === null ? '-' : `${pct(v)} (${v})`);
@@ -9,8 +21,17 @@ const fmtCounts = (r: Record<string, number>): string => {
   return e.length === 0 ? '0' : e.map(([k, v]) => `${k}: ${v}`).join(', ');
 };
 
+const wrap = (text: string, width: number): string => wrapAnsi(text, width, { hard: true, trim: true });
+
+/** `text` wrapped to 80 columns, its first line after `first`, the others after `rest` (a hanging indent). */
+function paragraph(first: string, rest: string, text: string): string[] {
+  const lines = wrap(text, SUMMARY_COLUMNS - first.length).split('\n');
+  const head = `${first}${lines[0] ?? ''}`;
+  const tail = lines.slice(1).join(' ');
+  return tail === '' ? [head] : [head, ...wrap(tail, SUMMARY_COLUMNS - rest.length).split('\n').map((l) => `${rest}${l}`)];
+}
+
 export function formatSummary(r: SimulationReport, color = false): string {
-  const table = new Table({ style: color ? {} : { head: [], border: [] }, head: ['metric', 'value'] });
   const g = r.generator;
   const rows: Array<[string, string]> = [];
   if (r.config.replay) rows.push(['replay', `${r.replay?.frames ?? 0} frames on ${r.replay?.connections ?? 0} connections, late max ${r.replay?.maxLateMs ?? 0} ms`]);
@@ -34,21 +55,33 @@ export function formatSummary(r: SimulationReport, color = false): string {
   } else {
     rows.push(['measuring sink', 'off (add --sink to measure delivery and latency)']);
   }
-  rows.push(['event-loop lag p50 / p99 / max', `${r.eventLoopLagMs.p50} / ${r.eventLoopLagMs.p99} / ${r.eventLoopLagMs.max} ms`]);
+  rows.push(['event-loop lag p50/p99/max', `${r.eventLoopLagMs.p50} / ${r.eventLoopLagMs.p99} / ${r.eventLoopLagMs.max} ms`]);
   rows.push(['cpu', `${r.cpu.percentOfCore}% of one core (user ${r.cpu.userMs} ms, system ${r.cpu.systemMs} ms), ${g.updatesPerCpuSecond} updates per CPU-second`]);
   rows.push(['send backlog', `max ${r.sendBacklog.maxSocketBytes} B/socket, ${r.sendBacklog.maxTotalBytes} B total, missed ${g.missedLate} late + ${g.missedBacklog} backlog`]);
   rows.push(['generator-bound', r.generatorBound ? 'YES' : 'no']);
   if (r.slo) for (const s of r.slo.results) rows.push([`slo ${s.term}`, `${s.ok ? 'ok' : 'BREACH'} (actual ${s.actual ?? 'not measured'})`]);
-  for (const row of rows) table.push(row);
+  // Labels are this file's own ASCII words (and SLO terms, ASCII too), so their width is their length; values
+  // may hold anything (a replay file's name), so their cell is fixed and the text wrapped to it.
+  const labelCell = Math.min(MAX_LABEL_CELL, Math.max(...rows.map(([label]) => label.length)) + 2);
+  const valueCell = SUMMARY_COLUMNS - labelCell - 3;
+  const labels = rows.map(([label]) => wrap(label, labelCell - 2));
+  const values = rows.map(([, value]) => wrap(value, valueCell - 2));
+  const table = new Table({
+    style: color ? {} : { head: [], border: [] },
+    chars: COMPACT,
+    head: ['metric', 'value'],
+    colWidths: [labelCell, valueCell],
+  });
+  rows.forEach((_, i) => table.push([labels[i]!, values[i]!]));
 
   const lines = [table.toString()];
   if (r.generatorBound) {
     const bang = '!'.repeat(78);
-    lines.push(bang, '!! GENERATOR-BOUND: the simulator itself could not keep up; these numbers understate the relay.');
-    for (const why of r.generatorBoundReasons) lines.push(`!!  - ${why}`);
-    lines.push('!! Use fewer users per process, run several processes, or a bigger machine.', bang);
+    lines.push(bang, ...paragraph('!! ', '!! ', 'GENERATOR-BOUND: the simulator itself could not keep up; these numbers understate the relay.'));
+    for (const why of r.generatorBoundReasons) lines.push(...paragraph('!!  - ', '!!    ', why));
+    lines.push(...paragraph('!! ', '!! ', 'Use fewer users per process, run several processes, or a bigger machine.'), bang);
   }
-  for (const w of r.warnings) lines.push(`note: ${w}`);
-  if (r.slo) lines.push(r.slo.passed ? `SLO met: ${r.slo.spec}` : `SLO BREACHED: ${r.slo.spec}`);
+  for (const w of r.warnings) lines.push(...paragraph('note: ', '      ', w));
+  if (r.slo) lines.push(...(r.slo.passed ? paragraph('SLO met: ', '  ', r.slo.spec) : paragraph('SLO BREACHED: ', '  ', r.slo.spec)));
   return `${lines.join('\n')}\n`;
 }

@@ -4,6 +4,7 @@
  */
 import { check, MAX_BATCH_FRAME_BYTES, MAX_FRAME_BYTES, parse, type Origin, type ParseResult } from '../protocol/index.js';
 import type { LogEntry } from '../protocol/index.js';
+import { everySchemaError, type SchemaError } from './schema-errors.js';
 
 /**
  * Who sent a logged frame. `unidentified` is a connection the relay had not yet classed (role `unknown`): it may
@@ -51,4 +52,22 @@ export function checkBareFrame(text: string): ParseResult {
 export function syntaxErrorColumn(message: string): number | undefined {
   const m = /at position (\d+)/.exec(message);
   return m ? Number(m[1]) + 1 : undefined;
+}
+
+/**
+ * Every schema error of a frame `checkLoggedFrame` or `checkBareFrame` rejected for its schema. `frame` is what
+ * was checked: the logged value, or the line's text.
+ */
+export function schemaErrorsOf(frame: unknown, sender: Sender | 'any'): SchemaError[] {
+  let value = frame;
+  if (typeof frame === 'string') {
+    try {
+      value = JSON.parse(frame);
+    } catch {
+      return [];
+    }
+  }
+  // An unidentified connection's frame was judged as a controller's first (see checkLoggedFrame); the sender only
+  // tells a phone's delete from the relay's, and hello has the same schema either way.
+  return everySchemaError(value, sender === 'unidentified' ? 'controller' : sender);
 }

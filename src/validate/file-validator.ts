@@ -2,7 +2,7 @@
  * Validates one file's lines: classify each line, check its frame, feed the stateful rules. State is per file.
  */
 import type { ParseResult } from '../protocol/index.js';
-import { checkBareFrame, checkLoggedFrame, senderOf, syntaxErrorColumn, type Sender } from './check-frame.js';
+import { checkBareFrame, checkLoggedFrame, schemaErrorsOf, senderOf, syntaxErrorColumn, type Sender } from './check-frame.js';
 import { classifyLine } from './classify-line.js';
 import type { Collector } from './collector.js';
 import type { Line } from './line-reader.js';
@@ -57,7 +57,7 @@ export async function validateLines(
       case 'bare': {
         report.bareLines += 1;
         const result = checkBareFrame(classified.text);
-        reportFrame({ line: line.number, sender: 'any', result }, emit, true);
+        reportFrame({ line: line.number, sender: 'any', result }, emit, true, classified.text);
         for (const rule of rules) rule.onFrame({ line: line.number, sender: 'any', result }, emit);
         break;
       }
@@ -65,7 +65,7 @@ export async function validateLines(
         report.envelopeLines += 1;
         emit({ line: line.number, severity: 'error', rule: 'envelope', message: classified.problem.message, path: classified.problem.path });
         // The frame is still worth judging, from an unknown sender; without a connection no stateful rule can.
-        if (classified.hasMsg) reportFrame({ line: line.number, sender: 'any', result: checkLoggedFrame(classified.msg, 'any') }, emit, false);
+        if (classified.hasMsg) reportFrame({ line: line.number, sender: 'any', result: checkLoggedFrame(classified.msg, 'any') }, emit, false, classified.msg);
         break;
       }
       case 'envelope': {
@@ -82,7 +82,7 @@ export async function validateLines(
           result: placeholderVerdict(entry) ?? checkLoggedFrame(entry.msg, sender),
           ...(entry.drop !== undefined ? { dropped: entry.drop } : {}),
         };
-        reportFrame(frame, emit, false);
+        reportFrame(frame, emit, false, entry.msg);
         let covered = false;
         for (const rule of rules) covered = rule.onFrame(frame, emit) === true || covered;
         if (entry.drop !== undefined && findingsOnLine === 0 && !covered) {
@@ -118,22 +118,34 @@ function placeholderVerdict(entry: { msg: unknown; drop?: string }): ParseResult
   return { ok: false, reason: drop as 'binary' | 'too_large' | 'not_utf8', message: `the relay logged ${msg} in place of the frame` };
 }
 
-/** The line's own verdict: a rejected frame is one error. */
-function reportFrame(frame: Pick<Frame, 'line' | 'conn' | 'sender' | 'result' | 'dropped'>, emit: Emit, bare: boolean): void {
+/**
+ * The line's own verdict: a rejected frame is one error, except that a frame breaking its schema in several
+ * places gets one error per place (the protocol's message, the first, then the others). `checked` is the frame
+ * as it was checked (logged value or line text), read again only for a schema rejection.
+ */
+function reportFrame(frame: Pick<Frame, 'line' | 'conn' | 'sender' | 'result' | 'dropped'>, emit: Emit, bare: boolean, checked: unknown): void {
   const { result } = frame;
   if (result.ok) return;
   const batchFromController = result.reason === 'wrong_direction' && isBatchFrom(frame.sender, result);
   const column = bare && result.reason === 'not_json' ? syntaxErrorColumn(result.message) : undefined;
+  const where = {
+    ...(column !== undefined ? { column } : {}),
+    ...(frame.conn !== undefined ? { conn: frame.conn } : {}),
+    ...(frame.dropped !== undefined ? { dropped: frame.dropped } : {}),
+  };
   emit({
     line: frame.line,
     severity: 'error',
     rule: batchFromController ? 'batch_from_controller' : result.reason,
     message: batchFromController ? 'batch is relay-to-sink only; a controller may not send it' : result.message,
     path: result.path ?? '/',
-    ...(column !== undefined ? { column } : {}),
-    ...(frame.conn !== undefined ? { conn: frame.conn } : {}),
-    ...(frame.dropped !== undefined ? { dropped: frame.dropped } : {}),
+    ...where,
   });
+  if (result.reason !== 'schema') return;
+  for (const e of schemaErrorsOf(checked, frame.sender)) {
+    if (e.message === result.message) continue;
+    emit({ line: frame.line, severity: 'error', rule: 'schema', message: e.message, path: e.path, ...where });
+  }
 }
 
 function isBatchFrom(sender: Sender, result: ParseResult & { ok: false }): boolean {

@@ -35,6 +35,15 @@ describe('simulate against a minimal forwarder', () => {
     expect(report.series.reduce((a, p) => a + p.sent, 0)).toBe(report.sent);
     expect(report.generator.steadyRate).toBe((report.series[0]!.sent + report.series[1]!.sent) / 2);
     expect(report.series.reduce((a, p) => a + p.delivered, 0)).toBe(report.delivered);
+    // Latency per second of receipt: every whole second received updates, within the run's own range.
+    const whole = report.series.filter((p) => p.coveredS === 1);
+    expect(whole.length).toBeGreaterThanOrEqual(1);
+    for (const p of whole) {
+      expect(p.p50Ms).not.toBeNull();
+      expect(p.p50Ms!).toBeLessThanOrEqual(p.p95Ms!);
+      expect(p.p95Ms!).toBeLessThanOrEqual(p.p99Ms!);
+      expect(p.p99Ms!).toBeLessThanOrEqual(report.latencyMs.max! + 0.01);
+    }
     expect(summary).toMatch(/delivery ratio\s+│ 100\.0% \(1\)/);
   });
 

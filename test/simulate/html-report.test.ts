@@ -7,10 +7,10 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type RelayHandle } from '../../src/relay/index.js';
 import { renderReportHtml, type SimulationReport } from '../../src/simulate/index.js';
+import { chartSeconds } from '../../src/simulate/report-charts.js';
 import { hasChromium } from '../helpers/requirements.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { simulate } from './helpers/run.js';
-
 
 describe.skipIf(!hasChromium())('--html report in Chromium', () => {
   let browser: Browser;
@@ -54,8 +54,13 @@ describe.skipIf(!hasChromium())('--html report in Chromium', () => {
     expect(report.latencyHistogram.length).toBeGreaterThan(0);
     const tallest = await bars.evaluateAll((els) => Math.max(...els.map((e) => (e as SVGRectElement).getBBox().height)));
     expect(tallest).toBeGreaterThan(50);
-    const sentLine = page.locator('svg[aria-label="delivery over time"] polyline.sent');
-    expect((await sentLine.getAttribute('points'))!.split(' ')).toHaveLength(report.series.length);
+    // Sent and latency per second, over the whole seconds of the run (a partial last one is left out).
+    const whole = chartSeconds(report.series).points;
+    const sent = page.locator('svg[aria-label="sent and delivered over time"] path[data-series="sent"]');
+    expect((await sent.getAttribute('data-values'))!.split(' ')).toEqual(whole.map((p) => String(p.sent)));
+    const p99 = page.locator('svg[aria-label="latency over time"] path[data-series="p99"]');
+    expect((await p99.getAttribute('data-values'))!.split(' ')).toEqual(whole.map((p) => String(p.p99Ms ?? '')));
+    expect(whole.some((p) => p.p99Ms !== null)).toBe(true);
     expect(await page.locator('body').textContent()).toContain('SLO met');
     expect(requests.every((u) => u.startsWith('file:'))).toBe(true);
     await page.close();

@@ -10,6 +10,22 @@ describe('LatencyStats (HDR histogram, ms in, ms out)', () => {
     expect(s.percentileMs(99)).toBeNull();
   });
 
+  it('intervalSummary: percentiles of what was recorded since the previous call, the whole run untouched', () => {
+    const s = new LatencyStats();
+    expect(s.intervalSummary()).toEqual({ count: 0, p50: null, p95: null, p99: null });
+    for (let i = 1; i <= 100; i++) s.record(i / 100); // 0.01 .. 1 ms
+    const first = s.intervalSummary();
+    expect(first).toMatchObject({ count: 100, p50: 0.5, p99: 0.99 });
+    expect(s.intervalSummary().count).toBe(0);
+    for (let i = 1; i <= 100; i++) s.record(10 + i / 10); // 10.1 .. 20 ms
+    const second = s.intervalSummary();
+    expect(second.count).toBe(100);
+    expect(second.p50!).toBeCloseTo(15, 1);
+    expect(second.p99!).toBeCloseTo(19.9, 1);
+    expect(s.summary()).toMatchObject({ count: 200, max: 20 });
+    expect(s.summary().p50!).toBeCloseTo(1, 1);
+  });
+
   it('reports percentiles within the histogram precision of the exact ones', () => {
     const s = new LatencyStats();
     const rng = createRng(3);

@@ -29,7 +29,8 @@ export function escapeXml(s: string): string {
 const attr = (name: string, value: string | number): string => `${name}="${escapeXml(String(value))}"`;
 
 function testcase(v: Violation): string {
-  const name = attr('name', `line ${v.line}: ${v.rule}`);
+  // A line may break its schema in several places: the path keeps each testcase's name its own.
+  const name = attr('name', `line ${v.line}: ${v.rule}${v.path === '/' ? '' : ` at ${v.path}`}`);
   const classname = attr('classname', v.file);
   const text = escapeXml(describeViolation(v));
   if (v.severity === 'error') {
