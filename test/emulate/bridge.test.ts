@@ -169,7 +169,8 @@ describe.skipIf(!hasPython())('tdcrowd emulate bridge', () => {
       ws.send(JSON.stringify({ type: 'connect', sliderId: `phone${i}` }));
       phones.push(ws);
     }
-    const bridge = new Bridge({ url: relay.url, options: resolveOptions({}) });
+    // no pruning: rows go only by the relay's deletes, and none can expire while the test waits for the others
+    const bridge = new Bridge({ url: relay.url, options: resolveOptions({ timeout: 0 }) });
     cleanups.push(() => bridge.stop());
     await bridge.start();
     await waitFor('the bridge admitted as a sink', () => relay.metrics().connections.sink === 1);
@@ -235,7 +236,7 @@ describe.skipIf(!hasPython())('tdcrowd emulate bridge', () => {
   it('against the real relay in broadcast mode: --mode broadcast sends no hello and still fills the table', async () => {
     const relay: RelayHandle = await startRelay({ port: 0, host: '127.0.0.1', quiet: true, mode: 'broadcast' });
     cleanups.push(() => relay.close());
-    const bridge = new Bridge({ url: relay.url, options: resolveOptions({ mode: 'broadcast' }) });
+    const bridge = new Bridge({ url: relay.url, options: resolveOptions({ mode: 'broadcast', timeout: 0 }) });
     cleanups.push(() => bridge.stop());
     await bridge.start();
     await waitFor('the bridge connected', async () => (await bridge.state()).connected);

@@ -110,7 +110,9 @@ describe.skipIf(!hasPython())('phones cut without a close', () => {
   it('become deletes within two heartbeats (closed / timeout) and leave no ghost row in the emulated table', async () => {
     const HB = 400;
     const relay = await inProcessRelay({ heartbeatMs: HB });
-    const td = new Bridge({ url: relay.url, options: resolveOptions({}) });
+    // no pruning (timeout 0): rows must go only by the relay's deletes, and a slow machine must not prune a
+    // row before the others appear (a wait for ten rows that can each expire)
+    const td = new Bridge({ url: relay.url, options: resolveOptions({ timeout: 0 }) });
     cleanups.push(() => td.stop());
     await td.start();
     const watcher = await sinkPeer(relay.url);
