@@ -3,7 +3,7 @@
  * Used by the relay (hot path), the simulator's sink, the validator and the tests.
  */
 import { isUtf8 } from 'node:buffer';
-import { MAX_BATCH_FRAME_BYTES, MAX_FRAME_BYTES, PING, PONG } from './schema.js';
+import { MAX_BATCH_FRAME_BYTES, MAX_FRAME_BYTES, PING, PONG } from './constants.js';
 import type {
   BatchMessage,
   ConnectMessage,
@@ -71,11 +71,20 @@ function reject(reason: RejectReason, message: string, path?: string): Rejected 
   return path === undefined ? { ok: false, reason, message } : { ok: false, reason, message, path };
 }
 
+/**
+ * The most UTF-8 bytes a frame from `origin` may have. Only the relay sends batches, and only they may exceed the
+ * single-message cap.
+ */
+export function frameLimit(origin: Origin, isBatch: boolean, options: Pick<ParseOptions, 'maxBytes' | 'maxBatchBytes'> = {}): number {
+  const maxBytes = options.maxBytes ?? MAX_FRAME_BYTES;
+  return isBatch && ALLOWED[origin].has('batch') ? Math.max(maxBytes, options.maxBatchBytes ?? MAX_BATCH_FRAME_BYTES) : maxBytes;
+}
+
 export function parse(data: string | Uint8Array, options: ParseOptions = {}): ParseResult {
   const origin = options.origin ?? 'any';
   const maxBytes = options.maxBytes ?? MAX_FRAME_BYTES;
-  // Only the relay sends batches, and only they may exceed the single-message cap.
-  const cap = ALLOWED[origin].has('batch') ? Math.max(maxBytes, options.maxBatchBytes ?? MAX_BATCH_FRAME_BYTES) : maxBytes;
+  // Before decoding, only the largest cap this sender may have applies; the kind of frame decides after.
+  const cap = frameLimit(origin, true, options);
   if (options.binary) return reject('binary', 'binary frames are not part of the protocol; send JSON text');
 
   let text: string;
@@ -102,7 +111,10 @@ export function parse(data: string | Uint8Array, options: ParseOptions = {}): Pa
   } catch (err) {
     return bytes > maxBytes ? tooLarge(maxBytes) : reject('not_json', `not JSON: ${(err as Error).message}`);
   }
-  if (bytes > maxBytes && (value as { type?: unknown } | null)?.type !== 'batch') return tooLarge(maxBytes);
+  if (bytes > maxBytes) {
+    const limit = frameLimit(origin, (value as { type?: unknown } | null)?.type === 'batch', options);
+    if (bytes > limit) return tooLarge(limit);
+  }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return reject('not_object', `a message must be a JSON object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
   }
