@@ -10,6 +10,7 @@ export interface CloseCode {
 }
 
 export const CLOSE_CODES = {
+  normal: { code: 1000, meaning: 'normal closure (RFC 6455): a client ends its session (a page closing, a simulation over)' },
   goingAway: {
     code: 1001,
     meaning: 'going away (RFC 6455): the relay is shutting down; a page or a virtual phone closes with it when it leaves',

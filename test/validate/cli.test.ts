@@ -105,7 +105,7 @@ describe('tdcrowd validate: flags', () => {
     const doc = JSON.parse(r.stdout) as { violations: Array<{ rule: string; line: number }>; summary: { errors: number } };
     expect(doc.violations.map((v) => [v.line, v.rule])).toEqual([
       [3, 'id_mismatch'],
-      [4, 'id_mismatch'],
+      [5, 'id_mismatch'],
     ]);
     expect(doc.summary.errors).toBe(2);
   });
