@@ -5,7 +5,7 @@ import { renderScripts, type RenderedScript } from './render.js';
 import type { GenerateOptions } from './options.js';
 
 export { DEFAULT_OPTIONS, resolveOptions, readConfig, OPTION_FLAGS, type GenerateOptions, type RawOptions } from './options.js';
-export { renderScripts, headerLines, SCRIPTS, type RenderedScript } from './render.js';
+export { renderScripts, renderContext, compileTemplate, headerLines, PROTOCOL_CONTEXT, SCRIPTS, type RenderedScript } from './render.js';
 export { pyLiteral, pyString } from './python-literal.js';
 
 /** Renders everything first, then writes: a rendering failure leaves the directory untouched. */

@@ -5,7 +5,17 @@
  */
 import { readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
-import { RIM } from '../protocol/index.js';
+import {
+  ANGLE_MAX,
+  ID_CHARS,
+  MAX_BATCH_FRAME_BYTES,
+  MAX_BATCH_MESSAGES,
+  MAX_SAFE_ID,
+  PING,
+  PONG,
+  RIM,
+  SPEED_MAX,
+} from '../protocol/index.js';
 import { VERSION } from '../version.js';
 import { OPTION_FLAGS, type GenerateOptions } from './options.js';
 import { pyComment, pyLiteral, type PyValue } from './python-literal.js';
@@ -23,18 +33,33 @@ export interface RenderedScript {
   text: string;
 }
 
+let hb: typeof Handlebars | undefined;
 let compiled: Map<string, Handlebars.TemplateDelegate> | undefined;
+
+/**
+ * Handlebars' strict mode checks `{{name}}` but not a helper's argument: `{{py protocol.typo}}` would quietly
+ * render None. The helpers refuse undefined themselves (absent options are null in the context).
+ */
+function defined(helper: string, v: unknown, options: Handlebars.HelperOptions): unknown {
+  if (v !== undefined) return v;
+  const at = (options as { loc?: { start?: { line?: number; column?: number } } }).loc?.start;
+  throw new Error(`template: ${helper} got a name the render context does not have${at ? ` (line ${at.line}, column ${at.column})` : ''}`);
+}
+
+/** A template as `generate` compiles it: strict (a missing name is an error), values only through the helpers. */
+export function compileTemplate(source: string): Handlebars.TemplateDelegate {
+  if (!hb) {
+    hb = Handlebars.create();
+    hb.registerHelper('py', (v: unknown, options: Handlebars.HelperOptions) => pyLiteral(defined('py', v, options) as PyValue));
+    hb.registerHelper('comment', (v: unknown, options: Handlebars.HelperOptions) => pyComment(String(defined('comment', v, options))));
+  }
+  return hb.compile(source, { noEscape: true, strict: true });
+}
 
 function templates(): Map<string, Handlebars.TemplateDelegate> {
   if (compiled) return compiled;
-  const hb = Handlebars.create();
-  hb.registerHelper('py', (v: unknown) => pyLiteral(v as PyValue));
-  hb.registerHelper('comment', (v: unknown) => pyComment(String(v)));
   compiled = new Map();
-  for (const { template } of SCRIPTS) {
-    const source = readFileSync(new URL(template, TEMPLATES_DIR), 'utf8');
-    compiled.set(template, hb.compile(source, { noEscape: true, strict: true }));
-  }
+  for (const { template } of SCRIPTS) compiled.set(template, compileTemplate(readFileSync(new URL(template, TEMPLATES_DIR), 'utf8')));
   return compiled;
 }
 
@@ -62,9 +87,28 @@ export function headerLines(o: GenerateOptions): string[] {
   return lines.map(pyComment);
 }
 
-export function renderScripts(o: GenerateOptions): RenderedScript[] {
-  const t = templates();
-  const context = {
+/**
+ * The protocol's limits as the templates read them (`{{{py protocol.maxId}}}`), all from src/protocol, so the
+ * generated Python checks exactly what the schema allows.
+ */
+export const PROTOCOL_CONTEXT = Object.freeze({
+  /** A string sliderId, unanchored (the Python full-matches it). */
+  idPattern: ID_CHARS,
+  maxId: MAX_SAFE_ID,
+  rim: RIM,
+  speedMax: SPEED_MAX,
+  angleMax: ANGLE_MAX,
+  /** The largest relay → sink frame (batches included) a sink script must parse. */
+  maxText: MAX_BATCH_FRAME_BYTES,
+  /** The most messages in one batch frame a sink script accepts. */
+  maxBatch: MAX_BATCH_MESSAGES,
+  pingText: PING,
+  pongText: PONG,
+});
+
+/** What the templates see: the options, the header, and the protocol's limits under `protocol`. */
+export function renderContext(o: GenerateOptions): Record<string, unknown> {
+  return {
     header: headerLines(o).join('\n'),
     table: o.table,
     columns: [...o.columns],
@@ -73,12 +117,18 @@ export function renderScripts(o: GenerateOptions): RenderedScript[] {
     invertY: o.invertY,
     normalize: o.normalize,
     rim: RIM,
+    protocol: PROTOCOL_CONTEXT,
     mode: o.mode,
     sinkToken: o.sinkToken ?? null,
     batchHz: o.batchHz ?? null,
     websocketDat: o.websocketDat,
     callbacksDat: o.callbacksDat,
   };
+}
+
+export function renderScripts(o: GenerateOptions): RenderedScript[] {
+  const t = templates();
+  const context = renderContext(o);
   return SCRIPTS.map(({ file, template }) => {
     const render = t.get(template);
     if (!render) throw new Error(`template ${template} not compiled`);
