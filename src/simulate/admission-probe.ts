@@ -5,11 +5,8 @@
  */
 import WebSocket from 'ws';
 import { CLOSE, connectFrame, deleteFrame, PING, PONG, updateFrame, type SliderId } from '../protocol/index.js';
+import { AdmissionError } from './errors.js';
 import type { MeasuringSink } from './measuring-sink.js';
-
-export class AdmissionError extends Error {
-  override name = 'AdmissionError';
-}
 
 export async function probeAdmission(
   url: string,

@@ -6,7 +6,7 @@
  */
 import WebSocket from 'ws';
 import { CLOSE, helloFrame, parse, PONG, userKey, type SliderId, type SinkBoundMessage, type UpdateMessage } from '../protocol/index.js';
-import { AdmissionError } from './admission-probe.js';
+import { AdmissionError } from './errors.js';
 import { nowMs } from './clock.js';
 import type { SentLedger } from './sent-ledger.js';
 import { valueKey } from './sent-ledger.js';

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { check, CLOSE, isLogEntry, PING, PONG, userKey, type SliderId } from '../protocol/index.js';
 import { nowMs, stampMs } from './clock.js';
+import { ReplayError } from './errors.js';
 import type { SentLedger } from './sent-ledger.js';
 import { valueKey } from './sent-ledger.js';
 import { measureBacklog, type Backlog } from './self-monitor.js';
@@ -41,10 +42,6 @@ export interface ReplayPlan {
   /** Offset of the last frame, ms (after the speed factor). */
   durationMs: number;
   skipped: { outbound: number; notController: number; keepAlive: number; plainLines: number };
-}
-
-export class ReplayError extends Error {
-  override name = 'ReplayError';
 }
 
 export function readReplayFile(path: string, speed: number): ReplayPlan {

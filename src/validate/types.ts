@@ -97,5 +97,3 @@ export interface ValidateOptions {
   maxLineBytes?: number;
 }
 
-export { DEFAULT_RATE, DEFAULT_BURST } from '../protocol/index.js';
-export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateSlo, parseSlo, SloSyntaxError, type SloValues } from '../../src/simulate/slo.js';
+import { SloSyntaxError } from '../../src/simulate/errors.js';
+import { evaluateSlo, parseSlo, type SloValues } from '../../src/simulate/slo.js';
 
 const values = (over: Partial<SloValues> = {}): SloValues => ({
   p50: 1,

@@ -1,16 +1,17 @@
 import type { Command } from 'commander';
-import { writeScripts } from '../../generate/index.js';
-import { addGenerateFlags, optionsFromFlags } from '../../generate/cli-options.js';
+import { DEFAULT_OUT_DIR, writeScripts } from '../../generate/index.js';
+import { addGenerateFlags, optionsFromFlags, type GenerateFlags } from '../generate-flags.js';
 
 export function register(program: Command): void {
   const cmd = program
     .command('generate')
     .description('write the TouchDesigner scripts (WebSocket DAT callbacks and Execute DAT) for your options');
   addGenerateFlags(cmd)
-    .option('--out <dir>', 'output directory', 'td')
-    .action((flags: Parameters<typeof optionsFromFlags>[0] & { out: string }) => {
+    .option('--out <dir>', `output directory (default ${DEFAULT_OUT_DIR})`)
+    .action((flags: GenerateFlags & { out?: string }) => {
       const options = optionsFromFlags(flags);
-      const scripts = writeScripts(flags.out, options);
-      for (const s of scripts) process.stdout.write(`wrote ${flags.out.replace(/\/+$/, '')}/${s.file}\n`);
+      const out = flags.out ?? DEFAULT_OUT_DIR;
+      const scripts = writeScripts(out, options);
+      for (const s of scripts) process.stdout.write(`wrote ${out.replace(/\/+$/, '')}/${s.file}\n`);
     });
 }
