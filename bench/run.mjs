@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench [-- NAME... ] [--quick] [--no-write]`: runs the benchmarks of SPEC §5 (all, or the named
+ * `npm run bench [-- NAME... ] [--quick] [--no-write]`: runs the benchmarks of README, "Benchmarks" (all, or the named
  * ones) one after the other and rewrites their sections of bench/RESULTS.md.
  *
  * Names: relay (route vs bare vs broadcast), batch, python, simgen, rss.

@@ -12,6 +12,7 @@ import { register as registerSimulate } from './commands/simulate.js';
 import { register as registerValidate } from './commands/validate.js';
 import { register as registerSchema } from './commands/schema.js';
 import { register as registerEmulate } from './commands/emulate.js';
+import { register as registerAsyncapi } from './commands/asyncapi.js';
 
 const program = new Command()
   .name('tdcrowd')
@@ -20,7 +21,7 @@ const program = new Command()
   .showHelpAfterError()
   .exitOverride();
 
-for (const register of [registerRelay, registerGenerate, registerSimulate, registerValidate, registerSchema, registerEmulate]) {
+for (const register of [registerRelay, registerGenerate, registerSimulate, registerValidate, registerSchema, registerAsyncapi, registerEmulate]) {
   register(program);
 }
 

@@ -45,6 +45,12 @@ export const MAX_SINK_TOKEN = 256;
 /** Why the relay says a user is gone, in its delete to the sinks. */
 export const DELETE_REASONS = ['client', 'closed', 'timeout'] as const;
 
+export const DELETE_REASON_MEANINGS: Readonly<Record<(typeof DELETE_REASONS)[number], string>> = {
+  client: 'the phone sent delete (the page does after 10 s without movement)',
+  closed: "the phone's socket closed",
+  timeout: 'the phone stopped answering the heartbeat (gone within two intervals)',
+};
+
 /** Why the relay (or `parse`) refused a frame. Also the `reason` label of the relay's drop counters. */
 export const ERROR_CODES = [
   'too_large',
@@ -64,3 +70,22 @@ export const ERROR_CODES = [
   'server_full',
   'backpressure',
 ] as const;
+
+export const ERROR_MEANINGS: Readonly<Record<(typeof ERROR_CODES)[number], string>> = {
+  too_large: 'the frame is larger than the relay accepts (it closes the connection with 1009)',
+  not_utf8: 'the frame is not valid UTF-8',
+  binary: 'a binary frame: the protocol is text only',
+  not_json: 'the frame is neither JSON nor a keep-alive',
+  not_object: 'the JSON is not an object',
+  schema: 'the object breaks the schema (the message names the property)',
+  wrong_direction: 'this sender may not send this message (e.g. a batch from a phone)',
+  rate_limited: 'more than the rate limit allows (token bucket per connection)',
+  id_mismatch: 'the connection speaks for an id other than the one it claimed',
+  id_taken: 'another live connection holds the id, and no valid resume token came with the claim',
+  bad_resume: "the resume token is not the id's",
+  not_connected: 'delete before the connection claimed any id',
+  unauthorized: 'the sink hello had no token or a wrong one',
+  origin: 'the page origin is not allowed (refused at the handshake, HTTP 403; counted only)',
+  server_full: 'the relay already holds its maximum number of phones (closes with 1013)',
+  backpressure: 'a frame skipped for a slow sink, replaced by a newer one (counted only)',
+};

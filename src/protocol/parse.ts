@@ -4,6 +4,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { MAX_BATCH_FRAME_BYTES, MAX_FRAME_BYTES, PING, PONG } from './constants.js';
+import { DIRECTIONS, type FrameKind } from './directions.js';
 import type {
   BatchMessage,
   ConnectMessage,
@@ -58,11 +59,12 @@ export interface ParseOptions {
   maxBatchBytes?: number;
 }
 
-const ALLOWED: Record<Origin, ReadonlySet<MessageKind | 'ping' | 'pong'>> = {
-  controller: new Set(['connect', 'update', 'delete', 'ping', 'pong']),
-  sink: new Set(['hello', 'ping', 'pong']),
-  relay: new Set(['connect', 'update', 'relayDelete', 'batch', 'welcome', 'error', 'ping', 'pong']),
-  any: new Set(['connect', 'update', 'delete', 'relayDelete', 'hello', 'welcome', 'error', 'batch', 'ping', 'pong']),
+const { controllerToRelay, sinkToRelay, relayToSink, relayToController } = DIRECTIONS;
+const ALLOWED: Record<Origin, ReadonlySet<FrameKind>> = {
+  controller: new Set(controllerToRelay),
+  sink: new Set(sinkToRelay),
+  relay: new Set([...relayToSink, ...relayToController]),
+  any: new Set([...controllerToRelay, ...sinkToRelay, ...relayToSink, ...relayToController]),
 };
 
 const KNOWN_TYPES = ['connect', 'update', 'delete', 'hello', 'welcome', 'error', 'batch'];
@@ -163,7 +165,7 @@ function kindOf(obj: Record<string, unknown>, origin: Origin): MessageKind | und
   }
 }
 
-function allowedFor(origin: Origin, kind: MessageKind | 'ping' | 'pong'): boolean {
+function allowedFor(origin: Origin, kind: FrameKind): boolean {
   return ALLOWED[origin].has(kind);
 }
 

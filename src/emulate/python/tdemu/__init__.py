@@ -1,8 +1,10 @@
 """A small TouchDesigner emulator (standard library only) for running generated DAT scripts in CPython.
 
-It copies the parts of TouchDesigner's Python API that the tdcrowd scripts touch, following the project's
-reference notes (section 8): Table DAT and Cell, WebSocket DAT, Execute DAT, op/me/absTime/run/debug, per-DAT
-module namespaces and a frame driver. Every table operation is counted so tests can check algorithmic cost.
+It copies the parts of TouchDesigner's Python API that the tdcrowd scripts touch, as TouchDesigner documents them
+(https://docs.derivative.ca/TableDAT_Class, https://docs.derivative.ca/Cell_Class,
+https://docs.derivative.ca/WebsocketDAT_Class, https://docs.derivative.ca/Execute_DAT): Table DAT and Cell,
+WebSocket DAT, Execute DAT, op/me/absTime/run/debug, per-DAT module namespaces and a frame driver. Every table
+operation is counted so tests can check algorithmic cost.
 """
 from .counter import OpCounter
 from .cell import Cell

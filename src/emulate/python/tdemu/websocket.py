@@ -118,7 +118,7 @@ class WebSocketDAT(OP):
         self._drop()
         return True
 
-    # names used by the reference notes
+    # the DAT connecting and disconnecting, as a test drives it
     def inject_connect(self):
         return self.connect()
 
