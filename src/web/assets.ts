@@ -1,8 +1,9 @@
 /**
  * The page's files: static ones from src/web/static (tsc does not copy them), the compiled client from
  * dist/web/client, and the browser-safe protocol modules it imports from dist/protocol (served at /protocol/,
- * where the client's `../../protocol/NAME.js` imports resolve in the browser). Paths are resolved from this module's location, which is two levels below the package root
- * both as source (src/web) and compiled (dist/web), so it works from a checkout, from dist/ and from npm.
+ * where the client's `../../protocol/NAME.js` imports resolve in the browser). Paths are resolved from this
+ * module's location, which is two levels below the package root both as source (src/web) and compiled
+ * (dist/web), so it works from a checkout, from dist/ and from npm.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -23,7 +24,7 @@ export const CLIENT_DIR = join(PACKAGE_ROOT, 'dist', 'web', 'client');
 export const PROTOCOL_DIR = join(PACKAGE_ROOT, 'dist', 'protocol');
 
 /**
- * The protocol modules the page may load: those with no Node import (test/web/browser-safe.test.ts checks the
+ * The protocol modules the page may load: those with no Node import (test/architecture/imports.test.ts checks the
  * page's import graph stays within these and the client; tsconfig.web.json type-checks it without Node's types).
  */
 export const BROWSER_PROTOCOL_MODULES: readonly string[] = ['constants', 'close-codes', 'serialize', 'user-key'];
