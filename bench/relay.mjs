@@ -1,5 +1,5 @@
 /**
- * Benchmark 1 (SPEC §5, relay): route mode vs the bare `ws` forwarder at rising user counts × 30 Hz → one
+ * Benchmark 1 (README, "Benchmarks": relay): route mode vs the bare `ws` forwarder at rising user counts × 30 Hz → one
  * sink, side by side (same load, alternating servers at each count); then broadcast mode at small counts to
  * find the largest crowd it keeps at p99 ≤ 50 ms. Bars: at 2000 users route delivers 100 % with p99 ≤ 50 ms
  * and CPU ≤ 1.5× the bare forwarder's; route sustains ≥ 20× the users broadcast sustains.

@@ -2,16 +2,30 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderScripts, type RenderedScript } from './render.js';
-import type { GenerateOptions } from './options.js';
+import { GenerateOptionsError, type GenerateOptions } from './options.js';
 
-export { DEFAULT_OPTIONS, resolveOptions, readConfig, OPTION_FLAGS, type GenerateOptions, type RawOptions } from './options.js';
-export { renderScripts, headerLines, SCRIPTS, type RenderedScript } from './render.js';
+export {
+  DEFAULT_OPTIONS,
+  DEFAULT_OUT_DIR,
+  EXTRA_COLUMNS,
+  GenerateOptionsError,
+  resolveOptions,
+  readConfig,
+  OPTION_FLAGS,
+  type GenerateOptions,
+  type RawOptions,
+} from './options.js';
+export { renderScripts, renderContext, compileTemplate, headerLines, PROTOCOL_CONTEXT, SCRIPTS, type RenderedScript } from './render.js';
 export { pyLiteral, pyString } from './python-literal.js';
 
 /** Renders everything first, then writes: a rendering failure leaves the directory untouched. */
 export function writeScripts(outDir: string, options: GenerateOptions): RenderedScript[] {
   const scripts = renderScripts(options);
-  mkdirSync(outDir, { recursive: true });
-  for (const s of scripts) writeFileSync(join(outDir, s.file), s.text);
+  try {
+    mkdirSync(outDir, { recursive: true });
+    for (const s of scripts) writeFileSync(join(outDir, s.file), s.text);
+  } catch (err) {
+    throw new GenerateOptionsError(`--out ${outDir}: cannot write the scripts: ${(err as Error).message}`, { cause: err });
+  }
   return scripts;
 }

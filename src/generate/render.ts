@@ -5,7 +5,17 @@
  */
 import { readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
-import { ID_PATTERN, MAX_BATCH_FRAME_BYTES, MAX_SAFE_ID, PING, PONG, RIM } from '../protocol/index.js';
+import {
+  ANGLE_MAX,
+  ID_CHARS,
+  MAX_BATCH_FRAME_BYTES,
+  MAX_BATCH_MESSAGES,
+  MAX_SAFE_ID,
+  PING,
+  PONG,
+  RIM,
+  SPEED_MAX,
+} from '../protocol/index.js';
 import { VERSION } from '../version.js';
 import { OPTION_FLAGS, type GenerateOptions } from './options.js';
 import { pyComment, pyLines, pyLiteral, type PyValue } from './python-literal.js';
@@ -25,19 +35,34 @@ export interface RenderedScript {
   text: string;
 }
 
+let hb: typeof Handlebars | undefined;
 let compiled: Map<string, Handlebars.TemplateDelegate> | undefined;
+
+/**
+ * Handlebars' strict mode checks `{{name}}` but not a helper's argument: `{{py protocol.typo}}` would quietly
+ * render None. The helpers refuse undefined themselves (absent options are null in the context).
+ */
+function defined(helper: string, v: unknown, options: Handlebars.HelperOptions): unknown {
+  if (v !== undefined) return v;
+  const at = (options as { loc?: { start?: { line?: number; column?: number } } }).loc?.start;
+  throw new Error(`template: ${helper} got a name the render context does not have${at ? ` (line ${at.line}, column ${at.column})` : ''}`);
+}
+
+/** A template as `generate` compiles it: strict (a missing name is an error), values only through the helpers. */
+export function compileTemplate(source: string): Handlebars.TemplateDelegate {
+  if (!hb) {
+    hb = Handlebars.create();
+    hb.registerHelper('py', (v: unknown, options: Handlebars.HelperOptions) => pyLiteral(defined('py', v, options) as PyValue));
+    hb.registerHelper('comment', (v: unknown, options: Handlebars.HelperOptions) => pyComment(String(defined('comment', v, options))));
+    hb.registerHelper('pylines', (v: unknown, options: Handlebars.HelperOptions) => pyLines(String(defined('pylines', v, options))));
+  }
+  return hb.compile(source, { noEscape: true, strict: true });
+}
 
 function templates(): Map<string, Handlebars.TemplateDelegate> {
   if (compiled) return compiled;
-  const hb = Handlebars.create();
-  hb.registerHelper('py', (v: unknown) => pyLiteral(v as PyValue));
-  hb.registerHelper('pylines', (v: unknown) => pyLines(String(v)));
-  hb.registerHelper('comment', (v: unknown) => pyComment(String(v)));
   compiled = new Map();
-  for (const { template } of SCRIPTS) {
-    const source = readFileSync(new URL(template, TEMPLATES_DIR), 'utf8');
-    compiled.set(template, hb.compile(source, { noEscape: true, strict: true }));
-  }
+  for (const { template } of SCRIPTS) compiled.set(template, compileTemplate(readFileSync(new URL(template, TEMPLATES_DIR), 'utf8')));
   return compiled;
 }
 
@@ -69,35 +94,39 @@ export function headerLines(o: GenerateOptions): string[] {
   return lines.map(pyComment);
 }
 
-/** The protocol's limits as the templates use them (one source: src/protocol). */
-function protocolContext(): Record<string, PyValue> {
-  return {
-    idPattern: ID_PATTERN.replace(/^\^/, '').replace(/\$$/, ''),
-    maxId: MAX_SAFE_ID,
-    rim: RIM,
-    speedMax: 100,
-    angleMax: 360,
-    maxText: MAX_BATCH_FRAME_BYTES,
-    maxBatch: 20_000,
-    pingText: PING,
-    pongText: PONG,
-  };
-}
+/**
+ * The protocol's limits as the templates read them (`{{{py protocol.maxId}}}`), all from src/protocol, so the
+ * generated Python checks exactly what the schema allows.
+ */
+export const PROTOCOL_CONTEXT = Object.freeze({
+  /** A string sliderId, unanchored (the Python full-matches it). */
+  idPattern: ID_CHARS,
+  maxId: MAX_SAFE_ID,
+  rim: RIM,
+  speedMax: SPEED_MAX,
+  angleMax: ANGLE_MAX,
+  /** The largest relay → sink frame (batches included) a sink script must parse. */
+  maxText: MAX_BATCH_FRAME_BYTES,
+  /** The most messages in one batch frame a sink script accepts. */
+  maxBatch: MAX_BATCH_MESSAGES,
+  pingText: PING,
+  pongText: PONG,
+});
 
-export function renderScripts(o: GenerateOptions): RenderedScript[] {
-  const t = templates();
+/** What the templates see: the options, the header, and the protocol's limits under `protocol`. */
+export function renderContext(o: GenerateOptions): Record<string, unknown> {
   const columns = [...o.columns, ...o.extraColumns];
-  const context = {
+  return {
     header: headerLines(o).join('\n'),
     table: o.table,
     columns,
     columnsText: columns.join(','),
     slotColumn: columns.indexOf('slot'),
     hueColumn: columns.indexOf('hue'),
-    protocol: protocolContext(),
     timeout: o.timeout,
     invertY: o.invertY,
     normalize: o.normalize,
+    protocol: PROTOCOL_CONTEXT,
     mode: o.mode,
     sinkToken: o.sinkToken ?? null,
     batchHz: o.batchHz ?? null,
@@ -107,6 +136,11 @@ export function renderScripts(o: GenerateOptions): RenderedScript[] {
     host: o.host,
     port: o.port,
   };
+}
+
+export function renderScripts(o: GenerateOptions): RenderedScript[] {
+  const t = templates();
+  const context = renderContext(o);
   const out: RenderedScript[] = [];
   const texts: Record<string, string> = {};
   for (const { file, template } of SCRIPTS) {

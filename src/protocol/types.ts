@@ -6,8 +6,6 @@ import type {
   batchSchema,
   connectSchema,
   deleteSchema,
-  DELETE_REASONS,
-  ERROR_CODES,
   errorSchema,
   helloSchema,
   relayDeleteSchema,
@@ -15,6 +13,7 @@ import type {
   updateSchema,
   welcomeSchema,
 } from './schema.js';
+import type { DELETE_REASONS, ERROR_CODES } from './constants.js';
 
 export type SliderId = FromSchema<typeof sliderIdSchema>;
 export type ConnectMessage = FromSchema<typeof connectSchema>;

@@ -4,12 +4,11 @@
  */
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
-import type { ConnectionRole, ErrorCode } from '../protocol/index.js';
+import { errorFrame, TokenBucket, type ConnectionRole, type ErrorCode } from '../protocol/index.js';
 import type { UserRecord } from './identity.js';
 import type { LogWriter } from './log-writer.js';
 import type { RelayMetrics } from './metrics.js';
 import type { OutQueue } from './sink.js';
-import { TokenBucket } from './token-bucket.js';
 
 export interface ConnectionContext {
   readonly metrics: RelayMetrics;
@@ -28,7 +27,6 @@ const FLUSH_BYTES = 16 * 1024;
 const FRAME_HEADER = 4;
 /** A Buffer that holds UTF-8 JSON goes out as a text frame. */
 const TEXT_FRAME = { binary: false } as const;
-const MAX_ERROR_MESSAGE = 512;
 
 export class Connection {
   role: ConnectionRole = 'unknown';
@@ -129,8 +127,7 @@ export class Connection {
   sendError(code: ErrorCode, message: string, now: number, force = false): void {
     if (!force && now - this.lastErrorAt < ERROR_INTERVAL_MS) return;
     this.lastErrorAt = now;
-    const text = message.length > MAX_ERROR_MESSAGE ? `${message.slice(0, MAX_ERROR_MESSAGE - 1)}…` : message;
-    this.send(JSON.stringify({ type: 'error', code, message: text }));
+    this.send(errorFrame(code, message));
   }
 
   close(code: number, reason: string): void {

@@ -6,7 +6,12 @@
  * original text handed to the sinks' queues; nothing is re-serialised.
  */
 import {
+  CLOSE,
   parse,
+  PONG,
+  relayDeleteFrame,
+  userKey,
+  welcomeFrame,
   type ConnectMessage,
   type DeleteMessage,
   type DeleteReason,
@@ -16,7 +21,7 @@ import {
   type UpdateMessage,
 } from '../protocol/index.js';
 import type { Connection } from './connection.js';
-import { Identity, sameSecret, userKey, type UserRecord } from './identity.js';
+import { Identity, sameSecret, type UserRecord } from './identity.js';
 import type { LogWriter } from './log-writer.js';
 import type { RelayMetrics } from './metrics.js';
 import type { RelayOptions } from './options.js';
@@ -38,15 +43,6 @@ export interface RelayState {
 
 /** How long a taken-over socket may take to finish its close handshake before it is cut. */
 const TAKEOVER_GRACE_MS = 2000;
-
-/** Close codes the relay uses. */
-export const CLOSE = {
-  goingAway: 1001,
-  tooLarge: 1009,
-  tryAgainLater: 1013,
-  takenOver: 4000,
-  unauthorized: 4001,
-} as const;
 
 export class Dispatcher {
   /** Built once: the hot path allocates no options object and no error text per frame. */
@@ -104,7 +100,7 @@ export class Dispatcher {
         return;
       case 'ping':
         this.accept(conn, text);
-        conn.send('pong');
+        conn.send(PONG);
         return;
       case 'pong':
         this.accept(conn, text);
@@ -234,7 +230,7 @@ export class Dispatcher {
   }
 
   private welcome(conn: Connection, user: UserRecord): void {
-    conn.send(JSON.stringify({ type: 'welcome', sliderId: user.id, resume: user.token }));
+    conn.send(welcomeFrame(user.id, user.token));
   }
 
   private activate(user: UserRecord, recvAt: number): void {
@@ -244,7 +240,7 @@ export class Dispatcher {
 
   private userGone(from: Connection, user: UserRecord, reason: DeleteReason, recvAt: number): void {
     this.s.identity.setActive(user, false);
-    const text = JSON.stringify({ type: 'delete', sliderId: user.id, reason });
+    const text = relayDeleteFrame(user.id, reason);
     this.s.router.forward(from, user.key, 'delete', text, recvAt);
   }
 

@@ -1,10 +1,10 @@
 /**
- * Who speaks for which id (SPEC §2 Identity). An id belongs to the live connection that first claimed it;
- * another connection gets it only with the id's resume token (take-over) or once the holder is gone.
- * Ids compare by their text, so 5 and "5" are one user (they are one row in TouchDesigner).
+ * Who speaks for which id (docs/protocol.md, "Identity"). An id belongs to the live connection that first claimed
+ * it; another connection gets it only with the id's resume token (take-over) or once the holder is gone.
+ * Ids compare by their user key (src/protocol/user-key.ts), so 5 and "5" are one user.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { SliderId } from '../protocol/index.js';
+import { connectFrame, userKey, type SliderId } from '../protocol/index.js';
 import type { Connection } from './connection.js';
 
 export interface UserRecord {
@@ -24,10 +24,6 @@ export type ClaimResult =
   | { kind: 'claimed'; user: UserRecord }
   | { kind: 'resumed'; user: UserRecord; previous: Connection }
   | { kind: 'refused'; code: 'id_taken' | 'bad_resume'; message: string };
-
-export function userKey(id: SliderId): string {
-  return typeof id === 'number' ? String(id) : id;
-}
 
 export function newResumeToken(): string {
   return randomBytes(18).toString('base64url');
@@ -67,7 +63,7 @@ export class Identity {
         owner: conn,
         token: newResumeToken(),
         active: false,
-        connectText: JSON.stringify({ type: 'connect', sliderId: id }),
+        connectText: connectFrame(id),
         updateText: undefined,
       };
       this.users.set(key, user);

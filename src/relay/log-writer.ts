@@ -5,7 +5,7 @@
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import type { ConnectionRole, LogDirection } from '../protocol/index.js';
+import { PING, PONG, type ConnectionRole, type LogDirection } from '../protocol/index.js';
 
 const FLUSH_BYTES = 64 * 1024;
 const FLUSH_MS = 200;
@@ -80,7 +80,7 @@ export class LogWriter {
 
 /** Valid JSON text goes in verbatim unless it spans lines (JSONL needs one line per entry). */
 function embedJson(text: string): string {
-  if (text === 'ping' || text === 'pong') return JSON.stringify(text);
+  if (text === PING || text === PONG) return JSON.stringify(text);
   if (text.charCodeAt(0) === 123 /* { */ && !text.includes('\n') && !text.includes('\r')) return text;
   return JSON.stringify(JSON.parse(text));
 }

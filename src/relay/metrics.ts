@@ -11,7 +11,7 @@ export interface RelayMetricsSnapshot {
   connections: { controller: number; sink: number; unknown: number };
   messagesIn: number;
   messagesOut: number;
-  /** By reason (ERROR_CODES of src/protocol/schema.ts). */
+  /** By reason (ERROR_CODES of src/protocol/constants.ts). */
   dropped: Record<string, number>;
   /** Live controller ids. */
   users: number;

@@ -1,8 +1,10 @@
 /**
- * Relay options: defaults and validation. Everything that reaches the relay passes through `resolveOptions`,
- * so the CLI and library callers get the same clear errors for bad values.
+ * Relay options: defaults and every check, in one place. Library callers pass typed values to `resolveOptions`;
+ * `tdcrowd relay` passes its flags' text to `optionsFromFlags`, which only turns text into numbers and hands over
+ * to `resolveOptions`. Messages name the command-line flag, so both kinds of caller can act on them.
  */
-import { MAX_FRAME_BYTES } from '../protocol/index.js';
+import { UserError } from '../common/user-error.js';
+import { DEFAULT_BURST, DEFAULT_RATE, isValidBurst, isValidRate, MAX_FRAME_BYTES, MAX_SINK_TOKEN } from '../protocol/index.js';
 
 export type RelayMode = 'route' | 'broadcast';
 
@@ -38,55 +40,80 @@ export const DEFAULT_OPTIONS: Readonly<RelayOptions> = Object.freeze({
   heartbeatMs: 10_000,
   textPingMs: 25_000,
   maxPayload: MAX_FRAME_BYTES,
-  rate: 120,
-  burst: 240,
+  rate: DEFAULT_RATE,
+  burst: DEFAULT_BURST,
   maxControllers: 5000,
   sinkHighWaterBytes: 1 << 20,
   quiet: false,
 });
 
-/** A bad option value; the CLI turns it into a usage error (exit 2). */
-export class RelayOptionsError extends Error {
+/** Where `tdcrowd relay` listens when not told: every interface, port $PORT (cloud hosts) or 8080. */
+export const CLI_DEFAULTS = Object.freeze({ host: '0.0.0.0', port: 8080 });
+
+/** A bad option value; the CLI prints it and exits 2. */
+export class RelayOptionsError extends UserError {
   override name = 'RelayOptionsError';
 }
+
+/** Each option as spelt on the command line. */
+const FLAG: Record<keyof RelayOptions, string> = {
+  port: '--port',
+  host: '--host',
+  mode: '--mode',
+  heartbeatMs: '--heartbeat',
+  textPingMs: '--ping-interval',
+  maxPayload: '--max-payload',
+  rate: '--rate',
+  burst: '--burst',
+  maxControllers: '--max-controllers',
+  sinkToken: '--sink-token',
+  origins: '--origin',
+  log: '--log',
+  sinkHighWaterBytes: '--high-water',
+  quiet: '--quiet',
+};
+
+/** Origins as a browser sends them: scheme, host, optional port, nothing else. */
+const ORIGIN = /^https?:\/\/[^/\s]+\/?$/i;
 
 function fail(message: string): never {
   throw new RelayOptionsError(message);
 }
 
-function int(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) fail(`${name} must be an integer from ${min} to ${max}, got ${value}`);
+function int(key: keyof RelayOptions, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) fail(`${FLAG[key]} must be an integer from ${min} to ${max}, got ${value}`);
 }
 
-function positive(name: string, value: number): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) fail(`${name} must be a positive number, got ${value}`);
+/** A period given in seconds on the command line and kept in ms. */
+function period(key: keyof RelayOptions, ms: number, minMs: number, maxMs: number): void {
+  if (!Number.isInteger(ms) || ms < minMs || ms > maxMs) fail(`${FLAG[key]} must be from ${minMs / 1000} to ${maxMs / 1000} seconds, got ${ms / 1000}`);
 }
 
 export function resolveOptions(partial: Partial<RelayOptions> = {}): RelayOptions {
   const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<RelayOptions>;
   const o: RelayOptions = { ...DEFAULT_OPTIONS, ...defined };
   int('port', o.port, 0, 65535);
-  if (typeof o.host !== 'string' || o.host.length === 0) fail('host must be a host name or address');
-  if (o.mode !== 'route' && o.mode !== 'broadcast') fail(`mode must be "route" or "broadcast", got ${JSON.stringify(o.mode)}`);
-  int('heartbeatMs', o.heartbeatMs, 10, 3_600_000);
-  int('textPingMs', o.textPingMs, 10, 3_600_000);
+  if (typeof o.host !== 'string' || o.host.length === 0) fail('--host must be a host name or address');
+  if (o.mode !== 'route' && o.mode !== 'broadcast') fail(`--mode must be route or broadcast, got ${JSON.stringify(o.mode)}`);
+  period('heartbeatMs', o.heartbeatMs, 10, 3_600_000);
+  period('textPingMs', o.textPingMs, 10, 3_600_000);
   // Below ~64 bytes not even a connect fits; above 1 MiB a phone frame makes no sense.
   int('maxPayload', o.maxPayload, 64, 1 << 20);
-  positive('rate', o.rate);
-  positive('burst', o.burst);
-  if (o.burst < 1) fail(`burst must be at least 1, got ${o.burst}`);
+  if (!isValidRate(o.rate)) fail(`--rate must be a number of messages per second above 0, got ${o.rate}`);
+  if (!isValidBurst(o.burst)) fail(`--burst must be a number of at least 1, got ${o.burst}`);
   int('maxControllers', o.maxControllers, 1, 1_000_000);
   int('sinkHighWaterBytes', o.sinkHighWaterBytes, 1, 1 << 30);
-  if (o.sinkToken !== undefined && (typeof o.sinkToken !== 'string' || o.sinkToken.length === 0 || o.sinkToken.length > 256)) {
-    fail('sinkToken must be a string of 1 to 256 characters');
+  if (o.sinkToken !== undefined && (typeof o.sinkToken !== 'string' || o.sinkToken.length === 0 || o.sinkToken.length > MAX_SINK_TOKEN)) {
+    fail(`--sink-token must be 1 to ${MAX_SINK_TOKEN} characters`);
   }
   if (o.origins !== undefined) {
-    if (!Array.isArray(o.origins) || o.origins.some((x) => typeof x !== 'string' || x.length === 0)) {
-      fail('origins must be a list of origins such as https://example.org');
+    if (!Array.isArray(o.origins) || o.origins.length === 0) fail('--origin needs at least one origin, such as https://show.example.org');
+    for (const origin of o.origins) {
+      if (typeof origin !== 'string' || !ORIGIN.test(origin.trim())) fail(`--origin must look like https://host[:port], got ${JSON.stringify(origin)}`);
     }
     o.origins = o.origins.map(normalizeOrigin);
   }
-  if (o.log !== undefined && (typeof o.log !== 'string' || o.log.length === 0)) fail('log must be a file path');
+  if (o.log !== undefined && (typeof o.log !== 'string' || o.log.length === 0)) fail('--log must be a file path');
   o.quiet = Boolean(o.quiet);
   return o;
 }
@@ -94,4 +121,56 @@ export function resolveOptions(partial: Partial<RelayOptions> = {}): RelayOption
 /** Origins compare as scheme://host[:port], lower-case, without a trailing slash. */
 export function normalizeOrigin(origin: string): string {
   return origin.trim().replace(/\/+$/, '').toLowerCase();
+}
+
+/** `tdcrowd relay`'s flags as commander hands them over: text, or undefined when not given. */
+export interface RelayFlags {
+  port?: string;
+  host?: string;
+  mode?: string;
+  heartbeat?: string;
+  pingInterval?: string;
+  maxPayload?: string;
+  rate?: string;
+  burst?: string;
+  maxControllers?: string;
+  highWater?: string;
+  sinkToken?: string;
+  origin?: string[];
+  log?: string;
+  quiet?: boolean;
+}
+
+/** The flags' text as numbers; every range and default is resolveOptions'. */
+export function optionsFromFlags(flags: RelayFlags, env: NodeJS.ProcessEnv = process.env): RelayOptions {
+  const port = flags.port ?? env.PORT;
+  return resolveOptions({
+    port: port === undefined ? CLI_DEFAULTS.port : number(flags.port === undefined ? 'PORT' : '--port', port),
+    host: flags.host ?? CLI_DEFAULTS.host,
+    mode: flags.mode as RelayMode | undefined,
+    heartbeatMs: seconds('--heartbeat', flags.heartbeat),
+    textPingMs: seconds('--ping-interval', flags.pingInterval),
+    maxPayload: number('--max-payload', flags.maxPayload),
+    rate: number('--rate', flags.rate),
+    burst: number('--burst', flags.burst),
+    maxControllers: number('--max-controllers', flags.maxControllers),
+    sinkHighWaterBytes: number('--high-water', flags.highWater),
+    sinkToken: flags.sinkToken,
+    // Repeatable and comma-separated.
+    origins: flags.origin?.flatMap((o) => o.split(',')).map((o) => o.trim()).filter((o) => o.length > 0),
+    log: flags.log,
+    quiet: flags.quiet === true,
+  });
+}
+
+function number(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = text.trim() === '' ? Number.NaN : Number(text);
+  if (!Number.isFinite(n)) fail(`${flag} must be a number, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+function seconds(flag: string, text: string | undefined): number | undefined {
+  const s = number(flag, text);
+  return s === undefined ? undefined : Math.round(s * 1000);
 }

@@ -3,7 +3,7 @@
  * the next tick is terminated (its user's delete then says `timeout`), so a dead client is gone within two
  * intervals. Plus the tutorial relay's bare "ping" text frames.
  */
-import { PING } from '../protocol/index.js';
+import { CLOSE, PING } from '../protocol/index.js';
 import type { Connection } from './connection.js';
 
 /**
@@ -12,8 +12,6 @@ import type { Connection } from './connection.js';
  * keeps them: the tutorial's TouchDesigner patch listens without ever speaking.
  */
 export const IDENTIFY_BEATS = 3;
-/** Close code for a connection that never said who it is. */
-export const CLOSE_UNIDENTIFIED = 4002;
 
 export class Presence {
   private heartbeat: NodeJS.Timeout | undefined;
@@ -49,7 +47,7 @@ export class Presence {
       }
       if (this.onUnidentified !== undefined && c.role === 'unknown' && ++c.silentBeats >= IDENTIFY_BEATS) {
         this.onUnidentified(c);
-        c.close(CLOSE_UNIDENTIFIED, 'say hello (sink) or connect (phone) first');
+        c.close(CLOSE.unidentified, 'say hello (sink) or connect (phone) first');
         continue;
       }
       c.alive = false;

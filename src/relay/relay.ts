@@ -6,10 +6,12 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { UserError } from '../common/user-error.js';
+import { CLOSE } from '../protocol/index.js';
 import { VERSION } from '../version.js';
 import { renderBanner } from './banner.js';
 import { Connection } from './connection.js';
-import { CLOSE, Dispatcher, type RelayState } from './dispatch.js';
+import { Dispatcher, type RelayState } from './dispatch.js';
 import { createRequestHandler } from './http-routes.js';
 import { Identity } from './identity.js';
 import { LogWriter } from './log-writer.js';
@@ -27,6 +29,20 @@ export interface RelayHandle {
   metrics(): RelayMetricsSnapshot;
   /** Closes clients with 1001, stops listening, flushes the log. */
   close(): Promise<void>;
+}
+
+/** The relay cannot start here: the port is taken or not allowed, or the log cannot be written. */
+export class RelayStartError extends UserError {
+  override name = 'RelayStartError';
+
+  constructor(
+    message: string,
+    /** The system error code, e.g. EADDRINUSE. */
+    readonly code: string | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
 }
 
 /** How long close() waits for clients to answer the close frame before cutting them. */
@@ -54,7 +70,12 @@ function localHost(host: string): string {
 
 export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<RelayHandle> {
   const options = resolveOptions(partial);
-  const log = options.log === undefined ? undefined : await LogWriter.open(options.log);
+  const log =
+    options.log === undefined
+      ? undefined
+      : await LogWriter.open(options.log).catch((err: NodeJS.ErrnoException) => {
+          throw new RelayStartError(`cannot write the log ${options.log}: ${err.message}`, err.code, { cause: err });
+        });
   const metrics = new RelayMetrics();
   startProcessMetrics();
   const clients = new Set<Connection>();
@@ -180,6 +201,15 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
       server.off('error', reject);
       resolve();
     });
+  }).catch(async (err: NodeJS.ErrnoException) => {
+    await log?.close();
+    const why =
+      err.code === 'EADDRINUSE'
+        ? `port ${options.port} is in use (try --port)`
+        : err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL'
+          ? `cannot listen on ${options.host}:${options.port} (${err.code})`
+          : undefined;
+    throw why === undefined ? err : new RelayStartError(why, err.code, { cause: err });
   });
   // Later server errors (e.g. EMFILE on accept) must not crash the process.
   server.on('error', (err) => process.stderr.write(`tdcrowd relay: ${err.message}\n`));

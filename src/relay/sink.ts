@@ -6,6 +6,7 @@
  * bounded by the number of users, not by how long the sink stalls; it flushes once the buffer has drained.
  * Batch (a sink that said `batchHz`): the same per-user state, sent as one `batch` frame per tick.
  */
+import { batchFrame } from '../protocol/index.js';
 import type { Connection } from './connection.js';
 import type { RelayMetrics } from './metrics.js';
 
@@ -149,16 +150,16 @@ export class OutQueue {
     this.congested = false;
     const latency = this.ctx.metrics.latency;
     const now = performance.now();
-    let body = '';
+    const messages: string[] = [];
     for (const p of this.pending.values()) {
-      if (p.del !== undefined) body += `,${p.del}`;
-      if (p.con !== undefined) body += `,${p.con}`;
+      if (p.del !== undefined) messages.push(p.del);
+      if (p.con !== undefined) messages.push(p.con);
       if (p.upd !== undefined) {
-        body += `,${p.upd}`;
+        messages.push(p.upd);
         if (p.at >= 0) latency.observeMs(now - p.at);
       }
     }
     this.pending.clear();
-    this.conn.send(`{"type":"batch","messages":[${body.slice(1)}]}`);
+    this.conn.send(batchFrame(messages));
   }
 }

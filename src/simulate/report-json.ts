@@ -1,5 +1,5 @@
 /**
- * The run's findings as one JSON document (`--report FILE.json`), with the SPEC's field names at the top level:
+ * The run's findings as one JSON document (`--report FILE.json`), with the field names the README documents at the top level:
  * sent, delivered, deliveryRatio, duplicates, outOfOrder, latencyMs, ghostUsers, generatorBound, eventLoopLagMs,
  * cpu. The HTML report and the summary table are both drawn from this object, so they cannot disagree.
  */

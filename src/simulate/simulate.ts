@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { userKey } from '../protocol/index.js';
 import { probeAdmission } from './admission-probe.js';
 import { nowMs } from './clock.js';
 import { MeasuringSink } from './measuring-sink.js';
@@ -158,18 +159,18 @@ export async function runSimulation(o: SimulateOptions, io: SimulationIo = { std
     const deadline = performance.now() + o.graceS * 1000;
     // Batches coalesce, so "everything arrived" means every user's last update arrived, not every update.
     const allArrived = (): boolean =>
-      o.batchHz === undefined ? s.delivered + s.unmatched >= ledger.sent : [...ledger.lastSeqs()].every(([id, last]) => s.maxSeq(id) >= last);
-    const settled = (): boolean => allArrived() && samePresence(s.liveIds(), ledger.liveIds());
+      o.batchHz === undefined ? s.delivered + s.unmatched >= ledger.sent : [...ledger.lastSeqs()].every(([key, last]) => s.maxSeq(key) >= last);
+    const settled = (): boolean => allArrived() && samePresence(s.liveIds().map(userKey), ledger.liveKeys());
     while (performance.now() < deadline && !settled()) await sleep(SETTLE_POLL_MS);
-    const simLive = new Set<number | string>(ledger.liveIds());
+    const simLive = ledger.liveKeys();
     const sinkLive = s.liveIds();
-    const sinkSet = new Set<number | string>(sinkLive);
-    ghostIds = sinkLive.filter((id) => !simLive.has(id));
-    missing = [...simLive].filter((id) => !sinkSet.has(id)).length;
-    for (const [id, last] of ledger.lastSeqs()) {
-      if (!simLive.has(id)) continue;
+    const sinkKeys = new Set(sinkLive.map(userKey));
+    ghostIds = sinkLive.filter((id) => !simLive.has(userKey(id)));
+    missing = [...simLive].filter((key) => !sinkKeys.has(key)).length;
+    for (const [key, last] of ledger.lastSeqs()) {
+      if (!simLive.has(key)) continue;
       finalUsers++;
-      if (s.maxSeq(id) >= last) finalMatched++;
+      if (s.maxSeq(key) >= last) finalMatched++;
     }
   }
   const self = monitor.stop();
@@ -239,10 +240,9 @@ export async function runSimulation(o: SimulateOptions, io: SimulationIo = { std
   return { report, exitCode };
 }
 
-function samePresence(a: readonly (number | string)[], b: readonly (number | string)[]): boolean {
-  if (a.length !== b.length) return false;
-  const set = new Set(a);
-  return b.every((id) => set.has(id));
+/** The sink shows exactly the users the simulator believes live (user keys; the sink's list has no repeats). */
+function samePresence(sinkKeys: readonly string[], simKeys: ReadonlySet<string>): boolean {
+  return sinkKeys.length === simKeys.size && sinkKeys.every((key) => simKeys.has(key));
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,12 +1,12 @@
 /**
  * One virtual phone: a `ws` client that speaks like the joystick page (connect on open, updates while the
- * finger moves, a zero update on release, delete when idle). Frames are built by string concatenation around
- * pre-built pieces: at tens of thousands of frames per second JSON.stringify of a fresh object is the cost
- * that matters.
+ * finger moves, a zero update on release, delete when idle). Frames come from the protocol's serialisers;
+ * updates from its UpdateFrameWriter, which concatenates around pre-built pieces: at tens of thousands of frames
+ * per second JSON.stringify of a fresh object is the cost that matters.
  */
 import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
-import type { SliderId } from '../protocol/index.js';
+import { CLOSE, connectFrame, deleteFrame, PING, PONG, UpdateFrameWriter, userKey } from '../protocol/index.js';
 import type { MotionParams } from './patterns.js';
 import { hundredthsText, thousandthsText } from './number-text.js';
 import { maskedTextFrame, MAX_RAW_PAYLOAD, rawSocket } from './raw-frame.js';
@@ -39,11 +39,6 @@ function zeroMask(mask: Uint8Array): void {
   mask[3] = 0;
 }
 
-/** The opening of every update frame: `{"x":…,"y":…,"speed":…,"angle":…` (the tails add the id and the rest). */
-function knobFields(x: number, y: number, speed: number, angle: number): string {
-  return '{"x":' + hundredthsText(x) + ',"y":' + hundredthsText(y) + ',"speed":' + hundredthsText(speed) + ',"angle":' + hundredthsText(angle);
-}
-
 export class VirtualUser {
   state: UserState = 'pending';
   /** The handshake completed at some point. */
@@ -60,8 +55,9 @@ export class VirtualUser {
   /** We closed the socket on purpose (churn, end of run). */
   leaving = false;
   seq = 0;
-  private readonly stampedTail: string;
-  private readonly legacyTail: string;
+  /** The id's user key, what the ledger files it under. */
+  readonly key: string;
+  private readonly updates: UpdateFrameWriter;
   readonly connectFrame: string;
   readonly deleteFrame: string;
 
@@ -74,11 +70,12 @@ export class VirtualUser {
     readonly phase: number,
     private readonly counters: WireCounters,
   ) {
-    const idJson = JSON.stringify(id as SliderId);
-    this.stampedTail = `,"sliderId":${idJson},"seq":`;
-    this.legacyTail = `,"sliderId":${idJson}}`;
-    this.connectFrame = `{"type":"connect","sliderId":${idJson}}`;
-    this.deleteFrame = `{"type":"delete","sliderId":${idJson}}`;
+    this.key = userKey(id);
+    // The knob is rounded to hundredths and t to thousandths (patterns.ts, clock.ts): printed without V8's
+    // general number printer.
+    this.updates = new UpdateFrameWriter(id, hundredthsText, thousandthsText);
+    this.connectFrame = connectFrame(id);
+    this.deleteFrame = deleteFrame(id);
   }
 
   open(url: string, events: UserEvents): void {
@@ -109,8 +106,8 @@ export class VirtualUser {
   /** The page ignores what it does not understand; we answer keep-alives and count relay errors. */
   private onFrame(data: Buffer): void {
     this.counters.framesReceived++;
-    if (data.length === 4 && data.toString('latin1') === 'ping') {
-      this.send('pong');
+    if (data.length === PING.length && data.toString('latin1') === PING) {
+      this.send(PONG);
       return;
     }
     // Cheap pre-check: in broadcast mode every other user's frames arrive here too.
@@ -152,15 +149,15 @@ export class VirtualUser {
   }
 
   stampedFrame(x: number, y: number, speed: number, angle: number, seq: number, t: number): string {
-    return knobFields(x, y, speed, angle) + this.stampedTail + seq + ',"t":' + thousandthsText(t) + '}';
+    return this.updates.stamped(x, y, speed, angle, seq, t);
   }
 
   legacyFrame(x: number, y: number, speed: number, angle: number): string {
-    return knobFields(x, y, speed, angle) + this.legacyTail;
+    return this.updates.plain(x, y, speed, angle);
   }
 
-  /** Close as a tab does (1001 going away): no delete, the relay must notice. */
-  leave(code = 1001): void {
+  /** Close as a tab does (going away): no delete, the relay must notice. */
+  leave(code: number = CLOSE.goingAway): void {
     this.leaving = true;
     const ws = this.ws;
     if (!ws) {
@@ -168,6 +165,6 @@ export class VirtualUser {
       return;
     }
     if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
-    else if (ws.readyState === WebSocket.OPEN) ws.close(code, code === 1001 ? 'left' : 'simulation over');
+    else if (ws.readyState === WebSocket.OPEN) ws.close(code, code === CLOSE.goingAway ? 'left' : 'simulation over');
   }
 }

@@ -7,42 +7,14 @@ import type { Readable } from 'node:stream';
 import { Collector } from './collector.js';
 import { validateLines } from './file-validator.js';
 import { openTextFile, readLines, UnreadableFile } from './line-reader.js';
-import {
-  DEFAULT_BURST,
-  DEFAULT_MAX_LINE_BYTES,
-  DEFAULT_RATE,
-  type FileReport,
-  type Report,
-  type ValidateOptions,
-} from './types.js';
-
-interface Resolved {
-  rate: number;
-  burst: number;
-  strict: boolean;
-  maxErrors: number;
-  maxLineBytes: number;
-}
-
-function resolve(options: ValidateOptions): Resolved {
-  const resolved = {
-    rate: options.rate ?? DEFAULT_RATE,
-    burst: options.burst ?? DEFAULT_BURST,
-    strict: options.strict ?? false,
-    maxErrors: options.maxErrors ?? Number.POSITIVE_INFINITY,
-    maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
-  };
-  if (!(resolved.rate > 0)) throw new RangeError(`rate must be > 0, got ${resolved.rate}`);
-  if (!(resolved.burst >= 1)) throw new RangeError(`burst must be >= 1, got ${resolved.burst}`);
-  if (!(resolved.maxErrors >= 0)) throw new RangeError(`maxErrors must be >= 0, got ${resolved.maxErrors}`);
-  return resolved;
-}
+import { resolveOptions } from './options.js';
+import type { FileReport, Report, ValidateOptions } from './types.js';
 
 /** A named source of lines: a file path, or an already-open stream (e.g. stdin, or a test's buffer). */
 export type Source = string | { name: string; stream: Readable | AsyncIterable<Buffer | string> };
 
 export async function validateFiles(paths: readonly Source[], options: ValidateOptions = {}): Promise<Report> {
-  const opts = resolve(options);
+  const opts = resolveOptions(options);
   const collector = new Collector(opts.maxErrors, opts.strict);
   const files: FileReport[] = [];
   for (const source of paths) {

@@ -1,7 +1,9 @@
 /**
- * The page's files: static ones from src/web/static (tsc does not copy them) and the compiled client from
- * dist/web/client. Paths are resolved from this module's location, which is two levels below the package root
- * both as source (src/web) and compiled (dist/web), so it works from a checkout, from dist/ and from npm.
+ * The page's files: static ones from src/web/static (tsc does not copy them), the compiled client from
+ * dist/web/client, and the browser-safe protocol modules it imports from dist/protocol (served at /protocol/,
+ * where the client's `../../protocol/NAME.js` imports resolve in the browser). Paths are resolved from this
+ * module's location, which is two levels below the package root both as source (src/web) and compiled
+ * (dist/web), so it works from a checkout, from dist/ and from npm.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -19,6 +21,13 @@ export interface Asset {
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const STATIC_DIR = join(PACKAGE_ROOT, 'src', 'web', 'static');
 export const CLIENT_DIR = join(PACKAGE_ROOT, 'dist', 'web', 'client');
+export const PROTOCOL_DIR = join(PACKAGE_ROOT, 'dist', 'protocol');
+
+/**
+ * The protocol modules the page may load: those with no Node import (test/architecture/imports.test.ts checks the
+ * page's import graph stays within these and the client; tsconfig.web.json type-checks it without Node's types).
+ */
+export const BROWSER_PROTOCOL_MODULES: readonly string[] = ['constants', 'close-codes', 'serialize', 'user-key'];
 
 // The HTML is revalidated on every load so a relay upgrade reaches phones at once; the rest may be reused for
 // a minute (a crowd joining at once then costs one request per phone per file at most).
@@ -34,6 +43,7 @@ const STATIC_ROUTES: Record<string, { file: string; type: string; cache: string 
 };
 
 const CLIENT_ROUTE = /^\/client\/([a-z][a-z0-9-]*)\.js$/;
+const PROTOCOL_ROUTE = /^\/protocol\/([a-z][a-z0-9-]*)\.js$/;
 
 export type Lookup = { found: true; asset: Asset } | { found: false; missingBuild?: string };
 
@@ -67,6 +77,11 @@ export function lookupAsset(path: string): Lookup {
     if (asset) return { found: true, asset };
     // main.js missing means the client was never compiled: say how to fix it instead of a bare 404.
     return m[1] === 'main' ? { found: false, missingBuild: 'the joystick page is not built: run `npm run build`' } : { found: false };
+  }
+  const p = PROTOCOL_ROUTE.exec(path);
+  if (p && BROWSER_PROTOCOL_MODULES.includes(p[1]!)) {
+    const asset = load(join(PROTOCOL_DIR, `${p[1]}.js`), 'text/javascript; charset=utf-8', ASSET_CACHE);
+    if (asset) return { found: true, asset };
   }
   return { found: false };
 }

@@ -1,5 +1,5 @@
 /**
- * SPEC §6, hostile input: thousands of malformed frames from several connections while honest users stream.
+ * Hostile input (README, "Reliability"; docs/protocol.md, "Errors"): thousands of malformed frames from several connections while honest users stream.
  * The relay stays up, honest delivery stays 100 %, and every drop is counted under the reason it deserves.
  */
 import fc from 'fast-check';

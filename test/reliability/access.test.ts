@@ -1,5 +1,5 @@
 /**
- * SPEC §6 access: no token, no data; a phone cannot move or delete another phone's user even knowing its id;
+ * Access (README, "Reliability"; docs/protocol.md, "Identity"): no token, no data; a phone cannot move or delete another phone's user even knowing its id;
  * a resume token takes an id over and the old socket is told why; the Origin allow-list holds; nothing the relay
  * serves or says turns an id or a message into markup (checked over HTTP and in real Chromium).
  */

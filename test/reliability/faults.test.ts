@@ -1,5 +1,5 @@
 /**
- * SPEC §6 faults: a sink killed without a close frame and reconnected; phones cut without a close (socket
+ * Faults (README, "Reliability"): a sink killed without a close frame and reconnected; phones cut without a close (socket
  * destroyed, pongs withheld, socket frozen); the relay process SIGKILLed and restarted under a live page and a
  * live TouchDesigner (generated scripts in the emulator); a sink that stops reading for 10 s under 500 phones.
  */

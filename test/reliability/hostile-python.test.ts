@@ -1,5 +1,5 @@
 /**
- * SPEC §6: the relay suite's hostile corpus, fed to the generated TouchDesigner callbacks in the emulator —
+ * Hostile input (README, "Reliability"): the relay suite's hostile corpus, fed to the generated TouchDesigner callbacks in the emulator —
  * as plain text frames, wrapped in batches as a relay would send them, as binary frames, and as invalid UTF-8
  * both as binary and as a lenient decoder's text — with honest users' updates interleaved.
  * No callback raises; every message is counted (received = applied + ignored); honest rows are exact.

@@ -1,5 +1,5 @@
 /**
- * SPEC §6 hostile input against the real relay (a child process, so its RSS is its own): the shared corpus from
+ * Hostile input (README, "Reliability") against the real relay (a child process, so its RSS is its own): the shared corpus from
  * several connections, invalid UTF-8 and oversize frames that close their connection mid-stream, spoofed claims,
  * a flood above the rate limit and a connection storm above the controller cap, all while 20 honest phones
  * stream at 20 Hz to a real sink.

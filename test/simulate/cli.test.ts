@@ -40,7 +40,7 @@ afterAll(async () => {
 const load = (): string[] => ['--url', relay.url, '--users', '5', '--rate', '10', '--duration', '1', '--sink'];
 
 describe('tdcrowd simulate (CLI)', () => {
-  it('exits 0 when the SLO holds and writes a report with the SPEC field names', async () => {
+  it('exits 0 when the SLO holds and writes a report with the documented field names', async () => {
     const report = join(dir, 'ok.json');
     const r = await cli([...load(), '--slo', 'p99<60000,delivery>=0.999,ghosts==0', '--report', report]);
     expect(r.stderr).toBe('');

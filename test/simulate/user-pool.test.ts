@@ -5,7 +5,6 @@
  */
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SliderId } from '../../src/protocol/index.js';
 import { UserPool, type LedgerWriter, type PoolConfig } from '../../src/simulate/user-pool.js';
 import { startForwarder, type Forwarder } from './helpers/forwarder.js';
 
@@ -21,10 +20,10 @@ afterEach(async () => {
   fwd = undefined;
 });
 
-/** A ledger that remembers which user sent each update, in send order. */
-function recorder(): LedgerWriter & { ids: SliderId[] } {
-  const ids: SliderId[] = [];
-  return { ids, own: () => undefined, setLive: () => undefined, sentUpdate: (id) => (ids.push(id), 0) };
+/** A ledger that remembers which user (by user key) sent each update, in send order. */
+function recorder(): LedgerWriter & { ids: string[] } {
+  const ids: string[] = [];
+  return { ids, own: () => undefined, setLive: () => undefined, sentUpdate: (key) => (ids.push(key), 0) };
 }
 
 async function connectedPool(passBudgetMs: number, ledger: LedgerWriter): Promise<UserPool> {
@@ -46,9 +45,9 @@ async function connectedPool(passBudgetMs: number, ledger: LedgerWriter): Promis
 }
 
 /** How many updates each user sent, by user index. */
-function perUser(ids: SliderId[]): number[] {
+function perUser(keys: string[]): number[] {
   const counts = new Array<number>(USERS).fill(0);
-  for (const id of ids) counts[(id as number) - ID_BASE]!++;
+  for (const key of keys) counts[Number(key) - ID_BASE]!++;
   return counts;
 }
 
@@ -65,7 +64,7 @@ describe('user pool: a pass over the crowd keeps to its time budget', () => {
     expect(first.size).toBe(32);
     expect(p.counters.ticksCut).toBe(before.ticksCut + 1);
     // The slice is consecutive users (wrapping around the end of the crowd).
-    const idx = [...first].map((id) => (id as number) - ID_BASE);
+    const idx = [...first].map((key) => Number(key) - ID_BASE);
     const start = idx[0]!;
     expect(idx.map((i) => (i - start + USERS) % USERS).sort((a, b) => a - b)).toEqual([...Array(32).keys()]);
 

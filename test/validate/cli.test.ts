@@ -85,15 +85,16 @@ describe('tdcrowd validate: exit codes', () => {
   });
 
   it.each([
-    ['no files', []],
-    ['an unknown format', ['--format', 'xml', 'x.jsonl']],
-    ['a zero rate', ['--rate', '0', 'x.jsonl']],
-    ['a non-numeric burst', ['--burst', 'lots', 'x.jsonl']],
-    ['a negative max-errors', ['--max-errors', '-1', 'x.jsonl']],
-  ])('2 for a usage error: %s', (_what, args) => {
+    ['no files', [], /missing required argument/],
+    ['an unknown format', ['--format', 'xml', 'x.jsonl'], /--format must be one of text, json, junit, github, got "xml"/],
+    ['a zero rate', ['--rate', '0', 'x.jsonl'], /--rate must be a number above 0, got 0/],
+    ['a non-numeric burst', ['--burst', 'lots', 'x.jsonl'], /--burst must be a number, got "lots"/],
+    ['a fractional burst', ['--burst', '0.5', 'x.jsonl'], /--burst must be a number of at least 1, got 0.5/],
+    ['a negative max-errors', ['--max-errors', '-1', 'x.jsonl'], /--max-errors must be an integer >= 0, got -1/],
+  ] as const)('2 for a usage error: %s', (_what, args, says) => {
     const r = run(...args);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/error/i);
+    expect(r.stderr).toMatch(says);
     expect(r.stdout).toBe('');
   });
 });
@@ -105,7 +106,7 @@ describe('tdcrowd validate: flags', () => {
     const doc = JSON.parse(r.stdout) as { violations: Array<{ rule: string; line: number }>; summary: { errors: number } };
     expect(doc.violations.map((v) => [v.line, v.rule])).toEqual([
       [3, 'id_mismatch'],
-      [4, 'id_mismatch'],
+      [5, 'id_mismatch'],
     ]);
     expect(doc.summary.errors).toBe(2);
   });

@@ -1,37 +1,11 @@
 import type { Command } from 'commander';
-import { addGenerateFlags, optionsFromFlags } from '../../generate/cli-options.js';
 import { Bridge } from '../../emulate/bridge.js';
-import { renderBoxed, renderPlain } from '../../emulate/table-view.js';
+import { DEFAULTS, resolveOptions, type EmulateFlags } from '../../emulate/options.js';
 import type { EmulatorState } from '../../emulate/process.js';
-import { UsageError } from '../usage-error.js';
-
-interface EmulateFlags {
-  url?: string;
-  once?: boolean;
-  duration?: string;
-  settle?: string;
-}
+import { renderBoxed, renderPlain } from '../../emulate/table-view.js';
+import { addGenerateFlags, optionsFromFlags, type GenerateFlags } from '../generate-flags.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function parseUrl(url: string | undefined): string {
-  if (!url) throw new UsageError('--url ws://HOST:PORT is required (the relay to connect to)');
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new UsageError(`--url: not a URL: ${JSON.stringify(url)}`);
-  }
-  if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new UsageError(`--url must start with ws:// or wss://; got ${url}`);
-  return url;
-}
-
-function seconds(flag: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${flag} must be a number of seconds > 0; got ${JSON.stringify(v)}`);
-  return n;
-}
 
 export function register(program: Command): void {
   const cmd = program
@@ -41,16 +15,13 @@ export function register(program: Command): void {
     .option('--url <url>', 'relay WebSocket URL, e.g. ws://192.168.1.20:8080')
     .option('--once', 'print one snapshot once the stream has settled, then exit')
     .option('--duration <s>', 'run this many seconds, print the final snapshot, exit')
-    .option('--settle <s>', 'with --once: quiet time that counts as settled (default 1)')
-    .action(async (flags: Parameters<typeof optionsFromFlags>[0] & EmulateFlags) => {
-      const url = parseUrl(flags.url);
+    .option('--settle <s>', `with --once: quiet time that counts as settled (default ${DEFAULTS.settleS})`)
+    .action(async (flags: GenerateFlags & EmulateFlags) => {
+      const { url, once, durationS: duration, settleS: settle } = resolveOptions(flags);
       const options = optionsFromFlags(flags);
-      const duration = seconds('duration', flags.duration);
-      const settle = seconds('settle', flags.settle) ?? 1;
-      if (flags.once && duration !== undefined) throw new UsageError('use either --once or --duration, not both');
       const bridge = new Bridge({ url, options });
       const info = () => ({ url, socketOpen: bridge.socketOpen });
-      const tty = process.stdout.isTTY === true && !flags.once && duration === undefined;
+      const tty = process.stdout.isTTY === true && !once && duration === undefined;
       let stop = false;
       const onSignal = (): void => {
         stop = true;
@@ -68,7 +39,7 @@ export function register(program: Command): void {
           last = await bridge.state();
           const now = performance.now();
           const elapsed = (now - started) / 1000;
-          if (flags.once) {
+          if (once) {
             const quiet = bridge.lastActivityAt > 0 && now - bridge.lastActivityAt > settle * 1000;
             if ((last.connected && quiet) || elapsed > 15 || stop) break;
           } else if (duration !== undefined) {
@@ -77,7 +48,7 @@ export function register(program: Command): void {
           if (tty) {
             const rows = Math.max(5, (process.stdout.rows ?? 30) - 8);
             process.stdout.write(`\x1b[H\x1b[2J${renderBoxed(last, info(), rows)}(Ctrl-C to quit)\n`);
-          } else if (!flags.once && now - lastPrint >= 1000) {
+          } else if (!once && now - lastPrint >= 1000) {
             // print when the table, counters or connection changed, not merely the clock
             const key = JSON.stringify([last.table, last.stats, last.connected, last.errors.length]);
             if (key !== lastPlain) process.stdout.write(renderPlain(last, info()));
@@ -94,7 +65,7 @@ export function register(program: Command): void {
       if (last && last.errors.length > 0) {
         for (const e of last.errors) process.stderr.write(`script error in ${e.op}.${e.callback}: ${e.error}\n${e.traceback}\n`);
         process.exitCode = 1;
-      } else if (flags.once && !last?.connected) {
+      } else if (once && !last?.connected) {
         process.stderr.write(`tdcrowd emulate: could not connect to ${url}${bridge.net.lastError ? ` (${bridge.net.lastError})` : ''}\n`);
         process.exitCode = 1;
       }

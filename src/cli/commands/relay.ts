@@ -1,93 +1,29 @@
-import { Command, Option } from 'commander';
-import { RelayOptionsError, startRelay, type RelayOptions } from '../../relay/index.js';
-import { UsageError } from '../usage-error.js';
+import type { Command } from 'commander';
+import { CLI_DEFAULTS, DEFAULT_OPTIONS, optionsFromFlags, startRelay, type RelayFlags } from '../../relay/index.js';
 
-interface RelayFlags {
-  port?: string;
-  host: string;
-  mode: string;
-  heartbeat: string;
-  pingInterval: string;
-  maxPayload: string;
-  rate: string;
-  burst: string;
-  maxControllers: string;
-  highWater: string;
-  sinkToken?: string;
-  origin?: string[];
-  log?: string;
-  quiet?: boolean;
-}
+const d = DEFAULT_OPTIONS;
 
-function number(flag: string, value: string, { integer = false, min = 0 } = {}): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min) {
-    throw new UsageError(`${flag} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got ${JSON.stringify(value)}`);
-  }
-  return n;
-}
-
-function seconds(flag: string, value: string): number {
-  const ms = Math.round(number(flag, value) * 1000);
-  if (ms < 10) throw new UsageError(`${flag} must be at least 0.01 seconds, got ${JSON.stringify(value)}`);
-  return ms;
-}
-
-export function toRelayOptions(flags: RelayFlags, env: NodeJS.ProcessEnv = process.env): Partial<RelayOptions> {
-  if (flags.mode !== 'route' && flags.mode !== 'broadcast') {
-    throw new UsageError(`--mode must be route or broadcast, got ${JSON.stringify(flags.mode)}`);
-  }
-  const portText = flags.port ?? env.PORT ?? '8080';
-  const port = number(flags.port === undefined && env.PORT !== undefined ? 'PORT' : '--port', portText, { integer: true });
-  if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
-  const origins = flags.origin
-    ?.flatMap((o) => o.split(','))
-    .map((o) => o.trim())
-    .filter((o) => o.length > 0);
-  if (flags.origin !== undefined && (origins === undefined || origins.length === 0)) throw new UsageError('--origin needs at least one origin');
-  for (const o of origins ?? []) {
-    if (!/^https?:\/\/[^/\s]+\/?$/i.test(o)) throw new UsageError(`--origin must look like https://host[:port], got ${JSON.stringify(o)}`);
-  }
-  if (flags.sinkToken !== undefined && flags.sinkToken.length === 0) throw new UsageError('--sink-token must not be empty');
-  return {
-    port,
-    host: flags.host,
-    mode: flags.mode,
-    heartbeatMs: seconds('--heartbeat', flags.heartbeat),
-    textPingMs: seconds('--ping-interval', flags.pingInterval),
-    maxPayload: number('--max-payload', flags.maxPayload, { integer: true, min: 64 }),
-    rate: number('--rate', flags.rate, { min: Number.MIN_VALUE }),
-    burst: number('--burst', flags.burst, { min: 1 }),
-    maxControllers: number('--max-controllers', flags.maxControllers, { integer: true, min: 1 }),
-    sinkHighWaterBytes: number('--high-water', flags.highWater, { integer: true, min: 1 }),
-    sinkToken: flags.sinkToken,
-    origins,
-    log: flags.log,
-    quiet: flags.quiet === true,
-  };
-}
-
+/** Flags carry no commander defaults: relay/options.ts has them, and checks every value once. */
 export function register(program: Command): void {
   program
     .command('relay')
     .description('serve the joystick page and relay phones to TouchDesigner (route or broadcast mode)')
-    .option('--port <n>', 'port for the page and the WebSocket (default: PORT env or 8080)')
-    .option('--host <addr>', 'address to listen on', '0.0.0.0')
-    .addOption(new Option('--mode <mode>', 'route: controllers → sinks only; broadcast: every frame to every other client (tutorial)').default('route'))
-    .option('--heartbeat <s>', 'WebSocket ping interval in seconds; a dead client is deleted within two', '10')
-    .option('--ping-interval <s>', 'seconds between bare "ping" text frames (tutorial keep-alive)', '25')
-    .option('--max-payload <bytes>', 'largest frame accepted; larger closes the connection (1009)', '1024')
-    .option('--rate <msgs/s>', 'per-connection rate limit', '120')
-    .option('--burst <n>', 'per-connection burst allowance', '240')
-    .option('--max-controllers <n>', 'controllers beyond this are closed with 1013', '5000')
-    .option('--high-water <bytes>', 'bytes buffered to one sink before the relay coalesces for it', String(1 << 20))
-    .option('--sink-token <token>', 'require this token in sinks\' hello')
+    .option('--port <n>', `port for the page and the WebSocket (default: PORT env or ${CLI_DEFAULTS.port})`)
+    .option('--host <addr>', `address to listen on (default: ${CLI_DEFAULTS.host})`)
+    .option('--mode <mode>', `route: controllers → sinks only; broadcast: every frame to every other client (tutorial) (default: ${d.mode})`)
+    .option('--heartbeat <s>', `WebSocket ping interval in seconds; a dead client is deleted within two (default: ${d.heartbeatMs / 1000})`)
+    .option('--ping-interval <s>', `seconds between bare "ping" text frames (tutorial keep-alive) (default: ${d.textPingMs / 1000})`)
+    .option('--max-payload <bytes>', `largest frame accepted; larger closes the connection (1009) (default: ${d.maxPayload})`)
+    .option('--rate <msgs/s>', `per-connection rate limit (default: ${d.rate})`)
+    .option('--burst <n>', `per-connection burst allowance (default: ${d.burst})`)
+    .option('--max-controllers <n>', `controllers beyond this are closed with 1013 (default: ${d.maxControllers})`)
+    .option('--high-water <bytes>', `bytes buffered to one sink before the relay coalesces for it (default: ${d.sinkHighWaterBytes})`)
+    .option('--sink-token <token>', "require this token in sinks' hello")
     .option('--origin <origins...>', 'allowed page origins (repeatable or comma-separated), e.g. https://show.example.org')
     .option('--log <file.jsonl>', 'log every frame in and out (JSONL, readable by tdcrowd validate)')
     .option('--quiet', 'no start-up banner')
     .action(async (flags: RelayFlags) => {
-      const options = toRelayOptions(flags);
-      const started = startRelay(options);
+      const started = startRelay(optionsFromFlags(flags));
       // Handlers go in before the banner appears, so a signal right after start still closes cleanly.
       let stopping = false;
       const shutdown = (signal: string): void => {
@@ -106,15 +42,6 @@ export function register(program: Command): void {
       };
       process.once('SIGINT', () => shutdown('SIGINT'));
       process.once('SIGTERM', () => shutdown('SIGTERM'));
-      try {
-        await started;
-      } catch (err) {
-        if (err instanceof RelayOptionsError) throw new UsageError(err.message);
-        const e = err as NodeJS.ErrnoException;
-        if (e.code === 'EADDRINUSE') throw new UsageError(`port ${options.port} is in use (try --port)`);
-        if (e.code === 'EACCES') throw new UsageError(`not allowed to listen on ${options.host}:${options.port}`);
-        if (e.code === 'ENOENT' || e.code === 'EISDIR') throw new UsageError(`cannot write the log: ${e.message}`);
-        throw err;
-      }
+      await started;
     });
 }

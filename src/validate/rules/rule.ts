@@ -42,11 +42,6 @@ export interface StatefulRule {
   onEnd(emit: Emit): void;
 }
 
-/** Ids compare by type and value: 42 and "42" are different users. */
-export function idKey(id: number | string): string {
-  return typeof id === 'number' ? `n${id}` : `s${id}`;
-}
-
 export function showId(id: number | string): string {
   return typeof id === 'number' ? String(id) : JSON.stringify(id);
 }

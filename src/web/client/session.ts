@@ -4,8 +4,9 @@
  * tutorial page (delete after 10 s without movement; the next movement connects again).
  */
 import type { Identity } from './identity.js';
+import { connectFrame, deleteFrame, updateFrame } from '../../protocol/serialize.js';
 import { isZero, ZERO, type JoystickValues } from './joystick.js';
-import { connectMessage, deleteMessage, updateMessage, type RelayEvent } from './messages.js';
+import type { RelayEvent } from './messages.js';
 import { realTimers, type Timers } from './timers.js';
 
 export interface SessionOptions {
@@ -102,11 +103,11 @@ export class ControllerSession {
   }
 
   #sendConnect(): void {
-    this.#o.send(connectMessage(this.sliderId, this.#o.identity.resume));
+    this.#o.send(connectFrame(this.sliderId, this.#o.identity.resume));
   }
 
   #sendUpdate(values: JoystickValues): void {
-    this.#o.send(updateMessage(this.sliderId, values, this.#seq, this.#o.clock()));
+    this.#o.send(updateFrame({ ...values, sliderId: this.sliderId, seq: this.#seq, t: this.#o.clock() }));
     this.#seq += 1;
   }
 
@@ -128,7 +129,7 @@ export class ControllerSession {
     if (!this.#present) return;
     this.#present = false;
     this.#last = ZERO;
-    this.#o.send(deleteMessage(this.sliderId));
+    this.#o.send(deleteFrame(this.sliderId));
     this.#o.onPresence(false);
   }
 }
