@@ -9,6 +9,7 @@ import type { SimulateOptions } from './options.js';
 import type { ReplayTiming } from './replay.js';
 import type { SelfReport } from './self-monitor.js';
 import type { SloResult, SloValues } from './slo.js';
+import type { SourcePlan } from './source-addresses.js';
 import type { LatencyBin, LatencySummary, SecondLatency } from './stats.js';
 import type { TickStats } from './scheduler.js';
 import type { PoolCounters } from './user-pool.js';
@@ -119,6 +120,19 @@ export interface SimulationReport {
   };
   /** With --threads: worst event-loop lag p99 among the generator threads (eventLoopLagMs is the main thread's). */
   generatorThreadLagP99Ms: number | null;
+  /** Where the virtual phones connected from: a relay caps controllers per client address. */
+  sourceAddresses: {
+    /** Spread over a loopback range (the relay is on IPv4 loopback). */
+    spread: boolean;
+    /** The range spread over, e.g. 127.0.0.2-127.0.0.254. */
+    range: string | null;
+    /** Why the phones were not spread. */
+    note: string | null;
+    /** Sockets the virtual phones opened, by source address (as the relay saw them), in address order. */
+    opens: Record<string, number>;
+    addresses: number;
+    maxPerAddress: number;
+  };
   maxRssMb: number;
   replay: (ReplayTiming & { frames: number; connections: number }) | null;
   series: SeriesPoint[];
@@ -161,6 +175,7 @@ export interface ReportInput {
       }
     | undefined;
   counters: PoolCounters;
+  sources: SourcePlan;
   /** Virtual users with an open socket when sending stopped. */
   connectedAtEnd: number;
   ticks: TickStats;
@@ -225,6 +240,11 @@ export function buildReport(input: ReportInput): SimulationReport {
     // Users that never got a socket send nothing and are due nothing: the on-time share cannot show them. (1 %
     // slack: with churn a few replacements are always mid-handshake.)
     warnings.push(`only ${input.connectedAtEnd} of ${o.users} virtual users were connected when sending stopped: the load was lower than asked`);
+  }
+  const opens = sortedByAddress(c.opensBySource);
+  const opensFrom = Object.keys(opens);
+  if (!input.sources.spread && input.sources.loopback && opensFrom.length === 1 && (opens[opensFrom[0]!] ?? 0) > 1) {
+    warnings.push(`every virtual phone connected from ${opensFrom[0]}: ${input.sources.reason}; a relay capping controllers per address (--max-per-address) refuses all but a few`);
   }
   const closes = Object.entries(c.closesByCode);
   if (closes.length > 0) warnings.push(`relay closed users' sockets: ${closes.map(([k, v]) => `${v}× code ${k}`).join(', ')}`);
@@ -325,6 +345,14 @@ export function buildReport(input: ReportInput): SimulationReport {
     cpu: self.cpu,
     sendBacklog: { ...self.backlog, lateTicks: input.ticks.lateTicks, skippedTicks: input.ticks.skippedTicks, maxTickLateMs: round(input.ticks.maxLateMs, 3), ticksCut: c.ticksCut },
     generatorThreadLagP99Ms: input.workerLagP99Ms === undefined ? null : round(input.workerLagP99Ms, 3),
+    sourceAddresses: {
+      spread: input.sources.spread,
+      range: input.sources.spread ? input.sources.range : null,
+      note: input.sources.spread ? null : input.sources.reason,
+      opens,
+      addresses: opensFrom.length,
+      maxPerAddress: Object.values(opens).reduce((m, n) => Math.max(m, n), 0),
+    },
     maxRssMb: self.maxRssMb,
     replay: input.replay ?? null,
     series,
@@ -332,6 +360,20 @@ export function buildReport(input: ReportInput): SimulationReport {
     slo: null,
     warnings,
   };
+}
+
+/** Dotted IPv4 addresses in numeric order (others after them, as text). */
+function sortedByAddress(counts: Record<string, number>): Record<string, number> {
+  const rank = (a: string): number[] => (/^\d+\.\d+\.\d+\.\d+$/.test(a) ? a.split('.').map(Number) : [256]);
+  const order = Object.keys(counts).sort((a, b) => {
+    const ra = rank(a);
+    const rb = rank(b);
+    for (let i = 0; i < Math.max(ra.length, rb.length); i++) if ((ra[i] ?? -1) !== (rb[i] ?? -1)) return (ra[i] ?? -1) - (rb[i] ?? -1);
+    return a < b ? -1 : a > b ? 1 : 0;
+  });
+  const out: Record<string, number> = {};
+  for (const a of order) out[a] = counts[a]!;
+  return out;
 }
 
 function steadyRate(series: SeriesPoint[], rampS: number, sendSeconds: number): number | null {

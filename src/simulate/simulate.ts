@@ -16,6 +16,7 @@ import { writeReportHtml } from './report-html.js';
 import { TickScheduler } from './scheduler.js';
 import { SelfMonitor, type Backlog } from './self-monitor.js';
 import { SentLedger } from './sent-ledger.js';
+import { planSources } from './source-addresses.js';
 import { evaluateSlo } from './slo.js';
 import { formatSummary } from './summary.js';
 import { UserPool, type PoolCounters } from './user-pool.js';
@@ -71,6 +72,7 @@ export async function runSimulation(o: SimulateOptions, io: SimulationIo = { std
   }
 
   // The crowd is created once the sink is in (worker threads, once spawned, must be shut down).
+  const sources = await planSources(o.url);
   let replay: ReplayRunner | undefined;
   let threaded: ThreadedGenerator | undefined;
   let generator: Generator;
@@ -87,9 +89,10 @@ export async function runSimulation(o: SimulateOptions, io: SimulationIo = { std
     idBase: o.idBase,
     legacy: o.legacy,
     tickMs: o.tickMs,
+    sources,
   };
   if (replayPlan) {
-    replay = new ReplayRunner(replayPlan, o.url, ledger, o.durationS === undefined ? undefined : o.durationS * 1000);
+    replay = new ReplayRunner(replayPlan, o.url, ledger, o.durationS === undefined ? undefined : o.durationS * 1000, sources);
     generator = replay;
   } else if (o.threads > 1) {
     threaded = await ThreadedGenerator.create(poolConfig, o.threads, ledger);
@@ -214,6 +217,7 @@ export async function runSimulation(o: SimulateOptions, io: SimulationIo = { std
         }
       : undefined,
     counters: generator.counters,
+    sources,
     connectedAtEnd,
     ticks: threaded ? threaded.ticks : scheduler.stats,
     threads: o.threads,
