@@ -9,6 +9,7 @@ import { resolveOptions as emulateOptions } from '../../src/emulate/options.js';
 import { watchRelay, type WatchIo } from '../../src/emulate/watch.js';
 import { resolveOptions } from '../../src/generate/index.js';
 import { hasPython } from '../helpers/requirements.js';
+import { until } from '../helpers/wait.js';
 import { update } from './harness.js';
 
 interface Captured extends WatchIo {
@@ -42,14 +43,6 @@ async function server(): Promise<{ url: string; close(): Promise<void> }> {
   };
 }
 
-async function until(what: string, ok: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe.skipIf(!hasPython())('emulate watch loop', () => {
   let srv: Awaited<ReturnType<typeof server>> | undefined;
   afterEach(async () => {
@@ -62,7 +55,7 @@ describe.skipIf(!hasPython())('emulate watch loop', () => {
     const stop = new AbortController();
     const io = capture(false, stop.signal);
     const run = watchRelay(emulateOptions({ url: srv.url }), resolveOptions({ timeout: 0 }), io);
-    await until('both rows printed', () => /^ann\t10\t0\t1\t2$/m.test(io.out) && /^bob\t20\t0\t1\t2$/m.test(io.out));
+    await until(() => /^ann\t10\t0\t1\t2$/m.test(io.out) && /^bob\t20\t0\t1\t2$/m.test(io.out), 'both rows printed');
     const printed = io.out.length;
     stop.abort();
     expect(await run).toBe(0);
@@ -79,7 +72,7 @@ describe.skipIf(!hasPython())('emulate watch loop', () => {
     const io = capture(true, stop.signal);
     const run = watchRelay(emulateOptions({ url: srv.url }), resolveOptions({ timeout: 0 }), io);
     const frames = (): string[] => io.out.split('\x1b[H\x1b[2J').slice(1);
-    await until('two redraws, the last showing both rows', () => frames().length >= 2 && /ann.*10/.test(frames().at(-1)!) && /bob.*20/.test(frames().at(-1)!));
+    await until(() => frames().length >= 2 && /ann.*10/.test(frames().at(-1)!) && /bob.*20/.test(frames().at(-1)!), 'two redraws, the last showing both rows');
     stop.abort();
     expect(await run).toBe(0);
     for (const f of frames()) expect(f).toContain('(Ctrl-C to quit)');

@@ -10,14 +10,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { isIpv4Loopback, planSources, sourceFor, SPREAD_FIRST, SPREAD_LAST } from '../../src/simulate/source-addresses.js';
 import { simulate } from './helpers/run.js';
+import { CLI, ROOT } from '../helpers/paths.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'dist/cli/main.js');
 
 interface Watcher {
   url: string;
