@@ -115,7 +115,7 @@ describe('silent connections', () => {
 
 describe('sink token', () => {
   it('no token, or a wrong one: error unauthorized, close 4001, and not a single data frame', async () => {
-    relay = await start({ sinkToken: 'secret-token' });
+    relay = await start({ sinkToken: 'secret-token-0123456789' });
     const c = keep(await controller(relay, 1));
     c.send(update(1, 1));
     for (const hello of [{ type: 'hello', role: 'sink' }, { type: 'hello', role: 'sink', token: 'wrong' }]) {
@@ -130,19 +130,19 @@ describe('sink token', () => {
   });
 
   it('a connection that has not said hello gets nothing, even in broadcast mode', async () => {
-    relay = await start({ sinkToken: 'secret-token', mode: 'broadcast' });
+    relay = await start({ sinkToken: 'secret-token-0123456789', mode: 'broadcast' });
     const lurker = keep(await Client.open(relay.url));
     const c = keep(await controller(relay, 1));
     c.send(update(1, 1));
-    const s = keep(await sink(relay, { token: 'secret-token' }));
+    const s = keep(await sink(relay, { token: 'secret-token-0123456789' }));
     c.send(update(1, 2));
     await s.waitFor((m) => m.x === 2, 'data at the admitted sink');
     expect(lurker.received).toEqual([]);
   });
 
   it('the right token admits the sink', async () => {
-    relay = await start({ sinkToken: 'secret-token' });
-    const s = keep(await sink(relay, { token: 'secret-token' }));
+    relay = await start({ sinkToken: 'secret-token-0123456789' });
+    const s = keep(await sink(relay, { token: 'secret-token-0123456789' }));
     const c = keep(await controller(relay, 1));
     c.send(update(1, 3));
     await s.waitFor((m) => m.x === 3, 'update');
