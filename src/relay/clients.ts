@@ -118,6 +118,7 @@ export class ClientRegistry {
     return undefined;
   }
 
+  /** The caller has checked `sinks.size` against --max-sinks first (the snapshot budget is spent only then). */
   becomeSink(conn: Connection): Refusal | undefined {
     if (this.sinkSet.size >= this.limits.maxSinks) return 'too_many_sinks';
     const a = this.perAddress.get(conn.address.key);

@@ -29,7 +29,7 @@ import type { RelayMetrics } from './metrics.js';
 import type { RelayOptions } from './options.js';
 import { OutQueue, type OutQueueContext } from './out-queue.js';
 import type { Router } from './router.js';
-import type { SinkGate } from './sink-gate.js';
+import type { HelloVerdict, SinkGate } from './sink-gate.js';
 
 type User = UserRecord<Connection>;
 
@@ -210,17 +210,18 @@ export class Dispatcher {
   }
 
   private hello(conn: Connection, msg: HelloMessage, text: string, recvAt: number): void {
-    const verdict = this.s.sinkGate.admit(conn.address, msg.token, recvAt);
-    if (!verdict.ok) {
-      this.s.metrics.helloRefused(verdict.why);
-      return this.refuse(conn, verdict.code, text, verdict.message, recvAt, verdict.closeCode, verdict.closeReason);
-    }
-    // Before logging, so the hello's log line names the role it established (as a first connect does).
-    if (this.s.clients.becomeSink(conn) !== undefined) {
+    const gate = this.s.sinkGate;
+    const verdict = gate.admit(conn.address, msg.token, recvAt);
+    if (!verdict.ok) return this.refuseHello(conn, verdict, text, recvAt);
+    if (this.s.clients.sinks.size >= this.s.options.maxSinks) {
       this.s.metrics.helloRefused('full');
       const message = `the relay already has its ${this.s.options.maxSinks} sinks: close one, or start the relay with a larger --max-sinks`;
       return this.refuse(conn, 'too_many_sinks', text, message, recvAt, CLOSE.tryAgainLater, 'too many sinks, try again later');
     }
+    const snapshot = gate.snapshot(conn.address, recvAt);
+    if (!snapshot.ok) return this.refuseHello(conn, snapshot, text, recvAt);
+    // Before logging, so the hello's log line names the role it established (as a first connect does).
+    this.s.clients.becomeSink(conn);
     this.accept(conn, text);
     conn.out?.close();
     const out = new OutQueue(conn, this.s.queueContext, msg.batchHz);
@@ -250,6 +251,11 @@ export class Dispatcher {
   private mismatch(conn: Connection, text: string, recvAt: number): void {
     const id = conn.user === undefined ? undefined : JSON.stringify(conn.user.id);
     this.drop(conn, 'id_mismatch', text, `this connection speaks for id ${id} only`, recvAt);
+  }
+
+  private refuseHello(conn: Connection, v: Extract<HelloVerdict, { ok: false }>, text: string, recvAt: number): void {
+    this.s.metrics.helloRefused(v.why);
+    this.refuse(conn, v.code, text, v.message, recvAt, v.closeCode, v.closeReason);
   }
 
   /** Refuses the connection for good: the error goes out at once, then the close. */

@@ -81,11 +81,14 @@ export class SinkGate {
           : "wrong sink token: generate the callbacks with the relay's --sink-token";
       return this.failed(s, now, refuse('token', 'unauthorized', message, CLOSE.unauthorized));
     }
-    if (!s.snapshots.take(now)) {
-      return refuse('rate', 'rate_limited', `sinks from ${from.ip} reconnect too often: try again in 5 s`, CLOSE.tryAgainLater);
-    }
     s.failures = 0;
     return { ok: true };
+  }
+
+  /** An admitted sink is about to get the snapshot: refused when sinks from its address reconnect too often. */
+  snapshot(from: ClientAddress, now: number): HelloVerdict {
+    if (this.state(from.key, now).snapshots.take(now)) return { ok: true };
+    return refuse('rate', 'rate_limited', `sinks from ${from.ip} reconnect too often: try again in 5 s`, CLOSE.tryAgainLater);
   }
 
   private addressProblem(from: ClientAddress): string | undefined {
