@@ -54,7 +54,7 @@ describe('--max-per-address', () => {
 
   it('connections that have not said who they are: at most the cap per address, refused at the upgrade (429)', async () => {
     const relay = await start({ maxPerAddress: 3 });
-    const silent = [];
+    const silent: WebSocket[] = [];
     for (let i = 0; i < 3; i++) {
       const u = await upgrade(relay.url, '127.0.0.1');
       expect(u.outcome).toBe('open');
@@ -74,7 +74,7 @@ describe('--max-per-address', () => {
 
   it('broadcast mode: at most --max-sinks silent listeners get the crowd; phones still get it once they speak', async () => {
     const relay = await start({ mode: 'broadcast', maxSinks: 2 });
-    const listeners = [];
+    const listeners: Client[] = [];
     for (const ip of ['127.0.0.2', '127.0.0.3', '127.0.0.4']) listeners.push(keep(await Client.open(relay.url, { localAddress: ip })));
     const p = await phone(relay.url, 'mover');
     p.c.send(update('mover', 42));
