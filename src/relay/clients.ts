@@ -63,11 +63,6 @@ export class ClientRegistry {
     };
   }
 
-  /** Addresses with a controller or an unidentified connection (bounded by the connections). */
-  get addresses(): number {
-    return this.perAddress.size;
-  }
-
   /**
    * An upgrade request arrived from `addressKey`: false when that address already has --max-per-address
    * connections that have not said who they are. Each true is matched by add() or handshakeFailed().
