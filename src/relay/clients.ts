@@ -113,7 +113,11 @@ export class ClientRegistry {
     return undefined;
   }
 
-  /** The caller has checked `sinks.size` against --max-sinks first (the snapshot budget is spent only then). */
+  /** Whether one more sink fits (asked before a hello spends its address's snapshot budget). */
+  hasSinkRoom(): boolean {
+    return this.sinkSet.size < this.limits.maxSinks;
+  }
+
   becomeSink(conn: Connection): Refusal | undefined {
     if (this.sinkSet.size >= this.limits.maxSinks) return 'too_many_sinks';
     const a = this.perAddress.get(conn.address.key);

@@ -213,7 +213,7 @@ export class Dispatcher {
     const gate = this.s.sinkGate;
     const verdict = gate.admit(conn.address, msg.token, recvAt);
     if (!verdict.ok) return this.refuseHello(conn, verdict, text, recvAt);
-    if (this.s.clients.sinks.size >= this.s.options.maxSinks) {
+    if (!this.s.clients.hasSinkRoom()) {
       this.s.metrics.helloRefused('full');
       const message = `the relay already has its ${this.s.options.maxSinks} sinks: close one, or start the relay with a larger --max-sinks`;
       return this.refuse(conn, 'too_many_sinks', text, message, recvAt, CLOSE.tryAgainLater, 'too many sinks, try again later');
