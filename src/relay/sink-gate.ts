@@ -66,7 +66,8 @@ export class SinkGate {
     const s = this.state(from.key, now);
     if (now < s.blockedUntil) {
       const wait = Math.ceil((s.blockedUntil - now) / 1000);
-      return refuse('backoff', 'unauthorized', `too many failed sink hellos from ${from.ip}: wait ${wait} s, then check the token`, CLOSE.unauthorized);
+      const message = `too many failed sink hellos from ${from.ip}: wait ${wait} s (each failure from an address doubles its wait, up to a minute)`;
+      return refuse('backoff', 'unauthorized', message, CLOSE.unauthorized);
     }
     if (!s.hellos.take(now)) {
       return refuse('rate', 'rate_limited', `too many sink hellos from ${from.ip}: try again in a few seconds`, CLOSE.tryAgainLater);
