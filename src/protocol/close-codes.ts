@@ -16,12 +16,20 @@ export const CLOSE_CODES = {
     meaning: 'going away (RFC 6455): the relay is shutting down; a page or a virtual phone closes with it when it leaves',
   },
   tooLarge: { code: 1009, meaning: 'message too big (RFC 6455): a frame was larger than the relay accepts (--max-payload)' },
-  tryAgainLater: { code: 1013, meaning: 'try again later (RFC 6455): the relay already holds --max-controllers phones' },
+  tryAgainLater: {
+    code: 1013,
+    meaning:
+      'try again later (RFC 6455): the relay is full (--max-controllers phones, --max-per-address phones from this address, --max-sinks sinks), or sink hellos from this address come too often',
+  },
   takenOver: {
     code: 4000,
     meaning: "id taken over: a connection that holds this id's resume token claimed it; sinks keep the row",
   },
-  unauthorized: { code: 4001, meaning: 'unauthorized: the sink hello had no token or a wrong one (--sink-token)' },
+  unauthorized: {
+    code: 4001,
+    meaning:
+      'unauthorized: the sink hello had no token or a wrong one (--sink-token), came from an address --sink-from does not allow, or came during the back-off after failed hellos',
+  },
   unidentified: {
     code: 4002,
     meaning: 'unidentified: neither hello nor connect within three heartbeats (route mode only)',

@@ -41,6 +41,8 @@ export const MAX_BATCH_HZ = 240;
 export const MAX_ERROR_MESSAGE = 512;
 /** Longest sink token in a hello. */
 export const MAX_SINK_TOKEN = 256;
+/** Shortest sink token a relay accepts to be started with: a shorter one can be guessed. */
+export const MIN_SINK_TOKEN = 16;
 
 /** Why the relay says a user is gone, in its delete to the sinks. */
 export const DELETE_REASONS = ['client', 'closed', 'timeout'] as const;
@@ -68,6 +70,8 @@ export const ERROR_CODES = [
   'unauthorized',
   'origin',
   'server_full',
+  'address_full',
+  'too_many_sinks',
   'backpressure',
 ] as const;
 
@@ -79,13 +83,16 @@ export const ERROR_MEANINGS: Readonly<Record<(typeof ERROR_CODES)[number], strin
   not_object: 'the JSON is not an object',
   schema: 'the object breaks the schema (the message names the property)',
   wrong_direction: 'this sender may not send this message (e.g. a batch from a phone)',
-  rate_limited: 'more than the rate limit allows (token bucket per connection)',
+  rate_limited: 'more than the rate limit allows (token bucket per connection; sink hellos and snapshots per address)',
   id_mismatch: 'the connection speaks for an id other than the one it claimed',
   id_taken: 'another live connection holds the id, and no valid resume token came with the claim',
   bad_resume: "the resume token is not the id's",
   not_connected: 'delete before the connection claimed any id',
-  unauthorized: 'the sink hello had no token or a wrong one',
+  unauthorized:
+    'the sink hello was refused: no token or a wrong one, an address --sink-from does not allow (by default only the relay\'s own machine), or the back-off after failed hellos',
   origin: 'the page origin is not allowed (refused at the handshake, HTTP 403; counted only)',
   server_full: 'the relay already holds its maximum number of phones (closes with 1013)',
+  address_full: 'this client address already holds --max-per-address phones (closes with 1013)',
+  too_many_sinks: 'the relay already has --max-sinks sinks (closes with 1013)',
   backpressure: 'a frame skipped for a slow sink, replaced by a newer one (counted only)',
 };

@@ -100,6 +100,17 @@ export class UpdateFrameWriter {
     return this.fields(x, y, speed, angle) + this.idTail + '}';
   }
 
+  /**
+   * Any update of this id, `seq` and `t` when present: the relay's canonical form of a validated update (every
+   * sink gets the same text whatever the phone sent, e.g. duplicate keys, or the id spelt another way).
+   */
+  update(u: Omit<UpdateFields, 'sliderId'>): string {
+    let text = this.fields(u.x, u.y, u.speed, u.angle) + this.idTail;
+    if (u.seq !== undefined) text += ',"seq":' + u.seq;
+    if (u.t !== undefined) text += ',"t":' + this.clock(u.t);
+    return text + '}';
+  }
+
   /** With the sender's sequence number and clock (ms since the epoch). */
   stamped(x: number, y: number, speed: number, angle: number, seq: number, t: number): string {
     return this.fields(x, y, speed, angle) + this.idTail + ',"seq":' + seq + ',"t":' + this.clock(t) + '}';

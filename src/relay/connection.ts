@@ -5,6 +5,7 @@
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import { errorFrame, TokenBucket, type ConnectionRole, type ErrorCode } from '../protocol/index.js';
+import type { ClientAddress } from './client-address.js';
 import type { IdHolder, UserRecord } from './identity.js';
 import type { LogWriter } from './log-writer.js';
 import type { RelayMetrics } from './metrics.js';
@@ -25,8 +26,6 @@ const ERROR_INTERVAL_MS = 1000;
 const FLUSH_BYTES = 16 * 1024;
 /** WebSocket frame header of a small server frame (no mask). */
 const FRAME_HEADER = 4;
-/** A Buffer that holds UTF-8 JSON goes out as a text frame. */
-const TEXT_FRAME = { binary: false } as const;
 
 export class Connection implements Outlet, IdHolder<Connection> {
   /** Set by the ClientRegistry only. */
@@ -54,6 +53,8 @@ export class Connection implements Outlet, IdHolder<Connection> {
   constructor(
     readonly id: number,
     readonly ws: WebSocket,
+    /** Where it comes from, as per-address limits count it. */
+    readonly address: ClientAddress,
     private readonly ctx: ConnectionContext,
     rate: number,
     burst: number,
@@ -76,20 +77,12 @@ export class Connection implements Outlet, IdHolder<Connection> {
     return b > 0 ? b : 0;
   }
 
-  /**
-   * Sends a text frame the caller knows to be valid protocol (JSON or a bare keep-alive). `raw`, when given, is
-   * the same frame as the UTF-8 bytes it arrived in, sent as is to skip re-encoding.
-   */
-  send(text: string, raw?: Buffer): void {
+  /** Sends a text frame the caller knows to be valid protocol (JSON or a bare keep-alive). */
+  send(text: string): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     this.cork();
-    if (raw === undefined) {
-      this.ws.send(text);
-      this.unflushed += text.length + FRAME_HEADER;
-    } else {
-      this.ws.send(raw, TEXT_FRAME);
-      this.unflushed += raw.length + FRAME_HEADER;
-    }
+    this.ws.send(text);
+    this.unflushed += text.length + FRAME_HEADER;
     if (this.unflushed >= FLUSH_BYTES) this.flush();
     this.ctx.metrics.messagesOut++;
     this.ctx.log?.write('out', this.id, this.role, text, true);

@@ -2,8 +2,9 @@
  * What the relay does with each inbound frame: rate limit, validate, then act by role. Every refused frame
  * is counted by reason, logged with `drop`, and answered with a (throttled) error.
  *
- * Hot path (a controller's update): token bucket, `parse` (compiled validator), identity check, and the
- * original text handed to the sinks' queues; nothing is re-serialised.
+ * Hot path (a controller's update): token bucket, `parse` (compiled validator), identity check, and the update
+ * written again from its validated fields (its user's frame writer) for the sinks' queues: every sink gets the same
+ * canonical text, whatever duplicate keys or spelling of the id the phone sent.
  */
 import {
   CLOSE,
@@ -22,12 +23,13 @@ import {
 } from '../protocol/index.js';
 import type { ClientRegistry } from './clients.js';
 import type { Connection } from './connection.js';
-import { sameSecret, type Identity, type UserRecord } from './identity.js';
+import type { Identity, UserRecord } from './identity.js';
 import type { LogWriter } from './log-writer.js';
 import type { RelayMetrics } from './metrics.js';
 import type { RelayOptions } from './options.js';
 import { OutQueue, type OutQueueContext } from './out-queue.js';
 import type { Router } from './router.js';
+import type { HelloVerdict, SinkGate } from './sink-gate.js';
 
 type User = UserRecord<Connection>;
 
@@ -39,6 +41,7 @@ export interface RelayState {
   readonly router: Router;
   readonly queueContext: OutQueueContext;
   readonly clients: ClientRegistry;
+  readonly sinkGate: SinkGate;
   closing: boolean;
 }
 
@@ -85,7 +88,7 @@ export class Dispatcher {
     switch (r.kind) {
       case 'update':
         if (conn.role === 'unknown' && !this.becomeController(conn, text, recvAt)) return;
-        this.update(conn, r.message, text, recvAt, data);
+        this.update(conn, r.message, text, recvAt);
         return;
       case 'connect':
         if (conn.role === 'unknown' && !this.becomeController(conn, text, recvAt)) return;
@@ -132,13 +135,15 @@ export class Dispatcher {
   }
 
   private becomeController(conn: Connection, text: string, recvAt: number): boolean {
-    if (!this.s.clients.becomeController(conn)) {
-      this.drop(conn, 'server_full', text, `the relay is full (${this.s.options.maxControllers} controllers)`, recvAt, true);
-      conn.refused = 'server_full';
-      conn.close(CLOSE.tryAgainLater, 'relay is full, try again later');
-      return false;
-    }
-    return true;
+    const refusal = this.s.clients.becomeController(conn);
+    if (refusal === undefined) return true;
+    const o = this.s.options;
+    const message =
+      refusal === 'address_full'
+        ? `too many phones from ${conn.address.ip} (--max-per-address ${o.maxPerAddress})`
+        : `the relay is full (${o.maxControllers} controllers)`;
+    this.refuse(conn, refusal, text, message, recvAt, CLOSE.tryAgainLater, 'relay is full, try again later');
+    return false;
   }
 
   private connect(conn: Connection, msg: ConnectMessage, text: string, recvAt: number): void {
@@ -165,13 +170,14 @@ export class Dispatcher {
     if (!claim.user.active) this.activate(claim.user, recvAt);
   }
 
-  private update(conn: Connection, msg: UpdateMessage, text: string, recvAt: number, raw: Buffer): void {
+  private update(conn: Connection, msg: UpdateMessage, text: string, recvAt: number): void {
     const own = conn.user;
     if (own !== undefined && own.active && msg.sliderId === own.id) {
       // The common case, without building the id's key: a live user moving its own knob.
       this.accept(conn, text);
-      own.updateText = text;
-      this.s.router.forward(conn, own.key, 'update', text, recvAt, raw);
+      const canonical = own.updates.update(msg);
+      own.updateText = canonical;
+      this.s.router.forward(conn, own.key, 'update', canonical, recvAt);
       return;
     }
     const key = userKey(msg.sliderId);
@@ -189,8 +195,9 @@ export class Dispatcher {
       this.welcome(conn, user);
     }
     if (!user.active) this.activate(user, recvAt);
-    user.updateText = text;
-    this.s.router.forward(conn, key, 'update', text, recvAt, raw);
+    const canonical = user.updates.update(msg);
+    user.updateText = canonical;
+    this.s.router.forward(conn, key, 'update', canonical, recvAt);
   }
 
   private remove(conn: Connection, msg: DeleteMessage, text: string, recvAt: number): void {
@@ -203,14 +210,18 @@ export class Dispatcher {
   }
 
   private hello(conn: Connection, msg: HelloMessage, text: string, recvAt: number): void {
-    const token = this.s.options.sinkToken;
-    if (token !== undefined && (msg.token === undefined || !sameSecret(msg.token, token))) {
-      this.drop(conn, 'unauthorized', text, msg.token === undefined ? 'this relay needs a token in hello' : 'wrong sink token', recvAt, true);
-      conn.refused = 'unauthorized';
-      conn.close(CLOSE.unauthorized, 'unauthorized');
-      return;
+    const gate = this.s.sinkGate;
+    const verdict = gate.admit(conn.address, msg.token, recvAt);
+    if (!verdict.ok) return this.refuseHello(conn, verdict, text, recvAt);
+    if (!this.s.clients.hasSinkRoom()) {
+      this.s.metrics.helloRefused('full');
+      const message = `the relay already has its ${this.s.options.maxSinks} sinks: close one, or start the relay with a larger --max-sinks`;
+      return this.refuse(conn, 'too_many_sinks', text, message, recvAt, CLOSE.tryAgainLater, 'too many sinks, try again later');
     }
-    this.s.clients.becomeSink(conn); // before logging, so the hello's log line names the role it established (as a first connect does)
+    const snapshot = gate.snapshot(conn.address, recvAt);
+    if (!snapshot.ok) return this.refuseHello(conn, snapshot, text, recvAt);
+    // Before logging, so the hello's log line names the role it established (as a first connect does).
+    this.s.clients.becomeSink(conn);
     this.accept(conn, text);
     conn.out?.close();
     const out = new OutQueue(conn, this.s.queueContext, msg.batchHz);
@@ -240,6 +251,18 @@ export class Dispatcher {
   private mismatch(conn: Connection, text: string, recvAt: number): void {
     const id = conn.user === undefined ? undefined : JSON.stringify(conn.user.id);
     this.drop(conn, 'id_mismatch', text, `this connection speaks for id ${id} only`, recvAt);
+  }
+
+  private refuseHello(conn: Connection, v: Extract<HelloVerdict, { ok: false }>, text: string, recvAt: number): void {
+    this.s.metrics.helloRefused(v.why);
+    this.refuse(conn, v.code, text, v.message, recvAt, v.closeCode, v.closeReason);
+  }
+
+  /** Refuses the connection for good: the error goes out at once, then the close. */
+  private refuse(conn: Connection, code: ErrorCode, text: string, message: string, recvAt: number, closeCode: number, reason: string): void {
+    this.drop(conn, code, text, message, recvAt, true);
+    conn.refused = code;
+    conn.close(closeCode, reason);
   }
 
   private accept(conn: Connection, text: string): void {

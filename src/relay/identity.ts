@@ -4,7 +4,7 @@
  * Ids compare by their user key (src/protocol/user-key.ts), so 5 and "5" are one user.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { connectFrame, userKey, type SliderId } from '../protocol/index.js';
+import { connectFrame, UpdateFrameWriter, userKey, type SliderId } from '../protocol/index.js';
 
 /**
  * Whatever may hold an id (a connection): Identity only sets and clears its `user`, so it needs to know no more
@@ -26,6 +26,8 @@ export interface UserRecord<O> {
   active: boolean;
   /** The connect the sinks got for this user (without the resume token), replayed in snapshots. */
   readonly connectText: string;
+  /** Writes the updates the sinks get for this user, with the id as first claimed (5 and "5" are one user). */
+  readonly updates: UpdateFrameWriter;
   /** Latest update, replayed in snapshots. */
   updateText: string | undefined;
 }
@@ -74,6 +76,7 @@ export class Identity<O extends IdHolder<O>> {
         token: newResumeToken(),
         active: false,
         connectText: connectFrame(id),
+        updates: new UpdateFrameWriter(id),
         updateText: undefined,
       };
       this.users.set(key, user);

@@ -1,9 +1,10 @@
 /** The relay (`tdcrowd relay`, README "Commands"); the contract other parts rely on is in this module's exports. */
-export { startRelay, RelayStartError, type RelayHandle } from './relay.js';
+export { startRelay, RelayStartError, type RelayEnvironment, type RelayHandle } from './relay.js';
 export {
   resolveOptions,
   optionsFromFlags,
   DEFAULT_OPTIONS,
+  AUTO_TOKEN,
   CLI_DEFAULTS,
   RelayOptionsError,
   type RelayFlags,

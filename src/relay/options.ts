@@ -3,8 +3,11 @@
  * `tdcrowd relay` passes its flags' text to `optionsFromFlags`, which only turns text into numbers and hands over
  * to `resolveOptions`. Messages name the command-line flag, so both kinds of caller can act on them.
  */
+import { randomBytes } from 'node:crypto';
 import { UserError } from '../common/user-error.js';
-import { DEFAULT_BURST, DEFAULT_RATE, isValidBurst, isValidRate, MAX_FRAME_BYTES, MAX_SINK_TOKEN } from '../protocol/index.js';
+import { DEFAULT_BURST, DEFAULT_RATE, isValidBurst, isValidRate, MAX_FRAME_BYTES, MAX_SINK_TOKEN, MIN_SINK_TOKEN } from '../protocol/index.js';
+import { AddressBlocks } from './address-blocks.js';
+import { compileProxyTrust } from './client-address.js';
 
 export type RelayMode = 'route' | 'broadcast';
 
@@ -25,7 +28,19 @@ export interface RelayOptions {
   /** ... and how many may arrive at once. */
   burst: number;
   maxControllers: number;
+  /**
+   * Controllers per client address (README, "Behind a proxy or a NAT"), loopback included; also the most
+   * connections one address may have that have not said hello or connect yet (handshakes, silent sockets).
+   */
+  maxPerAddress: number;
+  /** Admitted sinks at once; in broadcast mode, silent listeners at once. */
+  maxSinks: number;
+  /** `auto` is replaced by a generated token (RelayHandle.sinkToken tells it). */
   sinkToken?: string;
+  /** Addresses and CIDR blocks sinks may connect from; default this machine's own (with a token: anywhere). */
+  sinkFrom?: string[];
+  /** Reverse proxies whose X-Forwarded-For names the client. */
+  trustProxy?: string[];
   origins?: string[];
   log?: string;
   /** Bytes buffered towards one sink before the relay stops sending per message and coalesces instead. */
@@ -43,6 +58,11 @@ export const DEFAULT_OPTIONS: Readonly<RelayOptions> = Object.freeze({
   rate: DEFAULT_RATE,
   burst: DEFAULT_BURST,
   maxControllers: 5000,
+  // A venue LAN gives each phone its own address; a few per address leaves room for a family on one tablet and
+  // a phone's stale socket, and stops one machine from taking every slot.
+  maxPerAddress: 8,
+  // TouchDesigner, a dashboard, a spare: a relay rarely feeds more, and each sink costs every frame again.
+  maxSinks: 4,
   sinkHighWaterBytes: 1 << 20,
   quiet: false,
 });
@@ -66,7 +86,11 @@ const FLAG: Record<keyof RelayOptions, string> = {
   rate: '--rate',
   burst: '--burst',
   maxControllers: '--max-controllers',
+  maxPerAddress: '--max-per-address',
+  maxSinks: '--max-sinks',
   sinkToken: '--sink-token',
+  sinkFrom: '--sink-from',
+  trustProxy: '--trust-proxy',
   origins: '--origin',
   log: '--log',
   sinkHighWaterBytes: '--high-water',
@@ -103,9 +127,14 @@ export function resolveOptions(partial: Partial<RelayOptions> = {}): RelayOption
   if (!isValidBurst(o.burst)) fail(`--burst must be a number of at least 1, got ${o.burst}`);
   int('maxControllers', o.maxControllers, 1, 1_000_000);
   int('sinkHighWaterBytes', o.sinkHighWaterBytes, 1, 1 << 30);
-  if (o.sinkToken !== undefined && (typeof o.sinkToken !== 'string' || o.sinkToken.length === 0 || o.sinkToken.length > MAX_SINK_TOKEN)) {
-    fail(`--sink-token must be 1 to ${MAX_SINK_TOKEN} characters`);
+  int('maxPerAddress', o.maxPerAddress, 1, 1_000_000);
+  int('maxSinks', o.maxSinks, 1, 10_000);
+  if (o.sinkToken === AUTO_TOKEN) o.sinkToken = randomBytes(24).toString('base64url');
+  if (o.sinkToken !== undefined && (typeof o.sinkToken !== 'string' || o.sinkToken.length < MIN_SINK_TOKEN || o.sinkToken.length > MAX_SINK_TOKEN)) {
+    fail(`--sink-token must be ${MIN_SINK_TOKEN} to ${MAX_SINK_TOKEN} characters (a shorter one can be guessed; --sink-token auto makes one)`);
   }
+  o.sinkFrom = addressList('sinkFrom', o.sinkFrom, (list) => AddressBlocks.parse(list));
+  o.trustProxy = addressList('trustProxy', o.trustProxy, compileProxyTrust);
   if (o.origins !== undefined) {
     if (!Array.isArray(o.origins) || o.origins.length === 0) fail('--origin needs at least one origin, such as https://show.example.org');
     for (const origin of o.origins) {
@@ -116,6 +145,22 @@ export function resolveOptions(partial: Partial<RelayOptions> = {}): RelayOption
   if (o.log !== undefined && (typeof o.log !== 'string' || o.log.length === 0)) fail('--log must be a file path');
   o.quiet = Boolean(o.quiet);
   return o;
+}
+
+/** `--sink-token auto`: the relay makes a strong token and prints it. */
+export const AUTO_TOKEN = 'auto';
+
+/** A list of addresses and CIDR blocks, checked by the parser that will use it. */
+function addressList(key: 'sinkFrom' | 'trustProxy', list: string[] | undefined, check: (list: string[]) => unknown): string[] | undefined {
+  if (list === undefined) return undefined;
+  if (!Array.isArray(list) || list.length === 0) fail(`${FLAG[key]} needs at least one address or CIDR block, such as 192.168.1.0/24`);
+  const entries = list.map((e) => String(e).trim());
+  try {
+    check(entries);
+  } catch (err) {
+    fail(`${FLAG[key]}: ${(err as Error).message} (give addresses or CIDR blocks, such as 192.168.1.0/24)`);
+  }
+  return entries;
 }
 
 /** Origins compare as scheme://host[:port], lower-case, without a trailing slash. */
@@ -134,8 +179,12 @@ export interface RelayFlags {
   rate?: string;
   burst?: string;
   maxControllers?: string;
+  maxPerAddress?: string;
+  maxSinks?: string;
   highWater?: string;
   sinkToken?: string;
+  sinkFrom?: string[];
+  trustProxy?: string[];
   origin?: string[];
   log?: string;
   quiet?: boolean;
@@ -154,13 +203,22 @@ export function optionsFromFlags(flags: RelayFlags, env: NodeJS.ProcessEnv = pro
     rate: number('--rate', flags.rate),
     burst: number('--burst', flags.burst),
     maxControllers: number('--max-controllers', flags.maxControllers),
+    maxPerAddress: number('--max-per-address', flags.maxPerAddress),
+    maxSinks: number('--max-sinks', flags.maxSinks),
     sinkHighWaterBytes: number('--high-water', flags.highWater),
     sinkToken: flags.sinkToken,
+    sinkFrom: list(flags.sinkFrom),
+    trustProxy: list(flags.trustProxy),
     // Repeatable and comma-separated.
     origins: flags.origin?.flatMap((o) => o.split(',')).map((o) => o.trim()).filter((o) => o.length > 0),
     log: flags.log,
     quiet: flags.quiet === true,
   });
+}
+
+/** Repeatable and comma-separated. */
+function list(values: string[] | undefined): string[] | undefined {
+  return values?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
 }
 
 function number(flag: string, text: string | undefined): number | undefined {

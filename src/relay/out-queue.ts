@@ -17,8 +17,8 @@ export interface Outlet {
   /** Bytes the peer has not taken yet. */
   readonly backlog: number;
   readonly isOpen: boolean;
-  /** Sends one text frame; `raw` is the same frame as UTF-8 bytes, sent as is. */
-  send(text: string, raw?: Buffer): void;
+  /** Sends one text frame. */
+  send(text: string): void;
 }
 
 export type OutKind = 'connect' | 'update' | 'delete';
@@ -61,15 +61,11 @@ export class OutQueue {
     return this.pending.size;
   }
 
-  /**
-   * @param recvAt performance.now() when the frame arrived, or -1 for frames the relay made itself.
-   * @param raw the frame's original bytes, sent as is when the frame goes out at once (queues keep the string,
-   *   which does not pin the socket's receive buffer).
-   */
-  push(key: string, kind: OutKind, text: string, recvAt: number, raw?: Buffer): void {
+  /** @param recvAt performance.now() when the frame arrived, or -1 for frames the relay made itself. */
+  push(key: string, kind: OutKind, text: string, recvAt: number): void {
     if (this.batchHz === undefined && !this.coalescing) {
       if (this.outlet.backlog <= this.ctx.highWaterBytes) {
-        this.outlet.send(text, raw);
+        this.outlet.send(text);
         if (recvAt >= 0) this.ctx.metrics.latency.observeMs(performance.now() - recvAt);
         return;
       }

@@ -4,12 +4,16 @@
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { UserError } from '../common/user-error.js';
 import { CLOSE } from '../protocol/index.js';
 import { VERSION } from '../version.js';
+import { accessWarnings } from './access-warnings.js';
+import type { InterfaceList } from './address-blocks.js';
 import { renderBanner } from './banner.js';
+import { clientAddress, compileProxyTrust, type ClientAddress } from './client-address.js';
 import { ClientRegistry } from './clients.js';
 import { Connection } from './connection.js';
 import { Dispatcher, type RelayState } from './dispatch.js';
@@ -21,9 +25,18 @@ import { normalizeOrigin, resolveOptions, type RelayOptions } from './options.js
 import { renderProcessMetrics, startProcessMetrics } from './process-metrics.js';
 import { Presence } from './presence.js';
 import { Router } from './router.js';
+import { SinkGate } from './sink-gate.js';
+
+/** What the relay reads from the machine; tests inject their own. */
+export interface RelayEnvironment {
+  /** This machine's interfaces, for "sinks only from this machine" (default os.networkInterfaces). */
+  networkInterfaces?: () => InterfaceList;
+}
 
 export interface RelayHandle {
   readonly port: number;
+  /** The token sinks need, if any (the generated one with `sinkToken: 'auto'`). */
+  readonly sinkToken: string | undefined;
   /** ws://HOST:PORT (host as bound; 127.0.0.1 when bound to every interface). */
   readonly url: string;
   readonly httpUrl: string;
@@ -69,7 +82,7 @@ function localHost(host: string): string {
   return h.includes(':') ? `[${h}]` : h;
 }
 
-export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<RelayHandle> {
+export async function startRelay(partial: Partial<RelayOptions> = {}, env: RelayEnvironment = {}): Promise<RelayHandle> {
   const options = resolveOptions(partial);
   const log =
     options.log === undefined
@@ -79,7 +92,8 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
         });
   const metrics = new RelayMetrics();
   startProcessMetrics();
-  const clients = new ClientRegistry(options.maxControllers);
+  const clients = new ClientRegistry(options);
+  const trust = compileProxyTrust(options.trustProxy);
   const queueContext = { metrics, highWaterBytes: options.sinkHighWaterBytes };
   const state: RelayState = {
     options,
@@ -89,6 +103,12 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
     router: new Router(options.mode, clients, queueContext, options.sinkToken !== undefined),
     queueContext,
     clients,
+    sinkGate: new SinkGate({
+      sinkToken: options.sinkToken,
+      sinkFrom: options.sinkFrom,
+      broadcast: options.mode === 'broadcast',
+      interfaces: env.networkInterfaces ?? networkInterfaces,
+    }),
     closing: false,
   };
   const dispatcher = new Dispatcher(state);
@@ -153,11 +173,33 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
       refuseUpgrade(socket, 403, 'origin not allowed');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws));
+    const address = clientAddress(req, trust);
+    if (!clients.startHandshake(address.key)) {
+      metrics.handshakesRefused++;
+      refuseUpgrade(socket, 429, `too many connections from ${address.ip} that have not said hello or connect yet`);
+      return;
+    }
+    // Counted until it becomes a connection, or its socket closes first.
+    let settled = false;
+    const failed = (): void => {
+      if (settled) return;
+      settled = true;
+      clients.handshakeFailed(address.key);
+    };
+    socket.once('close', failed);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (settled) {
+        ws.terminate();
+        return;
+      }
+      settled = true;
+      socket.off('close', failed);
+      accept(ws, address);
+    });
   });
 
-  function accept(ws: WebSocket): void {
-    const conn = new Connection(nextConnId++, ws, { metrics, log }, options.rate, options.burst, performance.now());
+  function accept(ws: WebSocket, address: ClientAddress): void {
+    const conn = new Connection(nextConnId++, ws, address, { metrics, log }, options.rate, options.burst, performance.now());
     clients.add(conn);
     metrics.connectionsOpened++;
     ws.on('message', (data, isBinary) => {
@@ -208,6 +250,7 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
     process.stdout.write(
       await renderBanner({ host: options.host, port, mode: options.mode, version: VERSION, sinkToken: options.sinkToken !== undefined, log: options.log }),
     );
+    for (const warning of accessWarnings(options)) process.stdout.write(`warning: ${warning}\n`);
   }
 
   let closed: Promise<void> | undefined;
@@ -236,6 +279,7 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
     port,
     url: `ws://${host}:${port}`,
     httpUrl: `http://${host}:${port}`,
+    sinkToken: options.sinkToken,
     metrics: snapshot,
     close,
   };

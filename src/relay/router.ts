@@ -20,18 +20,22 @@ export class Router {
    * @param from the sender, never a recipient
    * @param text serialised once by the caller and shared by every recipient
    * @param recvAt performance.now() when the frame arrived, -1 for frames the relay made itself
-   * @param raw the original bytes of `text`, when it is a frame forwarded as is
    */
-  forward(from: Connection | undefined, key: string, kind: OutKind, text: string, recvAt: number, raw?: Buffer): void {
+  forward(from: Connection | undefined, key: string, kind: OutKind, text: string, recvAt: number): void {
     if (this.mode === 'route') {
-      for (const sink of this.clients.sinks) sink.out?.push(key, kind, text, recvAt, raw);
+      for (const sink of this.clients.sinks) sink.out?.push(key, kind, text, recvAt);
       return;
     }
     for (const c of this.clients.all) {
       if (c === from || c.refused !== undefined) continue;
       // A phone that claimed an id has no token either; it must not read the crowd.
       if (this.requireHello && c.role !== 'sink') continue;
-      (c.out ??= new OutQueue(c, this.queueContext)).push(key, kind, text, recvAt, raw);
+      if (c.out === undefined) {
+        // A silent connection reads the crowd only in one of the few listener places (--max-sinks).
+        if (c.role === 'unknown' && !this.clients.admitListener(c)) continue;
+        c.out = new OutQueue(c, this.queueContext);
+      }
+      c.out.push(key, kind, text, recvAt);
     }
   }
 }

@@ -18,6 +18,7 @@ import {
   MAX_FRAME_BYTES,
   MAX_SAFE_ID,
   MAX_SINK_TOKEN,
+  MIN_SINK_TOKEN,
   PING,
   PONG,
   protocolSchema,
@@ -85,6 +86,7 @@ export function limitsTable(): string {
     ['MAX_BATCH_HZ', MAX_BATCH_HZ, 'highest batchHz a sink may ask for'],
     ['MAX_ERROR_MESSAGE', MAX_ERROR_MESSAGE, "longest error frame's message"],
     ['MAX_SINK_TOKEN', MAX_SINK_TOKEN, "longest sink token in a hello"],
+    ['MIN_SINK_TOKEN', MIN_SINK_TOKEN, 'shortest sink token a relay accepts to start with (`--sink-token`)'],
     ['DEFAULT_RATE', DEFAULT_RATE, 'messages per second one connection may send (relay default, `--rate`)'],
     ['DEFAULT_BURST', DEFAULT_BURST, 'messages one connection may send at once (relay default, `--burst`)'],
   ];

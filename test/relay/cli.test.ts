@@ -3,6 +3,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,6 +93,9 @@ describe('tdcrowd relay (CLI)', () => {
     const r = await run(['--host', '127.0.0.1', '--mode', 'broadcast'], { PORT: '0' });
     expect(r.port).not.toBe(8080);
     expect(r.stdout()).toContain('broadcast mode');
+    // Broadcast mode without a token lets every client read the crowd: the operator is told at start.
+    await until(() => r.stdout().includes('warning: broadcast mode'), 'the broadcast warning');
+    expect(r.stdout()).toMatch(/warning: broadcast mode: every connected client, any phone included, receives every user's id and position/);
     r.child.kill('SIGINT');
     expect(await r.exited).toBe(0);
   });
@@ -106,10 +110,45 @@ describe('tdcrowd relay (CLI)', () => {
     [['--max-controllers', '1.5'], /--max-controllers/],
     [['--origin', 'not-a-url'], /--origin/],
     [['--sink-token', ''], /--sink-token/],
+    [['--sink-token', 'fifteen-chars!!'], /--sink-token must be 16 to 256 characters/],
+    [['--max-per-address', '0'], /--max-per-address/],
+    [['--max-sinks', '0'], /--max-sinks/],
+    [['--sink-from', '999.1.1.1'], /--sink-from: not an address or CIDR block: "999\.1\.1\.1"/],
+    [['--trust-proxy', '10.0.0.0/99'], /--trust-proxy/],
   ])('bad value %j: usage error, exit 2', (args, message) => {
     const r = spawnSync(process.execPath, [CLI, 'relay', '--host', '127.0.0.1', '--port', '0', ...args], { encoding: 'utf8', timeout: 20_000 });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stdout).not.toContain('Phones join at');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('--sink-token auto prints the token it made, even with --quiet, and a sink from another address gets in with it', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [CLI, 'relay', '--host', '127.0.0.1', '--port', String(port), '--quiet', '--sink-token', 'auto'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const token = await until(() => /^sink token: ([A-Za-z0-9_-]{32}) \(generate the callbacks with --sink-token \1\)$/m.exec(out)?.[1], 'the token line', 20_000);
+    const s = await Peer.open(`ws://127.0.0.1:${port}`, { localAddress: '127.0.0.2' });
+    s.send({ type: 'hello', role: 'sink', token });
+    const phone = await Peer.open(`ws://127.0.0.1:${port}`);
+    phone.send({ type: 'connect', sliderId: 'a' });
+    phone.send(update('a', 9));
+    await s.waitForMessage((m) => m.x === 9, 'the update at the sink admitted with the printed token');
+    s.close();
+    phone.close();
   });
 });
+
+/** A port nobody listens on right now (with --quiet there is no banner to read the port from). */
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}

@@ -22,8 +22,14 @@ import { sleep, until } from '../helpers/wait.js';
 
 const cleanups = useCleanups();
 
+/**
+ * Every phone of these tests comes from 127.0.0.1: the per-address cap (test/relay/per-address.test.ts) would
+ * refuse all but a few, and faults are this file's subject.
+ */
+const MANY_PER_ADDRESS = ['--max-per-address', '10000'];
+
 async function inProcessRelay(options: Partial<RelayOptions> = {}): Promise<RelayHandle> {
-  const relay = await startQuiet(options);
+  const relay = await startQuiet({ maxPerAddress: 10_000, ...options });
   cleanups.push(() => relay.close());
   return relay;
 }
@@ -181,7 +187,7 @@ describe.skipIf(!hasChromium() || !hasPython())('the relay process killed and re
   });
 
   it('the page and the generated TouchDesigner scripts reconnect on their own; the page keeps its id', async () => {
-    let relay: ChildRelay = await spawnRelay(['--heartbeat', '1']);
+    let relay: ChildRelay = await spawnRelay([...MANY_PER_ADDRESS, '--heartbeat', '1']);
     const port = relay.port;
     cleanups.push(() => relay.stop());
     // TouchDesigner prunes users silent for 3 s (the generator's --timeout)
@@ -227,7 +233,7 @@ describe.skipIf(!hasChromium() || !hasPython())('the relay process killed and re
     await until(() => !td.socketOpen, 'TouchDesigner to notice');
 
     const t0 = performance.now();
-    relay = await spawnRelay(['--heartbeat', '1'], port);
+    relay = await spawnRelay([...MANY_PER_ADDRESS, '--heartbeat', '1'], port);
     await until(async () => (await state()) === 'live', 'the page live again', 30_000);
     const pageMs = performance.now() - t0;
     expect(await page.evaluate(() => sessionStorage.getItem('tdcrowd.sliderId'))).toBe(id);
@@ -270,7 +276,7 @@ describe('a sink that stops reading for 10 s while 500 phones stream', () => {
     const USERS = 500;
     const HZ = 20;
     // a heartbeat longer than the stall: this test is about back-pressure, not about presence dropping the sink
-    const relay = await spawnRelay(['--ping-interval', '3600', '--heartbeat', '30']);
+    const relay = await spawnRelay([...MANY_PER_ADDRESS, '--ping-interval', '3600', '--heartbeat', '30']);
     cleanups.push(() => relay.stop());
     const s = await sinkPeer(relay.url);
     await until(async () => (await relay.metrics()).connections.sink === 1, 'the sink admitted');

@@ -33,8 +33,11 @@ let relay: ChildRelay;
 const peers: Peer[] = [];
 const keep = (p: Peer): Peer => (peers.push(p), p);
 
+/** Honest phones, attackers and the storm all come from 127.0.0.1: the per-address cap has its own tests. */
+const MANY_PER_ADDRESS = ['--max-per-address', '10000'];
+
 beforeAll(async () => {
-  relay = await spawnRelay(['--rate', String(RATE), '--burst', String(RATE), '--max-controllers', String(MAX_CONTROLLERS), '--ping-interval', '3600']);
+  relay = await spawnRelay([...MANY_PER_ADDRESS, '--rate', String(RATE), '--burst', String(RATE), '--max-controllers', String(MAX_CONTROLLERS), '--ping-interval', '3600']);
 });
 afterAll(async () => {
   for (const p of peers) p.terminate();
@@ -293,7 +296,7 @@ describe('hostile input while honest users stream', () => {
   }, 60_000);
 
   it('broadcast mode (the tutorial relay): phones get every honest frame and no hostile one', async () => {
-    const b = await spawnRelay(['--mode', 'broadcast', '--rate', String(RATE), '--burst', String(RATE), '--ping-interval', '3600']);
+    const b = await spawnRelay([...MANY_PER_ADDRESS, '--mode', 'broadcast', '--rate', String(RATE), '--burst', String(RATE), '--ping-interval', '3600']);
     try {
       const honest: Peer[] = [];
       for (let i = 0; i < 6; i++) honest.push(keep(await claim(b.url, `bh-${i}`)));

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CLI_DEFAULTS, DEFAULT_OPTIONS, optionsFromFlags, startRelay, type RelayFlags } from '../../relay/index.js';
+import { AUTO_TOKEN, CLI_DEFAULTS, DEFAULT_OPTIONS, optionsFromFlags, startRelay, type RelayFlags } from '../../relay/index.js';
 
 const d = DEFAULT_OPTIONS;
 
@@ -17,8 +17,12 @@ export function register(program: Command): void {
     .option('--rate <msgs/s>', `per-connection rate limit (default: ${d.rate})`)
     .option('--burst <n>', `per-connection burst allowance (default: ${d.burst})`)
     .option('--max-controllers <n>', `controllers beyond this are closed with 1013 (default: ${d.maxControllers})`)
+    .option('--max-per-address <n>', `phones per client address, loopback included (also connections not yet identified) (default: ${d.maxPerAddress})`)
+    .option('--max-sinks <n>', `sinks at once (broadcast mode: silent listeners) (default: ${d.maxSinks})`)
     .option('--high-water <bytes>', `bytes buffered to one sink before the relay coalesces for it (default: ${d.sinkHighWaterBytes})`)
-    .option('--sink-token <token>', "require this token in sinks' hello")
+    .option('--sink-token <token>', `require this token (at least 16 characters) in sinks' hello; "${AUTO_TOKEN}" makes one and prints it`)
+    .option('--sink-from <cidr...>', "addresses sinks may connect from (repeatable or comma-separated) (default: this machine's own; with --sink-token: anywhere)")
+    .option('--trust-proxy <cidr...>', 'reverse proxies whose X-Forwarded-For names the client (default: none)')
     .option('--origin <origins...>', 'allowed page origins (repeatable or comma-separated), e.g. https://show.example.org')
     .option('--log <file.jsonl>', 'log every frame in and out (JSONL, readable by tdcrowd validate)')
     .option('--quiet', 'no start-up banner')
@@ -42,6 +46,8 @@ export function register(program: Command): void {
       };
       process.once('SIGINT', () => shutdown('SIGINT'));
       process.once('SIGTERM', () => shutdown('SIGTERM'));
-      await started;
+      const relay = await started;
+      // The only place the generated token is told: printed even with --quiet.
+      if (flags.sinkToken === AUTO_TOKEN) process.stdout.write(`sink token: ${relay.sinkToken} (generate the callbacks with --sink-token ${relay.sinkToken})\n`);
     });
 }
