@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { UserError } from '../common/user-error.js';
-import { MAX_BATCH_HZ, MAX_SINK_TOKEN } from '../protocol/index.js';
+import { MAX_BATCH_HZ, MAX_SINK_TOKEN, MIN_SINK_TOKEN } from '../protocol/index.js';
 
 export type GenerateMode = 'route' | 'broadcast';
 
@@ -157,8 +157,9 @@ export function resolveOptions(raw: RawOptions): GenerateOptions {
   }
   if (raw.sinkToken !== undefined) {
     const t = raw.sinkToken;
-    if (typeof t !== 'string' || t.length < 1 || t.length > MAX_SINK_TOKEN) {
-      throw new GenerateOptionsError(`--sink-token must be a string of 1-${MAX_SINK_TOKEN} characters`);
+    if (typeof t !== 'string' || t.length < MIN_SINK_TOKEN || t.length > MAX_SINK_TOKEN) {
+      // the relay refuses shorter tokens at start: scripts carrying one could never be admitted
+      throw new GenerateOptionsError(`--sink-token must be a string of ${MIN_SINK_TOKEN}-${MAX_SINK_TOKEN} characters (the relay's own rule)`);
     }
     o.sinkToken = t;
   }

@@ -71,8 +71,9 @@ describe('tdcrowd generate', () => {
     ['unknown mode', ['--mode', 'mesh'], /--mode must be route or broadcast/],
     ['zero batch rate', ['--batch-hz', '0'], /--batch-hz must be > 0/],
     ['huge batch rate', ['--batch-hz', '1000'], /--batch-hz/],
-    ['token in broadcast mode', ['--mode', 'broadcast', '--sink-token', 'abc'], /only --mode route/],
-    ['over-long token', ['--sink-token', 'x'.repeat(300)], /--sink-token must be a string of 1-256/],
+    ['token in broadcast mode', ['--mode', 'broadcast', '--sink-token', 'abcdefghijklmnop'], /only --mode route/],
+    ['a token shorter than the relay accepts', ['--sink-token', 'abc'], /--sink-token must be a string of 16-256 characters/],
+    ['over-long token', ['--sink-token', 'x'.repeat(300)], /--sink-token must be a string of 16-256/],
     ['websocket DAT name', ['--websocket-dat', 'web socket'], /--websocket-dat/],
     ['callbacks DAT same as table', ['--callbacks-dat', 'test_test'], /four different operators/],
     ['execute DAT same as the WebSocket DAT', ['--execute-dat', 'websocket1'], /four different operators/],
@@ -122,7 +123,7 @@ describe('tdcrowd generate', () => {
       [],
       ['--mode', 'broadcast'],
       ['--invert-y', '--normalize', '--timeout', '0'],
-      ['--sink-token', 'a"b\'c\\d\n"""', '--batch-hz', '0.5', '--columns', 'A,B,C,D,E', '--table', '_t'],
+      ['--sink-token', 'a"b\'c\\d\n""" and more', '--batch-hz', '0.5', '--columns', 'A,B,C,D,E', '--table', '_t'],
     ];
     combos.forEach((args, i) => {
       const out = join(tmp, `compile-${i}`);

@@ -57,7 +57,7 @@ describe('hostile option values', () => {
   });
 
   it.skipIf(!hasPython())('tokens are rendered inert: the scripts compile and send the exact token in hello', async () => {
-    const tokens = HOSTILE_STRINGS.filter((s) => s !== '\ud800').map((s) => `ZQXtok${s}end`);
+    const tokens = HOSTILE_STRINGS.filter((s) => s !== '\ud800').map((s) => `ZQXtok${s}end-of-sixteen`);
     for (const sinkToken of tokens) {
       const scripts = renderScripts(resolveOptions({ sinkToken }));
       for (const s of scripts) {
