@@ -3,10 +3,13 @@
  * `tdcrowd relay` passes its flags' text to `optionsFromFlags`, which only turns text into numbers and hands over
  * to `resolveOptions`. Messages name the command-line flag, so both kinds of caller can act on them.
  */
+import { isIPv4 } from 'node:net';
 import { UserError } from '../common/user-error.js';
 import { DEFAULT_BURST, DEFAULT_RATE, isValidBurst, isValidRate, MAX_FRAME_BYTES, MAX_SINK_TOKEN } from '../protocol/index.js';
 
 export type RelayMode = 'route' | 'broadcast';
+
+const MIB = 1024 * 1024;
 
 export interface RelayOptions {
   /** 0 = ephemeral (tests). The CLI defaults to 8080 or the PORT env. */
@@ -28,6 +31,12 @@ export interface RelayOptions {
   sinkToken?: string;
   origins?: string[];
   log?: string;
+  /** Append to an existing log (default); false truncates it once the relay has its port. */
+  logAppend: boolean;
+  /** The log rotates before it would grow past this many bytes (FILE → FILE.1 …); 0 never rotates. */
+  logMaxBytes: number;
+  /** Rotated log files kept (FILE.1 … FILE.N); the oldest is removed. */
+  logKeep: number;
   /** Bytes buffered towards one sink before the relay stops sending per message and coalesces instead. */
   sinkHighWaterBytes: number;
   quiet: boolean;
@@ -45,6 +54,9 @@ export const DEFAULT_OPTIONS: Readonly<RelayOptions> = Object.freeze({
   maxControllers: 5000,
   sinkHighWaterBytes: 1 << 20,
   quiet: false,
+  logAppend: true,
+  logMaxBytes: 100 * MIB,
+  logKeep: 5,
 });
 
 /** Where `tdcrowd relay` listens when not told: every interface, port $PORT (cloud hosts) or 8080. */
@@ -69,6 +81,9 @@ const FLAG: Record<keyof RelayOptions, string> = {
   sinkToken: '--sink-token',
   origins: '--origin',
   log: '--log',
+  logAppend: '--log-truncate',
+  logMaxBytes: '--log-max-mb',
+  logKeep: '--log-keep',
   sinkHighWaterBytes: '--high-water',
   quiet: '--quiet',
 };
@@ -94,6 +109,8 @@ export function resolveOptions(partial: Partial<RelayOptions> = {}): RelayOption
   const o: RelayOptions = { ...DEFAULT_OPTIONS, ...defined };
   int('port', o.port, 0, 65535);
   if (typeof o.host !== 'string' || o.host.length === 0) fail('--host must be a host name or address');
+  // Dotted numbers that are no IPv4 address would go to DNS as a name: refuse them here, before any traffic.
+  if (/^[0-9.]+$/.test(o.host) && !isIPv4(o.host)) fail(`--host ${o.host} is not an IPv4 address (four numbers 0-255)`);
   if (o.mode !== 'route' && o.mode !== 'broadcast') fail(`--mode must be route or broadcast, got ${JSON.stringify(o.mode)}`);
   period('heartbeatMs', o.heartbeatMs, 10, 3_600_000);
   period('textPingMs', o.textPingMs, 10, 3_600_000);
@@ -114,6 +131,11 @@ export function resolveOptions(partial: Partial<RelayOptions> = {}): RelayOption
     o.origins = o.origins.map(normalizeOrigin);
   }
   if (o.log !== undefined && (typeof o.log !== 'string' || o.log.length === 0)) fail('--log must be a file path');
+  o.logAppend = o.logAppend !== false;
+  if (!Number.isInteger(o.logMaxBytes) || o.logMaxBytes < 0 || o.logMaxBytes > 1024 * 1024 * MIB) {
+    fail(`--log-max-mb must be from 0 (never rotate) to ${1024 * 1024} MiB, got ${o.logMaxBytes / MIB}`);
+  }
+  int('logKeep', o.logKeep, 0, 1000);
   o.quiet = Boolean(o.quiet);
   return o;
 }
@@ -138,6 +160,9 @@ export interface RelayFlags {
   sinkToken?: string;
   origin?: string[];
   log?: string;
+  logTruncate?: boolean;
+  logMaxMb?: string;
+  logKeep?: string;
   quiet?: boolean;
 }
 
@@ -159,6 +184,9 @@ export function optionsFromFlags(flags: RelayFlags, env: NodeJS.ProcessEnv = pro
     // Repeatable and comma-separated.
     origins: flags.origin?.flatMap((o) => o.split(',')).map((o) => o.trim()).filter((o) => o.length > 0),
     log: flags.log,
+    logAppend: flags.logTruncate !== true,
+    logMaxBytes: mebibytes('--log-max-mb', flags.logMaxMb),
+    logKeep: number('--log-keep', flags.logKeep),
     quiet: flags.quiet === true,
   });
 }
@@ -168,6 +196,13 @@ function number(flag: string, text: string | undefined): number | undefined {
   const n = text.trim() === '' ? Number.NaN : Number(text);
   if (!Number.isFinite(n)) fail(`${flag} must be a number, got ${JSON.stringify(text)}`);
   return n;
+}
+
+function mebibytes(flag: string, text: string | undefined): number | undefined {
+  const n = number(flag, text);
+  if (n === undefined) return undefined;
+  if (n < 0) fail(`${flag} must be 0 (never rotate) or more, got ${text}`);
+  return Math.round(n * MIB);
 }
 
 function seconds(flag: string, text: string | undefined): number | undefined {

@@ -63,6 +63,37 @@ function protocolCloseCode(err: Error & { code?: string }): number | undefined {
   return WS_ERROR_CLOSE_CODES[code] ?? 1002;
 }
 
+/** Why the relay cannot listen, in words the operator can act on; other errors are bugs and pass through. */
+function listenError(host: string, port: number, err: NodeJS.ErrnoException): Error {
+  const why: Record<string, string> = {
+    EADDRINUSE: `port ${port} is in use (try --port)`,
+    EACCES: `not allowed to listen on port ${port} (ports below 1024 need privileges; try --port)`,
+    EADDRNOTAVAIL: `--host ${host} is not an address of this machine (EADDRNOTAVAIL)`,
+    ENOTFOUND: `--host ${host} is not an address or a known host name`,
+    EAI_NONAME: `--host ${host} is not an address or a known host name`,
+    EAI_AGAIN: `--host ${host} could not be looked up (EAI_AGAIN)`,
+    EAI_FAIL: `--host ${host} could not be looked up (EAI_FAIL)`,
+    EINVAL: `cannot listen on ${host}:${port} (EINVAL)`,
+    EAFNOSUPPORT: `cannot listen on ${host}: this machine has no such address family (EAFNOSUPPORT)`,
+  };
+  const message = err.code === undefined ? undefined : why[err.code];
+  return message === undefined ? err : new RelayStartError(message, err.code, { cause: err });
+}
+
+/** The log could not be checked or opened: a start error that names the file and says what is wrong. */
+function logError(path: string, err: NodeJS.ErrnoException): RelayStartError {
+  const why: Record<string, string> = {
+    ENOENT: 'its folder does not exist',
+    ENOTDIR: 'a part of the path is a file, not a folder',
+    EISDIR: 'it is a folder',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    EROFS: 'read-only file system',
+  };
+  const what = err.code !== undefined && why[err.code] !== undefined ? `${why[err.code]} (${err.code})` : err.message;
+  return new RelayStartError(`cannot write the log ${path}: ${what}`, err.code, { cause: err });
+}
+
 function localHost(host: string): string {
   const h = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
   return h.includes(':') ? `[${h}]` : h;
@@ -73,9 +104,11 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
   const log =
     options.log === undefined
       ? undefined
-      : await LogWriter.open(options.log).catch((err: NodeJS.ErrnoException) => {
-          throw new RelayStartError(`cannot write the log ${options.log}: ${err.message}`, err.code, { cause: err });
-        });
+      : new LogWriter({ path: options.log, append: options.logAppend, maxBytes: options.logMaxBytes, keep: options.logKeep });
+  // Checked before the port is bound, opened after: a relay that cannot start never creates or truncates a log.
+  const lastConn = (await log?.prepare().catch((err: NodeJS.ErrnoException) => {
+    throw logError(options.log!, err);
+  })) ?? 0;
   const metrics = new RelayMetrics();
   startProcessMetrics();
   const clients = new Set<Connection>();
@@ -102,7 +135,7 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
     options.mode === 'route' ? () => metrics.unidentifiedClosed++ : undefined,
   );
   const startedAt = Date.now();
-  let nextConnId = 1;
+  let nextConnId = lastConn + 1;
 
   const snapshot = (): RelayMetricsSnapshot => ({
     connections: {
@@ -138,7 +171,8 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
           '# HELP tdcrowd_sink_queue_users Users with frames waiting in the fullest sink queue (bounded by users).\n' +
           '# TYPE tdcrowd_sink_queue_users gauge\n' +
           `tdcrowd_sink_queue_users ${queued}\n` +
-          (await renderProcessMetrics())
+          (await renderProcessMetrics()) +
+          (log?.metricsText() ?? '')
         );
       },
     }),
@@ -192,6 +226,7 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
       // The code the relay closed with, if it closed; else the peer's (1005 none given, 1006 cut without one).
       metrics.closed(conn.role, conn.closedWith ?? code);
       dispatcher.onClose(conn);
+      log?.connectionClosed(conn.id);
     });
   }
 
@@ -203,14 +238,14 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
     });
   }).catch(async (err: NodeJS.ErrnoException) => {
     await log?.close();
-    const why =
-      err.code === 'EADDRINUSE'
-        ? `port ${options.port} is in use (try --port)`
-        : err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL'
-          ? `cannot listen on ${options.host}:${options.port} (${err.code})`
-          : undefined;
-    throw why === undefined ? err : new RelayStartError(why, err.code, { cause: err });
+    throw listenError(options.host, options.port, err);
   });
+  try {
+    await log?.open();
+  } catch (err) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw logError(options.log!, err as NodeJS.ErrnoException);
+  }
   // Later server errors (e.g. EMFILE on accept) must not crash the process.
   server.on('error', (err) => process.stderr.write(`tdcrowd relay: ${err.message}\n`));
   presence.start();

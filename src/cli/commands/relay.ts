@@ -20,7 +20,10 @@ export function register(program: Command): void {
     .option('--high-water <bytes>', `bytes buffered to one sink before the relay coalesces for it (default: ${d.sinkHighWaterBytes})`)
     .option('--sink-token <token>', "require this token in sinks' hello")
     .option('--origin <origins...>', 'allowed page origins (repeatable or comma-separated), e.g. https://show.example.org')
-    .option('--log <file.jsonl>', 'log every frame in and out (JSONL, readable by tdcrowd validate)')
+    .option('--log <file.jsonl>', 'log every frame in and out (JSONL, readable by tdcrowd validate; secrets redacted, mode 0600, appended to)')
+    .option('--log-truncate', 'start the log empty instead of appending (only once the port is bound)')
+    .option('--log-max-mb <MiB>', `rotate the log past this size: FILE → FILE.1 … (0 never) (default: ${d.logMaxBytes / 1024 / 1024})`)
+    .option('--log-keep <n>', `rotated log files kept (default: ${d.logKeep})`)
     .option('--quiet', 'no start-up banner')
     .action(async (flags: RelayFlags) => {
       const started = startRelay(optionsFromFlags(flags));
