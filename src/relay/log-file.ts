@@ -4,9 +4,8 @@
  * (disk full, /dev/full, a file system gone read-only) loses that chunk, is reported through `onError`, and
  * the next chunk is tried again: the log must never take the relay down.
  */
-import { constants, createReadStream } from 'node:fs';
-import { access, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { createReadStream } from 'node:fs';
+import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 
 export interface LogFileOptions {
   /** Keep what the file holds (default); false truncates it when opened. */
@@ -30,26 +29,6 @@ export function rotatedSet(path: string, keep: number): string[] {
   for (let i = keep; i >= 1; i--) out.push(`${path}.${i}`);
   out.push(path);
   return out;
-}
-
-/**
- * Fails with the system error when the log could not be opened for writing, without creating or changing
- * anything (run before the relay binds its port; the file itself is opened only once the port is ours).
- */
-export async function checkWritable(path: string): Promise<void> {
-  let st;
-  try {
-    st = await stat(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    const dir = dirname(path);
-    const d = await stat(dir); // ENOENT / ENOTDIR: the folder is not there
-    if (!d.isDirectory()) throw Object.assign(new Error(`ENOTDIR: ${dir} is not a folder`), { code: 'ENOTDIR' });
-    await access(dir, constants.W_OK);
-    return;
-  }
-  if (st.isDirectory()) throw Object.assign(new Error(`EISDIR: ${path} is a folder`), { code: 'EISDIR' });
-  await access(path, constants.W_OK);
 }
 
 /**

@@ -9,7 +9,8 @@
  */
 import { PING, PONG, type ConnectionRole, type LogDirection } from '../protocol/index.js';
 import { DropSampler } from './drop-sampler.js';
-import { checkWritable, highestConnection, LogFile, type LogFileOptions } from './log-file.js';
+import { checkWritableFile } from '../common/writable.js';
+import { highestConnection, LogFile, type LogFileOptions } from './log-file.js';
 import { redactFrame } from './log-redact.js';
 
 const FLUSH_BYTES = 64 * 1024;
@@ -46,7 +47,7 @@ export class LogWriter {
    * highest connection number an appended log already holds (0 when none).
    */
   async prepare(): Promise<number> {
-    await checkWritable(this.options.path);
+    checkWritableFile(this.options.path);
     return this.options.append ? highestConnection(this.options.path, this.options.keep) : 0;
   }
 

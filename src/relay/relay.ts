@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { UserError } from '../common/user-error.js';
+import { describeFsError } from '../common/writable.js';
 import { CLOSE } from '../protocol/index.js';
 import { VERSION } from '../version.js';
 import { renderBanner } from './banner.js';
@@ -82,16 +83,7 @@ function listenError(host: string, port: number, err: NodeJS.ErrnoException): Er
 
 /** The log could not be checked or opened: a start error that names the file and says what is wrong. */
 function logError(path: string, err: NodeJS.ErrnoException): RelayStartError {
-  const why: Record<string, string> = {
-    ENOENT: 'its folder does not exist',
-    ENOTDIR: 'a part of the path is a file, not a folder',
-    EISDIR: 'it is a folder',
-    EACCES: 'permission denied',
-    EPERM: 'permission denied',
-    EROFS: 'read-only file system',
-  };
-  const what = err.code !== undefined && why[err.code] !== undefined ? `${why[err.code]} (${err.code})` : err.message;
-  return new RelayStartError(`cannot write the log ${path}: ${what}`, err.code, { cause: err });
+  return new RelayStartError(`cannot write the log ${path}: ${describeFsError(err)}`, err.code, { cause: err });
 }
 
 function localHost(host: string): string {

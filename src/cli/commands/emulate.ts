@@ -65,7 +65,8 @@ export function register(program: Command): void {
       if (last && last.errors.length > 0) {
         for (const e of last.errors) process.stderr.write(`script error in ${e.op}.${e.callback}: ${e.error}\n${e.traceback}\n`);
         process.exitCode = 1;
-      } else if (once && !last?.connected) {
+      } else if (bridge.net.opens === 0) {
+        // Never connected (a wrong address, a relay that never answers): a failure, however the run ended.
         process.stderr.write(`tdcrowd emulate: could not connect to ${url}${bridge.net.lastError ? ` (${bridge.net.lastError})` : ''}\n`);
         process.exitCode = 1;
       }
