@@ -5,6 +5,7 @@ export {
   optionsFromFlags,
   DEFAULT_OPTIONS,
   CLI_DEFAULTS,
+  CONNECTION_HEADROOM,
   RelayOptionsError,
   type RelayFlags,
   type RelayMode,

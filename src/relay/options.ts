@@ -10,6 +10,8 @@ import { DEFAULT_BURST, DEFAULT_RATE, isValidBurst, isValidRate, MAX_FRAME_BYTES
 export type RelayMode = 'route' | 'broadcast';
 
 const MIB = 1024 * 1024;
+/** Sockets allowed beyond --max-controllers when --max-connections is not given. */
+export const CONNECTION_HEADROOM = 1024;
 
 export interface RelayOptions {
   /** 0 = ephemeral (tests). The CLI defaults to 8080 or the PORT env. */
@@ -28,6 +30,15 @@ export interface RelayOptions {
   /** ... and how many may arrive at once. */
   burst: number;
   maxControllers: number;
+  /**
+   * Sockets held at once, HTTP and WebSocket (lowered further when the open-file limit is lower). Default:
+   * maxControllers + CONNECTION_HEADROOM, room for sinks, page loads and connections still in their handshake.
+   */
+  maxConnections: number;
+  /** An HTTP request (the page, an upgrade) must send its headers within this ... */
+  headersTimeoutMs: number;
+  /** ... and be complete within this. */
+  requestTimeoutMs: number;
   sinkToken?: string;
   origins?: string[];
   log?: string;
@@ -52,6 +63,9 @@ export const DEFAULT_OPTIONS: Readonly<RelayOptions> = Object.freeze({
   rate: DEFAULT_RATE,
   burst: DEFAULT_BURST,
   maxControllers: 5000,
+  maxConnections: 5000 + 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
   sinkHighWaterBytes: 1 << 20,
   quiet: false,
   logAppend: true,
@@ -78,6 +92,9 @@ const FLAG: Record<keyof RelayOptions, string> = {
   rate: '--rate',
   burst: '--burst',
   maxControllers: '--max-controllers',
+  maxConnections: '--max-connections',
+  headersTimeoutMs: '--headers-timeout',
+  requestTimeoutMs: '--request-timeout',
   sinkToken: '--sink-token',
   origins: '--origin',
   log: '--log',
@@ -119,6 +136,11 @@ export function resolveOptions(partial: Partial<RelayOptions> = {}): RelayOption
   if (!isValidRate(o.rate)) fail(`--rate must be a number of messages per second above 0, got ${o.rate}`);
   if (!isValidBurst(o.burst)) fail(`--burst must be a number of at least 1, got ${o.burst}`);
   int('maxControllers', o.maxControllers, 1, 1_000_000);
+  if (defined.maxConnections === undefined) o.maxConnections = o.maxControllers + CONNECTION_HEADROOM;
+  int('maxConnections', o.maxConnections, 16, 10_000_000);
+  period('headersTimeoutMs', o.headersTimeoutMs, 100, 600_000);
+  period('requestTimeoutMs', o.requestTimeoutMs, 100, 3_600_000);
+  if (o.requestTimeoutMs < o.headersTimeoutMs) fail(`--request-timeout (${o.requestTimeoutMs / 1000} s) must be at least --headers-timeout (${o.headersTimeoutMs / 1000} s)`);
   int('sinkHighWaterBytes', o.sinkHighWaterBytes, 1, 1 << 30);
   if (o.sinkToken !== undefined && (typeof o.sinkToken !== 'string' || o.sinkToken.length === 0 || o.sinkToken.length > MAX_SINK_TOKEN)) {
     fail(`--sink-token must be 1 to ${MAX_SINK_TOKEN} characters`);
@@ -156,6 +178,9 @@ export interface RelayFlags {
   rate?: string;
   burst?: string;
   maxControllers?: string;
+  maxConnections?: string;
+  headersTimeout?: string;
+  requestTimeout?: string;
   highWater?: string;
   sinkToken?: string;
   origin?: string[];
@@ -179,6 +204,9 @@ export function optionsFromFlags(flags: RelayFlags, env: NodeJS.ProcessEnv = pro
     rate: number('--rate', flags.rate),
     burst: number('--burst', flags.burst),
     maxControllers: number('--max-controllers', flags.maxControllers),
+    maxConnections: number('--max-connections', flags.maxConnections),
+    headersTimeoutMs: seconds('--headers-timeout', flags.headersTimeout),
+    requestTimeoutMs: seconds('--request-timeout', flags.requestTimeout),
     sinkHighWaterBytes: number('--high-water', flags.highWater),
     sinkToken: flags.sinkToken,
     // Repeatable and comma-separated.

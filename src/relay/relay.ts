@@ -2,7 +2,7 @@
  * Wiring: an http server (page, /healthz, /metrics) whose upgrades go to a `ws` server, one Connection per
  * client, the dispatcher for frames, presence timers, and an orderly close.
  */
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -21,6 +21,8 @@ import { normalizeOrigin, resolveOptions, type RelayOptions } from './options.js
 import { renderProcessMetrics, startProcessMetrics } from './process-metrics.js';
 import { Presence } from './presence.js';
 import { Router } from './router.js';
+import { ConnectionCap, httpServerOptions, wsServerOptions } from './server-limits.js';
+import { loadPage } from '../web/index.js';
 
 export interface RelayHandle {
   readonly port: number;
@@ -141,7 +143,10 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
     users: state.identity.active,
   });
 
-  const server = createServer(
+  // The page is read now, not per request: serving it must not need a file descriptor (web/assets.ts).
+  loadPage();
+  const server: Server = createServer(
+    httpServerOptions(options),
     createRequestHandler({
       healthz: () => {
         const m = snapshot();
@@ -164,18 +169,15 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
           '# TYPE tdcrowd_sink_queue_users gauge\n' +
           `tdcrowd_sink_queue_users ${queued}\n` +
           (await renderProcessMetrics()) +
+          cap.metricsText() +
           (log?.metricsText() ?? '')
         );
       },
     }),
   );
 
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: options.maxPayload,
-    perMessageDeflate: false,
-    clientTracking: false,
-  });
+  const cap: ConnectionCap = new ConnectionCap(server, options.maxConnections);
+  const wss = new WebSocketServer(wsServerOptions(options.maxPayload));
   const allowed = options.origins === undefined ? undefined : new Set(options.origins);
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -241,6 +243,8 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
   // Later server errors (e.g. EMFILE on accept) must not crash the process.
   server.on('error', (err) => process.stderr.write(`tdcrowd relay: ${err.message}\n`));
   presence.start();
+  const capNotice = cap.notice(options.maxConnections);
+  if (capNotice !== undefined) process.stderr.write(`${capNotice}\n`);
 
   const port = (server.address() as AddressInfo).port;
   const host = localHost(options.host);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CLI_DEFAULTS, DEFAULT_OPTIONS, optionsFromFlags, startRelay, type RelayFlags } from '../../relay/index.js';
+import { CLI_DEFAULTS, CONNECTION_HEADROOM, DEFAULT_OPTIONS, optionsFromFlags, startRelay, type RelayFlags } from '../../relay/index.js';
 
 const d = DEFAULT_OPTIONS;
 
@@ -17,6 +17,9 @@ export function register(program: Command): void {
     .option('--rate <msgs/s>', `per-connection rate limit (default: ${d.rate})`)
     .option('--burst <n>', `per-connection burst allowance (default: ${d.burst})`)
     .option('--max-controllers <n>', `controllers beyond this are closed with 1013 (default: ${d.maxControllers})`)
+    .option('--max-connections <n>', `sockets held at once, page and WebSocket (default: --max-controllers + ${CONNECTION_HEADROOM}, less if ulimit -n is lower)`)
+    .option('--headers-timeout <s>', `seconds a request may take to send its headers (default: ${d.headersTimeoutMs / 1000})`)
+    .option('--request-timeout <s>', `seconds a request may take in all (default: ${d.requestTimeoutMs / 1000})`)
     .option('--high-water <bytes>', `bytes buffered to one sink before the relay coalesces for it (default: ${d.sinkHighWaterBytes})`)
     .option('--sink-token <token>', "require this token in sinks' hello")
     .option('--origin <origins...>', 'allowed page origins (repeatable or comma-separated), e.g. https://show.example.org')
