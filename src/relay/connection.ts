@@ -5,10 +5,10 @@
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import { errorFrame, TokenBucket, type ConnectionRole, type ErrorCode } from '../protocol/index.js';
-import type { UserRecord } from './identity.js';
+import type { IdHolder, UserRecord } from './identity.js';
 import type { LogWriter } from './log-writer.js';
 import type { RelayMetrics } from './metrics.js';
-import type { OutQueue } from './sink.js';
+import type { Outlet, OutQueue } from './out-queue.js';
 
 export interface ConnectionContext {
   readonly metrics: RelayMetrics;
@@ -28,12 +28,11 @@ const FRAME_HEADER = 4;
 /** A Buffer that holds UTF-8 JSON goes out as a text frame. */
 const TEXT_FRAME = { binary: false } as const;
 
-export class Connection {
+export class Connection implements Outlet, IdHolder<Connection> {
+  /** Set by the ClientRegistry only. */
   role: ConnectionRole = 'unknown';
-  /** The key (String(sliderId)) of the id this connection claimed; it may speak for no other. */
-  userKey: string | undefined;
-  /** The user record behind userKey (kept by Identity), so the hot path needs no lookup. */
-  user: UserRecord | undefined;
+  /** The id this connection claimed, set by Identity; it may speak for no other. */
+  user: UserRecord<Connection> | undefined;
   /** Heartbeats seen while still 'unknown' (see Presence). */
   silentBeats = 0;
   /** Answered the last protocol ping. */

@@ -20,24 +20,25 @@ import {
   type ParseOptions,
   type UpdateMessage,
 } from '../protocol/index.js';
+import type { ClientRegistry } from './clients.js';
 import type { Connection } from './connection.js';
-import { Identity, sameSecret, type UserRecord } from './identity.js';
+import { sameSecret, type Identity, type UserRecord } from './identity.js';
 import type { LogWriter } from './log-writer.js';
 import type { RelayMetrics } from './metrics.js';
 import type { RelayOptions } from './options.js';
+import { OutQueue, type OutQueueContext } from './out-queue.js';
 import type { Router } from './router.js';
-import { OutQueue, type OutQueueContext } from './sink.js';
+
+type User = UserRecord<Connection>;
 
 export interface RelayState {
   readonly options: RelayOptions;
   readonly metrics: RelayMetrics;
   readonly log: LogWriter | undefined;
-  readonly identity: Identity;
+  readonly identity: Identity<Connection>;
   readonly router: Router;
   readonly queueContext: OutQueueContext;
-  readonly clients: Set<Connection>;
-  readonly controllers: Set<Connection>;
-  readonly sinks: Set<Connection>;
+  readonly clients: ClientRegistry;
   closing: boolean;
 }
 
@@ -122,9 +123,7 @@ export class Dispatcher {
 
   onClose(conn: Connection): void {
     const s = this.s;
-    s.clients.delete(conn);
-    s.controllers.delete(conn);
-    s.sinks.delete(conn);
+    s.clients.remove(conn);
     conn.out?.close();
     const user = s.identity.release(conn);
     if (user === undefined || !user.active) return;
@@ -133,24 +132,21 @@ export class Dispatcher {
   }
 
   private becomeController(conn: Connection, text: string, recvAt: number): boolean {
-    if (this.s.controllers.size >= this.s.options.maxControllers) {
+    if (!this.s.clients.becomeController(conn)) {
       this.drop(conn, 'server_full', text, `the relay is full (${this.s.options.maxControllers} controllers)`, recvAt, true);
       conn.refused = 'server_full';
       conn.close(CLOSE.tryAgainLater, 'relay is full, try again later');
       return false;
     }
-    conn.role = 'controller';
-    this.s.controllers.add(conn);
     return true;
   }
 
   private connect(conn: Connection, msg: ConnectMessage, text: string, recvAt: number): void {
-    const key = userKey(msg.sliderId);
-    if (conn.userKey !== undefined) {
-      if (conn.userKey !== key) return this.mismatch(conn, text, recvAt);
+    const own = conn.user;
+    if (own !== undefined) {
+      if (own.key !== userKey(msg.sliderId)) return this.mismatch(conn, text, recvAt);
       this.accept(conn, text);
-      const user = this.s.identity.get(key);
-      if (user !== undefined && !user.active) this.activate(user, recvAt);
+      if (!own.active) this.activate(own, recvAt);
       return;
     }
     const claim = this.s.identity.claim(conn, msg.sliderId, msg.resume);
@@ -162,7 +158,7 @@ export class Dispatcher {
       const previous = claim.previous;
       previous.refused = 'id_taken';
       // A sleeping phone may never answer the close: free its controller slot now, and cut it if it stays mute.
-      this.s.controllers.delete(previous);
+      this.s.clients.releaseSlot(previous);
       previous.close(CLOSE.takenOver, 'id taken over by a resumed connection');
       setTimeout(() => previous.ws.terminate(), TAKEOVER_GRACE_MS).unref();
     }
@@ -179,13 +175,11 @@ export class Dispatcher {
       return;
     }
     const key = userKey(msg.sliderId);
-    let user: UserRecord | undefined;
-    if (conn.userKey === key) {
+    let user: User;
+    if (own !== undefined) {
+      if (own.key !== key) return this.mismatch(conn, text, recvAt);
       this.accept(conn, text);
-      user = this.s.identity.get(key);
-      if (user === undefined) return;
-    } else if (conn.userKey !== undefined) {
-      return this.mismatch(conn, text, recvAt);
+      user = own;
     } else {
       // Tutorial pages send connect first, but an update alone claims the id too.
       const claim = this.s.identity.claim(conn, msg.sliderId, undefined);
@@ -200,12 +194,12 @@ export class Dispatcher {
   }
 
   private remove(conn: Connection, msg: DeleteMessage, text: string, recvAt: number): void {
-    if (conn.userKey === undefined) return this.drop(conn, 'not_connected', text, 'send connect before delete', recvAt);
-    if (conn.userKey !== userKey(msg.sliderId)) return this.mismatch(conn, text, recvAt);
+    const user = conn.user;
+    if (user === undefined) return this.drop(conn, 'not_connected', text, 'send connect before delete', recvAt);
+    if (user.key !== userKey(msg.sliderId)) return this.mismatch(conn, text, recvAt);
     this.accept(conn, text);
-    const user = this.s.identity.get(conn.userKey);
     // The connection keeps its id: the page sends delete after 10 s idle and updates again when touched.
-    if (user !== undefined && user.active) this.userGone(conn, user, 'client', recvAt);
+    if (user.active) this.userGone(conn, user, 'client', recvAt);
   }
 
   private hello(conn: Connection, msg: HelloMessage, text: string, recvAt: number): void {
@@ -216,9 +210,8 @@ export class Dispatcher {
       conn.close(CLOSE.unauthorized, 'unauthorized');
       return;
     }
-    conn.role = 'sink'; // before logging, so the hello's log line names the role it established (as a first connect does)
+    this.s.clients.becomeSink(conn); // before logging, so the hello's log line names the role it established (as a first connect does)
     this.accept(conn, text);
-    this.s.sinks.add(conn);
     conn.out?.close();
     const out = new OutQueue(conn, this.s.queueContext, msg.batchHz);
     conn.out = out;
@@ -229,24 +222,23 @@ export class Dispatcher {
     }
   }
 
-  private welcome(conn: Connection, user: UserRecord): void {
+  private welcome(conn: Connection, user: User): void {
     conn.send(welcomeFrame(user.id, user.token));
   }
 
-  private activate(user: UserRecord, recvAt: number): void {
+  private activate(user: User, recvAt: number): void {
     this.s.identity.setActive(user, true);
     this.s.router.forward(user.owner, user.key, 'connect', user.connectText, recvAt);
   }
 
-  private userGone(from: Connection, user: UserRecord, reason: DeleteReason, recvAt: number): void {
+  private userGone(from: Connection, user: User, reason: DeleteReason, recvAt: number): void {
     this.s.identity.setActive(user, false);
     const text = relayDeleteFrame(user.id, reason);
     this.s.router.forward(from, user.key, 'delete', text, recvAt);
   }
 
   private mismatch(conn: Connection, text: string, recvAt: number): void {
-    const held = conn.userKey === undefined ? undefined : this.s.identity.get(conn.userKey);
-    const id = held === undefined ? conn.userKey : JSON.stringify(held.id);
+    const id = conn.user === undefined ? undefined : JSON.stringify(conn.user.id);
     this.drop(conn, 'id_mismatch', text, `this connection speaks for id ${id} only`, recvAt);
   }
 

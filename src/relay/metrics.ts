@@ -76,6 +76,8 @@ export interface Gauges {
   connections: RelayMetricsSnapshot['connections'];
   users: number;
   uptimeS: number;
+  /** Users with frames waiting in the fullest sink queue. */
+  sinkQueueUsers: number;
 }
 
 function line(out: string[], name: string, help: string, type: string): void {
@@ -118,5 +120,7 @@ export function renderPrometheus(m: RelayMetrics, g: Gauges): string {
   out.push(`tdcrowd_forward_latency_seconds_count ${h.count}`);
   line(out, 'tdcrowd_uptime_seconds', 'Seconds since the relay started.', 'gauge');
   out.push(`tdcrowd_uptime_seconds ${g.uptimeS}`);
+  line(out, 'tdcrowd_sink_queue_users', 'Users with frames waiting in the fullest sink queue (bounded by users).', 'gauge');
+  out.push(`tdcrowd_sink_queue_users ${g.sinkQueueUsers}`);
   return `${out.join('\n')}\n`;
 }

@@ -4,6 +4,7 @@
  * intervals. Plus the tutorial relay's bare "ping" text frames.
  */
 import { CLOSE, PING } from '../protocol/index.js';
+import type { ClientRegistry } from './clients.js';
 import type { Connection } from './connection.js';
 
 /**
@@ -18,7 +19,7 @@ export class Presence {
   private textPing: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly clients: ReadonlySet<Connection>,
+    private readonly clients: ClientRegistry,
     private readonly heartbeatMs: number,
     private readonly textPingMs: number,
     /** Called for each silent connection closed; undefined keeps silent connections (broadcast mode). */
@@ -38,7 +39,7 @@ export class Presence {
   }
 
   private beat(): void {
-    for (const c of this.clients) {
+    for (const c of this.clients.all) {
       if (!c.isOpen) continue;
       if (!c.alive) {
         c.timedOut = true;
@@ -56,6 +57,6 @@ export class Presence {
   }
 
   private pingText(): void {
-    for (const c of this.clients) if (c.refused === undefined) c.send(PING);
+    for (const c of this.clients.all) if (c.refused === undefined) c.send(PING);
   }
 }

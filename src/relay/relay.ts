@@ -11,9 +11,10 @@ import { describeFsError } from '../common/writable.js';
 import { CLOSE } from '../protocol/index.js';
 import { VERSION } from '../version.js';
 import { renderBanner } from './banner.js';
+import { ClientRegistry } from './clients.js';
 import { Connection } from './connection.js';
 import { Dispatcher, type RelayState } from './dispatch.js';
-import { createRequestHandler } from './http-routes.js';
+import { createRequestHandler, refuseUpgrade } from './http-routes.js';
 import { Identity } from './identity.js';
 import { LogWriter } from './log-writer.js';
 import { RelayMetrics, renderPrometheus, type RelayMetricsSnapshot } from './metrics.js';
@@ -105,20 +106,16 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
   })) ?? 0;
   const metrics = new RelayMetrics();
   startProcessMetrics();
-  const clients = new Set<Connection>();
-  const sinks = new Set<Connection>();
-  const controllers = new Set<Connection>();
+  const clients = new ClientRegistry(options.maxControllers);
   const queueContext = { metrics, highWaterBytes: options.sinkHighWaterBytes };
   const state: RelayState = {
     options,
     metrics,
     log,
-    identity: new Identity(),
-    router: new Router(options.mode, clients, sinks, queueContext, options.sinkToken !== undefined),
+    identity: new Identity<Connection>(),
+    router: new Router(options.mode, clients, queueContext, options.sinkToken !== undefined),
     queueContext,
     clients,
-    controllers,
-    sinks,
     closing: false,
   };
   const dispatcher = new Dispatcher(state);
@@ -132,11 +129,7 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
   let nextConnId = lastConn + 1;
 
   const snapshot = (): RelayMetricsSnapshot => ({
-    connections: {
-      controller: controllers.size,
-      sink: sinks.size,
-      unknown: clients.size - controllers.size - sinks.size,
-    },
+    connections: clients.counts(),
     messagesIn: metrics.messagesIn,
     messagesOut: metrics.messagesOut,
     dropped: { ...metrics.dropped },
@@ -162,16 +155,9 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
       metrics: async () => {
         const m = snapshot();
         let queued = 0;
-        for (const s of sinks) queued = Math.max(queued, s.out?.size ?? 0);
-        return (
-          renderPrometheus(metrics, { connections: m.connections, users: m.users, uptimeS: (Date.now() - startedAt) / 1000 }) +
-          '# HELP tdcrowd_sink_queue_users Users with frames waiting in the fullest sink queue (bounded by users).\n' +
-          '# TYPE tdcrowd_sink_queue_users gauge\n' +
-          `tdcrowd_sink_queue_users ${queued}\n` +
-          (await renderProcessMetrics()) +
-          cap.metricsText() +
-          (log?.metricsText() ?? '')
-        );
+        for (const s of clients.sinks) queued = Math.max(queued, s.out?.size ?? 0);
+        const gauges = { connections: m.connections, users: m.users, uptimeS: (Date.now() - startedAt) / 1000, sinkQueueUsers: queued };
+        return renderPrometheus(metrics, gauges) + (await renderProcessMetrics()) + cap.metricsText() + (log?.metricsText() ?? '');
       },
     }),
   );
@@ -190,8 +176,7 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
     const origin = req.headers.origin;
     if (allowed !== undefined && origin !== undefined && !allowed.has(normalizeOrigin(origin))) {
       metrics.drop('origin');
-      const body = 'origin not allowed\n';
-      socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      refuseUpgrade(socket, 403, 'origin not allowed');
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => accept(ws));
@@ -259,13 +244,13 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
     closed ??= (async () => {
       state.closing = true;
       presence.stop();
-      for (const c of clients) {
+      for (const c of clients.all) {
         c.out?.close();
         c.close(CLOSE.goingAway, 'relay shutting down');
       }
       const deadline = Date.now() + CLOSE_GRACE_MS;
       while (clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      for (const c of clients) c.ws.terminate();
+      for (const c of clients.all) c.ws.terminate();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -2,15 +2,15 @@
  * Where a frame for the sinks goes. Route mode: to admitted sinks only, never to other controllers.
  * Broadcast mode (the tutorial relay): to every other client, as the tutorial's patches expect.
  */
+import type { ClientRegistry } from './clients.js';
 import type { Connection } from './connection.js';
 import type { RelayMode } from './options.js';
-import { OutQueue, type OutKind, type OutQueueContext } from './sink.js';
+import { OutQueue, type OutKind, type OutQueueContext } from './out-queue.js';
 
 export class Router {
   constructor(
     private readonly mode: RelayMode,
-    private readonly clients: ReadonlySet<Connection>,
-    private readonly sinks: ReadonlySet<Connection>,
+    private readonly clients: ClientRegistry,
     private readonly queueContext: OutQueueContext,
     /** With a sink token only admitted sinks get data, even in broadcast mode: no token, no data. */
     private readonly requireHello: boolean,
@@ -24,10 +24,10 @@ export class Router {
    */
   forward(from: Connection | undefined, key: string, kind: OutKind, text: string, recvAt: number, raw?: Buffer): void {
     if (this.mode === 'route') {
-      for (const sink of this.sinks) sink.out?.push(key, kind, text, recvAt, raw);
+      for (const sink of this.clients.sinks) sink.out?.push(key, kind, text, recvAt, raw);
       return;
     }
-    for (const c of this.clients) {
+    for (const c of this.clients.all) {
       if (c === from || c.refused !== undefined) continue;
       // A phone that claimed an id has no token either; it must not read the crowd.
       if (this.requireHello && c.role !== 'sink') continue;

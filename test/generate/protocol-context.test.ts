@@ -39,8 +39,8 @@ describe('render context: protocol', () => {
     expect(`^${protocol.idPattern as string}$`).toBe(ID_PATTERN);
     expect(protocol.maxId).toBe(2 ** 53 - 1);
     expect(protocol.maxText).toBe(4 * 1024 * 1024);
-    // The key templates read before `protocol` existed is still there.
-    expect(context.rim).toBe(RIM);
+    // one source: the templates read the rim from `protocol` only
+    expect(context.rim).toBeUndefined();
   });
 
   it('a template refuses a name the context does not have, as a value or as a helper argument', () => {

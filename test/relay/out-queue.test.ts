@@ -1,12 +1,11 @@
 /**
- * The per-recipient queue's rules, with a fake connection whose backlog the test controls.
+ * The per-recipient queue's rules, with a fake outlet whose backlog the test controls.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Connection } from '../../src/relay/connection.js';
 import { RelayMetrics } from '../../src/relay/metrics.js';
-import { OutQueue } from '../../src/relay/sink.js';
+import { OutQueue, type Outlet } from '../../src/relay/out-queue.js';
 
-class FakeConn {
+class FakeConn implements Outlet {
   backlog = 0;
   isOpen = true;
   readonly sent: string[] = [];
@@ -23,7 +22,7 @@ const del = (id: string, reason = 'closed'): string => `{"type":"delete","slider
 function setup(batchHz?: number): { conn: FakeConn; q: OutQueue; metrics: RelayMetrics } {
   const conn = new FakeConn();
   const metrics = new RelayMetrics();
-  const q = new OutQueue(conn as unknown as Connection, { metrics, highWaterBytes: HIGH }, batchHz);
+  const q = new OutQueue(conn, { metrics, highWaterBytes: HIGH }, batchHz);
   return { conn, q, metrics };
 }
 

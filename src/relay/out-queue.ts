@@ -7,8 +7,19 @@
  * Batch (a sink that said `batchHz`): the same per-user state, sent as one `batch` frame per tick.
  */
 import { batchFrame } from '../protocol/index.js';
-import type { Connection } from './connection.js';
 import type { RelayMetrics } from './metrics.js';
+
+/**
+ * Where a queue's frames go: all it needs of a connection, so the queue does not know connections (and
+ * connection, identity and queue import no one in a circle).
+ */
+export interface Outlet {
+  /** Bytes the peer has not taken yet. */
+  readonly backlog: number;
+  readonly isOpen: boolean;
+  /** Sends one text frame; `raw` is the same frame as UTF-8 bytes, sent as is. */
+  send(text: string, raw?: Buffer): void;
+}
 
 export type OutKind = 'connect' | 'update' | 'delete';
 
@@ -35,7 +46,7 @@ export class OutQueue {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly conn: Connection,
+    private readonly outlet: Outlet,
     private readonly ctx: OutQueueContext,
     readonly batchHz?: number,
   ) {
@@ -57,8 +68,8 @@ export class OutQueue {
    */
   push(key: string, kind: OutKind, text: string, recvAt: number, raw?: Buffer): void {
     if (this.batchHz === undefined && !this.coalescing) {
-      if (this.conn.backlog <= this.ctx.highWaterBytes) {
-        this.conn.send(text, raw);
+      if (this.outlet.backlog <= this.ctx.highWaterBytes) {
+        this.outlet.send(text, raw);
         if (recvAt >= 0) this.ctx.metrics.latency.observeMs(performance.now() - recvAt);
         return;
       }
@@ -122,19 +133,19 @@ export class OutQueue {
   }
 
   private flushCoalesced(): void {
-    if (!this.conn.isOpen) return;
+    if (!this.outlet.isOpen) return;
     // Hysteresis: wait until half the high-water mark has drained, so the queue does not flap.
-    if (this.conn.backlog > this.ctx.highWaterBytes / 2) return;
+    if (this.outlet.backlog > this.ctx.highWaterBytes / 2) return;
     clearInterval(this.timer);
     this.timer = undefined;
     this.coalescing = false;
     const latency = this.ctx.metrics.latency;
     const now = performance.now();
     for (const p of this.pending.values()) {
-      if (p.del !== undefined) this.conn.send(p.del);
-      if (p.con !== undefined) this.conn.send(p.con);
+      if (p.del !== undefined) this.outlet.send(p.del);
+      if (p.con !== undefined) this.outlet.send(p.con);
       if (p.upd !== undefined) {
-        this.conn.send(p.upd);
+        this.outlet.send(p.upd);
         if (p.at >= 0) latency.observeMs(now - p.at);
       }
     }
@@ -142,8 +153,8 @@ export class OutQueue {
   }
 
   private flushBatch(): void {
-    if (this.pending.size === 0 || !this.conn.isOpen) return;
-    if (this.conn.backlog > this.ctx.highWaterBytes) {
+    if (this.pending.size === 0 || !this.outlet.isOpen) return;
+    if (this.outlet.backlog > this.ctx.highWaterBytes) {
       this.congested = true;
       return;
     }
@@ -160,6 +171,6 @@ export class OutQueue {
       }
     }
     this.pending.clear();
-    this.conn.send(batchFrame(messages));
+    this.outlet.send(batchFrame(messages));
   }
 }
