@@ -14,6 +14,7 @@ import {
   ID_PATTERN,
   MAX_BATCH_FRAME_BYTES,
   MAX_BATCH_HZ,
+  MIN_BATCH_HZ,
   MAX_BATCH_MESSAGES,
   MAX_ERROR_MESSAGE,
   MAX_FRAME_BYTES,
@@ -111,7 +112,7 @@ export const helloSchema = {
     token: { type: 'string', minLength: 1, maxLength: MAX_SINK_TOKEN },
     batchHz: {
       type: 'number',
-      exclusiveMinimum: 0,
+      minimum: MIN_BATCH_HZ,
       maximum: MAX_BATCH_HZ,
       description: 'ask for at most this many batch frames per second instead of one frame per message',
     },

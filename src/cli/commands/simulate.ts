@@ -20,7 +20,7 @@ export function register(program: Command): void {
     .option('--speed <factor>', `replay speed factor (2 = twice as fast; default ${D.speed})`)
     .option('--sink', 'run the built-in measuring sink (delivery, latency, ghosts)')
     .option('--sink-token <token>', "token for the sink's hello (relay --sink-token)")
-    .option('--batch-hz <hz>', 'ask the relay for batches at most this often (delivery then = final state per user)')
+    .option('--batch-hz <hz>', 'ask the relay for batches this many times a second, 1 to 240 (delivery then = final state per user)')
     .option('--legacy', 'tutorial wire format only: no seq/t/hello (for a broadcast relay)')
     .option('--report <file.json>', 'write the JSON report')
     .option('--html <file.html>', 'write a self-contained HTML report')
