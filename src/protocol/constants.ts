@@ -74,6 +74,7 @@ export const ERROR_CODES = [
   'origin',
   'server_full',
   'backpressure',
+  'no_sink',
 ] as const;
 
 export const ERROR_MEANINGS: Readonly<Record<(typeof ERROR_CODES)[number], string>> = {
@@ -93,4 +94,5 @@ export const ERROR_MEANINGS: Readonly<Record<(typeof ERROR_CODES)[number], strin
   origin: 'the page origin is not allowed (refused at the handshake, HTTP 403; counted only)',
   server_full: 'the relay already holds its maximum number of phones (closes with 1013)',
   backpressure: 'a frame skipped for a slow sink, replaced by a newer one (counted only)',
+  no_sink: 'an update no sink could receive: none was connected (counted only; phones get status listening:false)',
 };

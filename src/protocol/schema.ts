@@ -134,6 +134,19 @@ export const welcomeSchema = {
   additionalProperties: false,
 } as const;
 
+export const statusSchema = {
+  type: 'object',
+  title: 'status',
+  description:
+    'relay → controller: whether a sink (TouchDesigner) is listening; sent when that changes, and after welcome while none is (route mode)',
+  properties: {
+    type: { const: 'status' },
+    listening: { type: 'boolean', description: 'false: the phone is connected, but no sink receives its updates yet' },
+  },
+  required: ['type', 'listening'],
+  additionalProperties: false,
+} as const;
+
 export const errorSchema = {
   type: 'object',
   title: 'error',
@@ -178,6 +191,7 @@ export const protocolSchema = {
     relayDelete: relayDeleteSchema,
     hello: helloSchema,
     welcome: welcomeSchema,
+    status: statusSchema,
     error: errorSchema,
     batch: batchSchema,
   },
@@ -188,6 +202,7 @@ export const protocolSchema = {
     { $ref: '#/definitions/relayDelete' },
     { $ref: '#/definitions/hello' },
     { $ref: '#/definitions/welcome' },
+    { $ref: '#/definitions/status' },
     { $ref: '#/definitions/error' },
     { $ref: '#/definitions/batch' },
   ],

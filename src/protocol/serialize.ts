@@ -76,6 +76,11 @@ export function batchFrame(messageTexts: readonly string[]): string {
   return `{"type":"batch","messages":[${messageTexts.join(',')}]}`;
 }
 
+/** relay → controller: whether a sink is listening (the page says "waiting for the show" while none is). */
+export function statusFrame(listening: boolean): string {
+  return listening ? '{"type":"status","listening":true}' : '{"type":"status","listening":false}';
+}
+
 /** `{"type":"batch","messages":[` and `]}`: what a batch frame adds around its messages. */
 const BATCH_ENVELOPE_BYTES = batchFrame([]).length;
 

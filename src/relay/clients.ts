@@ -16,6 +16,9 @@ export class ClientRegistry {
   private readonly controllerSlots = new Set<Connection>();
   private readonly sinkSet = new Set<Connection>();
 
+  /** Called when a connection becomes a sink or a sink leaves (operator lines, phones' listening status). */
+  onSinkChange: ((conn: Connection, joined: boolean) => void) | undefined;
+
   constructor(private readonly maxControllers: number) {}
 
   /** Every open connection, whatever its role. */
@@ -48,7 +51,7 @@ export class ClientRegistry {
   remove(conn: Connection): void {
     this.open.delete(conn);
     this.controllerSlots.delete(conn);
-    this.sinkSet.delete(conn);
+    if (this.sinkSet.delete(conn)) this.onSinkChange?.(conn, false);
   }
 
   /** A connection's first connect or update: false, and no role change, when every controller slot is taken. */
@@ -62,6 +65,7 @@ export class ClientRegistry {
   becomeSink(conn: Connection): void {
     conn.role = 'sink';
     this.sinkSet.add(conn);
+    this.onSinkChange?.(conn, true);
   }
 
   /**

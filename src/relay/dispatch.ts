@@ -23,6 +23,7 @@ import {
 import type { ClientRegistry } from './clients.js';
 import type { Connection } from './connection.js';
 import { sameSecret, type Identity, type UserRecord } from './identity.js';
+import type { Listening } from './listening.js';
 import type { LogWriter } from './log-writer.js';
 import type { RelayMetrics } from './metrics.js';
 import type { RelayOptions } from './options.js';
@@ -39,6 +40,7 @@ export interface RelayState {
   readonly router: Router;
   readonly queueContext: OutQueueContext;
   readonly clients: ClientRegistry;
+  readonly listening: Listening;
   closing: boolean;
 }
 
@@ -224,6 +226,7 @@ export class Dispatcher {
 
   private welcome(conn: Connection, user: User): void {
     conn.send(welcomeFrame(user.id, user.token));
+    this.s.listening.welcomed(conn);
   }
 
   private activate(user: User, recvAt: number): void {

@@ -48,6 +48,8 @@ export interface RelayOptions {
   logMaxBytes: number;
   /** Rotated log files kept (FILE.1 … FILE.N); the oldest is removed. */
   logKeep: number;
+  /** Seconds between the operator's status lines on stdout (0: none; --quiet silences them too). */
+  statusIntervalMs: number;
   /** Bytes buffered towards one sink before the relay stops sending per message and coalesces instead. */
   sinkHighWaterBytes: number;
   quiet: boolean;
@@ -68,6 +70,7 @@ export const DEFAULT_OPTIONS: Readonly<RelayOptions> = Object.freeze({
   requestTimeoutMs: 30_000,
   sinkHighWaterBytes: 1 << 20,
   quiet: false,
+  statusIntervalMs: 5000,
   logAppend: true,
   logMaxBytes: 100 * MIB,
   logKeep: 5,
@@ -103,6 +106,7 @@ const FLAG: Record<keyof RelayOptions, string> = {
   logKeep: '--log-keep',
   sinkHighWaterBytes: '--high-water',
   quiet: '--quiet',
+  statusIntervalMs: '--status-interval',
 };
 
 /** Origins as a browser sends them: scheme, host, optional port, nothing else. */
@@ -159,6 +163,8 @@ export function resolveOptions(partial: Partial<RelayOptions> = {}): RelayOption
   }
   int('logKeep', o.logKeep, 0, 1000);
   o.quiet = Boolean(o.quiet);
+  const si = o.statusIntervalMs;
+  if (si !== 0 && (!Number.isInteger(si) || si < 1000 || si > 3_600_000)) fail(`--status-interval must be 0 (no status lines) or from 1 to 3600 seconds, got ${si / 1000}`);
   return o;
 }
 
@@ -189,6 +195,7 @@ export interface RelayFlags {
   logMaxMb?: string;
   logKeep?: string;
   quiet?: boolean;
+  statusInterval?: string;
 }
 
 /** The flags' text as numbers; every range and default is resolveOptions'. */
@@ -216,6 +223,7 @@ export function optionsFromFlags(flags: RelayFlags, env: NodeJS.ProcessEnv = pro
     logMaxBytes: mebibytes('--log-max-mb', flags.logMaxMb),
     logKeep: number('--log-keep', flags.logKeep),
     quiet: flags.quiet === true,
+    statusIntervalMs: seconds('--status-interval', flags.statusInterval),
   });
 }
 

@@ -21,6 +21,8 @@ import { RelayMetrics, renderPrometheus, type RelayMetricsSnapshot } from './met
 import { normalizeOrigin, resolveOptions, type RelayOptions } from './options.js';
 import { renderProcessMetrics, startProcessMetrics } from './process-metrics.js';
 import { Presence } from './presence.js';
+import { Listening } from './listening.js';
+import { OperatorLog } from './operator-log.js';
 import { Router } from './router.js';
 import { ConnectionCap, httpServerOptions, wsServerOptions } from './server-limits.js';
 import { loadPage } from '../web/index.js';
@@ -89,6 +91,12 @@ function logError(path: string, err: NodeJS.ErrnoException): RelayStartError {
   return new RelayStartError(`cannot write the log ${path}: ${describeFsError(err)}`, err.code, { cause: err });
 }
 
+/** Why /healthz says degraded when nothing receives the phones' updates. */
+function noReceiverReason(mode: RelayOptions['mode'], sinkToken: boolean): string {
+  const nobody = mode === 'route' || sinkToken ? 'no sink connected' : 'no listener connected';
+  return `${nobody}: phone updates reach no one (counted as dropped, reason no_sink)`;
+}
+
 function localHost(host: string): string {
   const h = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
   return h.includes(':') ? `[${h}]` : h;
@@ -108,6 +116,7 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
   startProcessMetrics();
   const clients = new ClientRegistry(options.maxControllers);
   const queueContext = { metrics, highWaterBytes: options.sinkHighWaterBytes };
+  const listening = new Listening(clients, options.mode, options.sinkToken !== undefined);
   const state: RelayState = {
     options,
     metrics,
@@ -116,6 +125,7 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
     router: new Router(options.mode, clients, queueContext, options.sinkToken !== undefined),
     queueContext,
     clients,
+    listening,
     closing: false,
   };
   const dispatcher = new Dispatcher(state);
@@ -127,6 +137,21 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
   );
   const startedAt = Date.now();
   let nextConnId = lastConn + 1;
+
+  const operator = options.quiet
+    ? undefined
+    : new OperatorLog((line) => process.stdout.write(line), options.statusIntervalMs, () => ({
+        connections: clients.counts(),
+        receivers: listening.receivers(),
+        messagesIn: metrics.messagesIn,
+        messagesOut: metrics.messagesOut,
+        dropped: metrics.dropped,
+      }));
+  clients.onSinkChange = (conn, joined) => {
+    listening.changed();
+    // After the hello has been handled, so the line can say whether the sink asked for batches.
+    if (operator !== undefined) queueMicrotask(() => operator.sinkChanged(conn, joined, conn.out?.batchHz));
+  };
 
   const snapshot = (): RelayMetricsSnapshot => ({
     connections: clients.counts(),
@@ -143,8 +168,12 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
     createRequestHandler({
       healthz: () => {
         const m = snapshot();
+        // 200 while the process is alive; `status` says whether the show can work, and why not.
+        const degraded = listening.now ? undefined : noReceiverReason(options.mode, options.sinkToken !== undefined);
         return {
           ok: !state.closing,
+          status: degraded === undefined ? 'ok' : 'degraded',
+          ...(degraded === undefined ? {} : { why: degraded }),
           version: VERSION,
           mode: options.mode,
           uptimeS: Math.round((Date.now() - startedAt) / 1000),
@@ -204,6 +233,7 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
     ws.on('close', (code) => {
       // The code the relay closed with, if it closed; else the peer's (1005 none given, 1006 cut without one).
       metrics.closed(conn.role, conn.closedWith ?? code);
+      operator?.noteClose(conn, conn.closedWith ?? code);
       dispatcher.onClose(conn);
       log?.connectionClosed(conn.id);
     });
@@ -228,6 +258,7 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
   // Later server errors (e.g. EMFILE on accept) must not crash the process.
   server.on('error', (err) => process.stderr.write(`tdcrowd relay: ${err.message}\n`));
   presence.start();
+  operator?.start();
   const capNotice = cap.notice(options.maxConnections);
   if (capNotice !== undefined) process.stderr.write(`${capNotice}\n`);
 
@@ -235,7 +266,7 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
   const host = localHost(options.host);
   if (!options.quiet) {
     process.stdout.write(
-      await renderBanner({ host: options.host, port, mode: options.mode, version: VERSION, sinkToken: options.sinkToken !== undefined, log: options.log }),
+      await renderBanner({ host: options.host, port, mode: options.mode, version: VERSION, sinkToken: options.sinkToken !== undefined, log: options.log, tty: process.stdout.isTTY === true }),
     );
   }
 
@@ -244,6 +275,8 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
     closed ??= (async () => {
       state.closing = true;
       presence.stop();
+      operator?.stop();
+      listening.stop();
       for (const c of clients.all) {
         c.out?.close();
         c.close(CLOSE.goingAway, 'relay shutting down');

@@ -27,7 +27,8 @@ export function register(program: Command): void {
     .option('--log-truncate', 'start the log empty instead of appending (only once the port is bound)')
     .option('--log-max-mb <MiB>', `rotate the log past this size: FILE → FILE.1 … (0 never) (default: ${d.logMaxBytes / 1024 / 1024})`)
     .option('--log-keep <n>', `rotated log files kept (default: ${d.logKeep})`)
-    .option('--quiet', 'no start-up banner')
+    .option('--status-interval <s>', `seconds between status lines on stdout, 0 for none (default: ${d.statusIntervalMs / 1000})`)
+    .option('--quiet', 'no banner, no sink or status lines (errors still go to stderr)')
     .action(async (flags: RelayFlags) => {
       const started = startRelay(optionsFromFlags(flags));
       // Handlers go in before the banner appears, so a signal right after start still closes cleanly.
