@@ -13,7 +13,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startRelay, type RelayHandle, type RelayOptions } from '../../src/relay/index.js';
 import { connectionCap, openFileLimit, WS_MAX_FRAGMENTS } from '../../src/relay/server-limits.js';
 import { handlePageRequest, PageAssets, type AssetDirs } from '../../src/web/index.js';
-import { claim, CLI, freePort, parseMetrics, Peer, sleep, until, updateFor } from './support.js';
+import { claim, CLI, freePort, parseMetrics, Peer, recordFigures, sleep, until, updateFor } from './support.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -126,6 +126,7 @@ describe('HTTP timeouts and the connection cap', () => {
     await Promise.all(slow.map((s) => s.closed));
     // Node's default would hold them for 60 s; the check runs every 250 ms here.
     expect(Date.now() - started).toBeLessThan(3000);
+    recordFigures('http', { halfSentRequests: slow.length, headersTimeoutMs: 500, allCutWithinMs: Date.now() - started });
     expect(slow[0]!.received()).toMatch(/^HTTP\/1\.1 408/);
   });
 
@@ -190,6 +191,7 @@ describe('HTTP timeouts and the connection cap', () => {
       statuses.push(r);
     }
     expect(statuses.filter((s) => s !== 0 && s !== 200)).toEqual([]);
+    recordFigures('http', { fdLimit: 200, capFromFdLimit: 136, floodSockets: flood.length, pageAnswersDuringFlood: statuses });
     await Promise.all(flood.map((s) => s?.closed));
     expect((await get(`http://127.0.0.1:${port}/`)).status).toBe(200);
     expect(proc.exitCode).toBeNull();

@@ -12,7 +12,7 @@ import { isLogEntry, LOG_DROPS_BURST, REDACTED_PATTERN, TOKEN_PATTERN, type LogE
 import { startRelay, type RelayHandle, type RelayOptions } from '../../src/relay/index.js';
 import { planReplay } from '../../src/simulate/index.js';
 import { validateFiles } from '../../src/validate/index.js';
-import { claim, CLI, freePort, Peer, spawnRelay, until, updateFor } from './support.js';
+import { claim, CLI, freePort, Peer, recordFigures, spawnRelay, until, updateFor } from './support.js';
 
 const SINK_TOKEN = 'the-real-sink-token-0123456789';
 const dir = mkdtempSync(join(tmpdir(), 'tdcrowd-log-'));
@@ -187,6 +187,7 @@ describe('bounded', () => {
     for (const f of set) expect(existsSync(f), f).toBe(true);
     expect(existsSync(`${file}.4`)).toBe(false);
     for (const f of set) expect(statSync(f).size, f).toBeLessThanOrEqual(maxBytes);
+    recordFigures('log', { rotationCapBytes: maxBytes, rotatedSetBytes: set.map((f) => statSync(f).size) });
     // oldest first: the seqs the set holds run in order across the files (the oldest were rotated away)
     const seqs = set.flatMap((f) => entries(f).filter((e) => e.dir === 'in' && (e.msg as { seq?: number }).seq !== undefined).map((e) => (e.msg as { seq: number }).seq));
     expect(seqs.at(-1)).toBe(n - 1);
@@ -220,6 +221,7 @@ describe('bounded', () => {
     expect(flood.length).toBeLessThan(LOG_DROPS_BURST + 30);
     // ... and accounted in full: 1 + skipped per line
     expect(flood.reduce((a, e) => a + 1 + (e.skipped ?? 0), 0)).toBe(n);
+    recordFigures('log', { floodDrops: n, floodDropLines: flood.length, floodLogBytes: statSync(file).size });
     expect(drops.filter((e) => e.drop === 'not_object').map((e) => e.skipped ?? 0)).toEqual([0, 0, 0]);
     const report = await validateFiles([file]);
     expect(report.violations.filter((v) => v.rule === 'envelope')).toEqual([]);
