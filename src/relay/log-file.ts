@@ -61,6 +61,19 @@ export async function highestConnection(path: string, keep: number): Promise<num
   return 0;
 }
 
+/** The file's last byte, read through a handle of its own (the log's is append-only); undefined if unreadable. */
+async function lastByte(path: string, size: number): Promise<number | undefined> {
+  const reader = await open(path, 'r').catch(() => undefined);
+  if (reader === undefined) return undefined;
+  try {
+    const one = Buffer.alloc(1);
+    const { bytesRead } = await reader.read(one, 0, 1, size - 1);
+    return bytesRead === 1 ? one[0] : undefined;
+  } finally {
+    await reader.close();
+  }
+}
+
 export class LogFile {
   private handle: FileHandle;
   private size: number;
@@ -87,7 +100,11 @@ export class LogFile {
     try {
       const st = await handle.stat();
       if (st.isDirectory()) throw Object.assign(new Error(`EISDIR: ${path} is a folder`), { code: 'EISDIR' });
-      return new LogFile(path, options, events, handle, st.isFile() ? st.size : 0, st.isFile());
+      let size = st.isFile() ? st.size : 0;
+      // A previous run killed mid-write left a partial line: end it, so the first new entry is a line of its own.
+      const last = options.append && size > 0 ? await lastByte(path, size) : undefined;
+      if (last !== undefined && last !== 0x0a) size += (await handle.write('\n')).bytesWritten;
+      return new LogFile(path, options, events, handle, size, st.isFile());
     } catch (err) {
       await handle.close();
       throw err;

@@ -134,6 +134,18 @@ describe('appending', () => {
     expect(report.summary.errors).toBe(0);
   });
 
+  it('a partial last line (a relay killed mid-write) stays a line of its own', async () => {
+    const file = join(dir, 'partial.jsonl');
+    writeFileSync(file, '{"ts":1,"dir":"in","conn":7,"role":"controller","msg":{"type":"conn');
+    const relay = await relayWith({ log: file });
+    await claim(relay.url, 'after').then(({ peer }) => cleanups.push(() => peer.close()));
+    await relay.close();
+    const lines = readFileSync(file, 'utf8').split('\n');
+    expect(lines[0]).toBe('{"ts":1,"dir":"in","conn":7,"role":"controller","msg":{"type":"conn');
+    // every later line is a whole entry, numbered after the partial run's connection 7
+    expect(lines.slice(1, -1).map((l) => (JSON.parse(l) as LogEntry).conn)).toEqual(expect.arrayContaining([8]));
+  });
+
   it('--log-truncate starts the file empty; mode 0600 is set when the relay creates the file', async () => {
     const file = join(dir, 'truncate.jsonl');
     writeFileSync(file, '{"old":true}\n', { mode: 0o644 });
