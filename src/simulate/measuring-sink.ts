@@ -11,7 +11,7 @@ import { nowMs } from './clock.js';
 import type { SentLedger } from './sent-ledger.js';
 import { valueKey } from './sent-ledger.js';
 import { PerSecond } from './series.js';
-import { LatencyStats, type SecondLatency } from './stats.js';
+import { LatencyStats, type LatencyBin, type LatencySummary, type SecondLatency } from './stats.js';
 
 export interface SinkConfig {
   url: string;
@@ -23,6 +23,29 @@ export interface SinkConfig {
   /** An id outside the ledger whose frames are reported to `onProbe` (admission check). */
   probeId: SliderId | undefined;
   onProbe?: (() => void) | undefined;
+}
+
+/** What the sink measured, as the report reads it. */
+export interface SinkSummary {
+  delivered: number;
+  duplicates: number;
+  outOfOrder: number;
+  latency: LatencySummary;
+  bins: LatencyBin[];
+  framesReceived: number;
+  /** Frames received in second s of the run. */
+  framesAt: (s: number) => number;
+  /** Distinct updates delivered that were sent in second s. */
+  deliveredAt: (s: number) => number;
+  /** Latency of the updates received in second s (undefined: nothing received then). */
+  latencyAt: (s: number) => SecondLatency | undefined;
+  unmatched: number;
+  foreign: number;
+  connects: number;
+  deletes: Record<string, number>;
+  invalid: Record<string, number>;
+  relayErrors: Record<string, number>;
+  closed: { code: number; reason: string } | undefined;
 }
 
 const SINK_MAX_BYTES = 64 * 1024 * 1024;
@@ -138,6 +161,28 @@ export class MeasuringSink {
   private closeLatencySecond(next: number): void {
     if (this.latencySecond >= 0) this.latencyPerSecond[this.latencySecond] = this.latency.intervalSummary();
     this.latencySecond = next;
+  }
+
+  /** The measurement, for the report: take it once the sink is closed, so nothing changes under it. */
+  summary(): SinkSummary {
+    return {
+      delivered: this.delivered,
+      duplicates: this.duplicates,
+      outOfOrder: this.outOfOrder,
+      latency: this.latency.summary(),
+      bins: this.latency.bins(),
+      framesReceived: this.framesReceived,
+      framesAt: (s) => this.framesPerSecond.at(s),
+      deliveredAt: (s) => this.deliveredPerSecond.at(s),
+      latencyAt: (s) => this.latencyPerSecond[s],
+      unmatched: this.unmatched,
+      foreign: this.foreign,
+      connects: this.connects,
+      deletes: this.deletes,
+      invalid: this.invalid,
+      relayErrors: this.relayErrors,
+      closed: this.closed,
+    };
   }
 
   /** Our ids the sink currently shows as present, one per user. */

@@ -15,7 +15,9 @@ import { ReplayError } from './errors.js';
 import type { SentLedger } from './sent-ledger.js';
 import { valueKey } from './sent-ledger.js';
 import { measureBacklog, type Backlog } from './self-monitor.js';
+import { countSource, rawSocket } from './raw-frame.js';
 import { closedOrTerminated } from './socket-close.js';
+import { sourceFor, type SourcePlan } from './source-addresses.js';
 import { emptyCounters, type PoolCounters } from './user-pool.js';
 
 export interface ReplayFrame {
@@ -139,6 +141,8 @@ function classify(msg: unknown, atMs: number, c: ReplayConnection, dropped: bool
 const LEAD_MS = 500;
 
 interface Player {
+  /** Position in the plan: picks the source address. */
+  n: number;
   plan: ReplayConnection;
   ws: WebSocket | undefined;
   next: number;
@@ -172,8 +176,9 @@ export class ReplayRunner {
     private readonly ledger: SentLedger,
     /** Frames due after this offset (ms) are not played (--duration). */
     private readonly untilMs = Number.POSITIVE_INFINITY,
+    private readonly sources: SourcePlan | undefined = undefined,
   ) {
-    this.players = plan.connections.map((c) => ({ plan: c, ws: undefined, next: 0, state: 'pending' }));
+    this.players = plan.connections.map((c, n) => ({ n, plan: c, ws: undefined, next: 0, state: 'pending' }));
     for (const c of plan.connections) if (c.id !== undefined) ledger.own(userKey(c.id));
   }
 
@@ -220,11 +225,13 @@ export class ReplayRunner {
 
   private open(p: Player): void {
     p.state = 'connecting';
-    const ws = new WebSocket(this.url, { perMessageDeflate: false, skipUTF8Validation: true });
+    const source = this.sources ? sourceFor(this.sources, p.n) : {};
+    const ws = new WebSocket(this.url, { perMessageDeflate: false, skipUTF8Validation: true, ...source });
     p.ws = ws;
     ws.on('open', () => {
       p.state = 'open';
       this.openCount++;
+      countSource(this.counters.opensBySource, rawSocket(ws));
     });
     ws.on('message', (data: Buffer) => {
       this.counters.framesReceived++;

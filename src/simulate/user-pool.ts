@@ -11,6 +11,7 @@ import type { SentLedger } from './sent-ledger.js';
 import { valueKey } from './sent-ledger.js';
 import { measureBacklog, type Backlog } from './self-monitor.js';
 import { closedOrTerminated } from './socket-close.js';
+import { sourceFor, type SourcePlan } from './source-addresses.js';
 import { VirtualUser, type UserEvents, type WireCounters } from './virtual-user.js';
 
 export interface PoolConfig {
@@ -34,6 +35,8 @@ export interface PoolConfig {
   userStride?: number;
   /** Users across all threads (for the ramp position). */
   totalUsers?: number;
+  /** Source addresses to spread the users over (default: the kernel picks). */
+  sources?: SourcePlan;
 }
 
 /** What the pool tells the ledger; a worker thread records it for the main thread instead. */
@@ -69,6 +72,7 @@ export function emptyCounters(): PoolCounters {
     connectFailures: 0,
     closesByCode: {},
     relayErrors: {},
+    opensBySource: {},
     scheduled: 0,
     updatesSent: 0,
     missedLate: 0,
@@ -128,7 +132,7 @@ export class UserPool implements UserEvents {
   private createUser(connectAt: number): VirtualUser {
     const n = this.offset + this.stride * this.nextUser++;
     const id = this.config.idBase + n;
-    const u = new VirtualUser(id, motionParams(this.config.seed, n), connectAt, this.rng(), this.counters);
+    const u = new VirtualUser(id, motionParams(this.config.seed, n), connectAt, this.rng(), this.counters, n);
     this.config.ledger.own(u.key);
     this.all.push(u);
     return u;
@@ -178,7 +182,7 @@ export class UserPool implements UserEvents {
         if (now >= u.nextDue) this.due(u, now, runS);
       } else if (u.state === 'pending' && now >= u.connectAt && this.connecting < MAX_CONNECTING) {
         this.connecting++;
-        u.open(this.config.url, this);
+        u.open(this.config.url, this, this.config.sources ? sourceFor(this.config.sources, u.n) : {});
       }
       if (++i === n) i = 0;
       if ((visited & 31) === 31 && performance.now() >= deadline) {

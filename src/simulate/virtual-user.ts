@@ -9,7 +9,8 @@ import WebSocket from 'ws';
 import { CLOSE, connectFrame, deleteFrame, PING, PONG, UpdateFrameWriter, userKey } from '../protocol/index.js';
 import type { MotionParams } from './patterns.js';
 import { hundredthsText, thousandthsText } from './number-text.js';
-import { maskedTextFrame, MAX_RAW_PAYLOAD, rawSocket } from './raw-frame.js';
+import { countSource, maskedTextFrame, MAX_RAW_PAYLOAD, rawSocket } from './raw-frame.js';
+import type { SourceOptions } from './source-addresses.js';
 
 export type UserState = 'pending' | 'connecting' | 'open' | 'closed';
 
@@ -21,6 +22,8 @@ export interface WireCounters {
   connectFailures: number;
   closesByCode: Record<string, number>;
   relayErrors: Record<string, number>;
+  /** Sockets opened, by the source address the kernel gave them (what the relay sees as the client). */
+  opensBySource: Record<string, number>;
 }
 
 export interface UserEvents {
@@ -69,6 +72,8 @@ export class VirtualUser {
     /** Fraction of the send interval this user is offset by, so sends spread over ticks. */
     readonly phase: number,
     private readonly counters: WireCounters,
+    /** The user's number in the crowd (ids are idBase + n); it picks the source address. */
+    readonly n: number,
   ) {
     this.key = userKey(id);
     // The knob is rounded to hundredths and t to thousandths (patterns.ts, clock.ts): printed without V8's
@@ -78,14 +83,15 @@ export class VirtualUser {
     this.deleteFrame = deleteFrame(id);
   }
 
-  open(url: string, events: UserEvents): void {
+  open(url: string, events: UserEvents, source: SourceOptions): void {
     this.state = 'connecting';
-    const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true, generateMask: zeroMask, handshakeTimeout: 15_000 });
+    const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true, generateMask: zeroMask, handshakeTimeout: 15_000, ...source });
     this.ws = ws;
     ws.on('open', () => {
       this.state = 'open';
       this.opened = true;
       this.socket = rawSocket(ws);
+      countSource(this.counters.opensBySource, this.socket);
       events.onOpen(this);
     });
     ws.on('message', (data: Buffer) => this.onFrame(data));

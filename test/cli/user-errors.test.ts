@@ -8,7 +8,6 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/common/user-error.js';
 import { EmulateOptionsError } from '../../src/emulate/options.js';
@@ -16,8 +15,8 @@ import { GenerateOptionsError } from '../../src/generate/index.js';
 import { RelayOptionsError, RelayStartError } from '../../src/relay/index.js';
 import { AdmissionError, OptionsError, ReplayError, SloSyntaxError } from '../../src/simulate/index.js';
 import { ValidateOptionsError } from '../../src/validate/index.js';
+import { CLI } from '../helpers/paths.js';
 
-const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'tdcrowd-user-errors-'));
 let busy: Server;
 let busyPort = 0;
@@ -82,7 +81,7 @@ describe('user errors', () => {
     ['validate: a bad value', ['validate', '--rate', '0', join(dir, 'plain.jsonl')], /^tdcrowd: --rate must be a number above 0, got 0$/],
   ] as const)('%s: one line on stderr, exit 2', (_what, args, says) => {
     const argv = args.map((a) => (typeof a === 'function' ? a() : a));
-    const r = spawnSync(process.execPath, [MAIN, ...argv], { encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync(process.execPath, [CLI, ...argv], { encoding: 'utf8', timeout: 20_000 });
     expect(r.status, r.stderr).toBe(2);
     const lines = r.stderr.split('\n').filter((l) => l !== '');
     expect(lines, r.stderr).toHaveLength(1);

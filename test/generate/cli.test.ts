@@ -6,9 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VERSION } from '../../src/version.js';
 import { hasPython } from '../helpers/requirements.js';
+import { CLI, requireBuiltCli, ROOT } from '../helpers/paths.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
-const CLI = join(ROOT, 'dist/cli/main.js');
 let tmp: string;
 
 function run(args: string[]): { code: number | null; stdout: string; stderr: string } {
@@ -17,7 +16,7 @@ function run(args: string[]): { code: number | null; stdout: string; stderr: str
 }
 
 beforeAll(() => {
-  if (!existsSync(CLI)) throw new Error('dist/cli/main.js missing: run `npm run build` (npm test does)');
+  requireBuiltCli();
   tmp = mkdtempSync(join(tmpdir(), 'tdcrowd-gen-'));
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -4,13 +4,12 @@
  * table, its close codes the relay's. Runs the built CLI (`npm run build` first; `npm test` does).
  */
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Parser, type AsyncAPIDocumentInterface } from '@asyncapi/parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLOSE_CODES, DIRECTIONS, protocolSchema, RIM } from '../../src/protocol/index.js';
 import { VERSION } from '../../src/version.js';
+import { CLI } from '../helpers/paths.js';
 
-const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 let text: string;
 let raw: {
@@ -24,7 +23,7 @@ let document: AsyncAPIDocumentInterface | undefined;
 let diagnostics: Array<{ severity: number; code: string | number; message: string }>;
 
 beforeAll(async () => {
-  const r = spawnSync(process.execPath, [MAIN, 'asyncapi'], { encoding: 'utf8', timeout: 20_000 });
+  const r = spawnSync(process.execPath, [CLI, 'asyncapi'], { encoding: 'utf8', timeout: 20_000 });
   expect(r.status, r.stderr).toBe(0);
   text = r.stdout;
   raw = JSON.parse(text) as typeof raw;

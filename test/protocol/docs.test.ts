@@ -5,11 +5,10 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DOC_TABLES } from './doc-tables.js';
+import { ROOT } from '../helpers/paths.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DOC = join(ROOT, 'docs', 'protocol.md');
 
 const block = (name: string): RegExp => new RegExp(`(<!-- BEGIN generated:${name} [^>]*-->\\n)([\\s\\S]*?)\\n?(<!-- END generated:${name} -->)`);

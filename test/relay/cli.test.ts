@@ -8,14 +8,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isLogEntry } from '../../src/protocol/index.js';
-import { Client, fetchText, update, waitFor } from './helpers.js';
+import { fetchText } from '../helpers/http.js';
+import { update } from '../helpers/messages.js';
+import { Peer } from '../helpers/peers.js';
+import { until } from '../helpers/wait.js';
+import { CLI } from '../helpers/paths.js';
 
-const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'tdcrowd-relay-cli-'));
 const children: ChildProcess[] = [];
 
 beforeAll(() => {
-  if (!existsSync(MAIN) || !existsSync(fileURLToPath(new URL('../../dist/relay/index.js', import.meta.url)))) {
+  if (!existsSync(CLI) || !existsSync(fileURLToPath(new URL('../../dist/relay/index.js', import.meta.url)))) {
     throw new Error('dist/ is missing the relay: run `npm run build` first (npm test does)');
   }
 });
@@ -33,20 +36,20 @@ interface Running {
 }
 
 async function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Running> {
-  const child = spawn(process.execPath, [MAIN, 'relay', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'relay', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const port = await waitFor(() => {
+  const port = await until(() => {
     if (child.exitCode !== null) throw new Error(`relay exited ${child.exitCode}: ${err}`);
     const m = /listening on [^\s]+:(\d+)/.exec(out);
     return m ? Number(m[1]) : undefined;
   }, 'the banner', 20_000);
   // The banner is written in one piece, but give the pipe a moment to deliver all of it.
-  await waitFor(() => out.includes('In TouchDesigner'), 'the whole banner');
+  await until(() => out.includes('In TouchDesigner'), 'the whole banner');
   return { child, port, stdout: () => out, stderr: () => err, exited };
 }
 
@@ -69,12 +72,12 @@ describe('tdcrowd relay (CLI)', () => {
     const health = JSON.parse((await fetchText(`http://127.0.0.1:${r.port}/healthz`)).body) as { ok: boolean; mode: string };
     expect(health).toMatchObject({ ok: true, mode: 'route' });
 
-    const sink = await Client.open(`ws://127.0.0.1:${r.port}`);
+    const sink = await Peer.open(`ws://127.0.0.1:${r.port}`);
     sink.send({ type: 'hello', role: 'sink' });
-    const phone = await Client.open(`ws://127.0.0.1:${r.port}/any/path`);
+    const phone = await Peer.open(`ws://127.0.0.1:${r.port}/any/path`);
     phone.send({ type: 'connect', sliderId: 1 });
     phone.send(update(1, 5));
-    await sink.waitFor((m) => m.x === 5, 'the update at the sink');
+    await sink.waitForMessage((m) => m.x === 5, 'the update at the sink');
 
     r.child.kill('SIGTERM');
     expect(await r.exited).toBe(0);
@@ -107,7 +110,7 @@ describe('tdcrowd relay (CLI)', () => {
     [['--origin', 'not-a-url'], /--origin/],
     [['--sink-token', ''], /--sink-token/],
   ])('bad value %j: usage error, exit 2', (args, message) => {
-    const r = spawnSync(process.execPath, [MAIN, 'relay', '--host', '127.0.0.1', '--port', '0', ...args], { encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync(process.execPath, [CLI, 'relay', '--host', '127.0.0.1', '--port', '0', ...args], { encoding: 'utf8', timeout: 20_000 });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stdout).not.toContain('Phones join at');

@@ -5,7 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MIN_BATCH_HZ } from '../../src/protocol/index.js';
-import { Peer, recordFigures, RssSampler, sleep, spawnRelay, tableOf, until, updateFor } from './support.js';
+import { recordFigures } from '../helpers/figures.js';
+import { tableOf, update } from '../helpers/messages.js';
+import { Peer } from '../helpers/peers.js';
+import { spawnRelay } from '../helpers/relay.js';
+import { RssSampler } from '../helpers/rss.js';
+import { sleep, until } from '../helpers/wait.js';
 
 /** Client sockets spread over 127.0.0.2–254, as the simulator does, so no per-address cap binds the test. */
 let nextAddress = 0;
@@ -28,7 +33,7 @@ describe('batchHz', () => {
       }
       const phone = await Peer.open(r.url);
       phone.send({ type: 'connect', sliderId: 'p' });
-      phone.send(updateFor('p', 5, 5));
+      phone.send(update('p', 5, 5));
       const ok = await Peer.open(r.url);
       ok.send({ type: 'hello', role: 'sink', batchHz: MIN_BATCH_HZ });
       const batch = await until(() => ok.ofType('batch')[0], 'a batch', 5000);
@@ -55,7 +60,7 @@ describe('a batch sink under churn', () => {
         Array.from({ length: 10 }, async (_, i) => {
           const p = await Peer.open(r.url, { localAddress: localAddress() });
           p.send({ type: 'connect', sliderId: `stay-${i}` });
-          p.send(updateFor(`stay-${i}`, i, -i));
+          p.send(update(`stay-${i}`, i, -i));
           return p;
         }),
       );
@@ -74,7 +79,7 @@ describe('a batch sink under churn', () => {
           if (n === total / 2) peakFirstHalf = rss.peak;
           const p = await Peer.open(r.url, { localAddress: localAddress() });
           p.send({ type: 'connect', sliderId: `churn-${n}` });
-          p.send(updateFor(`churn-${n}`, n % 170, 0));
+          p.send(update(`churn-${n}`, n % 170, 0));
           await until(() => p.messages.some((m) => m.type === 'welcome'), 'welcome', 10_000);
           p.ws.close(1000);
           await p.closed;

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { byUser, startHarness, type Harness } from '../emulate/harness.js';
 import { hasPython } from '../helpers/requirements.js';
 import { closingCorpus, honestText, inConnectionCorpus, tally } from './corpus.js';
-import { recordFigures } from './support.js';
+import { recordFigures } from '../helpers/figures.js';
 
 const HONEST = 5;
 const CHUNK = 25;

@@ -13,7 +13,13 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startRelay, type RelayHandle, type RelayOptions } from '../../src/relay/index.js';
 import { connectionCap, openFileLimit, WS_MAX_FRAGMENTS } from '../../src/relay/server-limits.js';
 import { handlePageRequest, PageAssets, type AssetDirs } from '../../src/web/index.js';
-import { claim, CLI, freePort, parseMetrics, Peer, recordFigures, sleep, until, updateFor } from './support.js';
+import { recordFigures } from '../helpers/figures.js';
+import { update } from '../helpers/messages.js';
+import { parseMetrics } from '../helpers/metrics.js';
+import { CLI } from '../helpers/paths.js';
+import { claim, Peer } from '../helpers/peers.js';
+import { freePort } from '../helpers/ports.js';
+import { sleep, until } from '../helpers/wait.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -135,10 +141,10 @@ describe('HTTP timeouts and the connection cap', () => {
     const sink = await Peer.open(relay.url);
     cleanups.push(() => sink.close());
     sink.send({ type: 'hello', role: 'sink' });
-    const phone = (await claim(relay.url, 'long')).peer;
+    const phone = await claim(relay.url, 'long');
     cleanups.push(() => phone.close());
     for (let i = 0; i < 12; i++) {
-      phone.send(updateFor('long', i, 0));
+      phone.send(update('long', i, 0));
       await sleep(100);
     }
     await until(() => sink.ofType('update').length === 12, 'every update');
@@ -207,9 +213,9 @@ describe('WebSocket limits', () => {
     await p.waitClosed();
     expect(p.closeCode).toBe(1008);
     // a normal fragmented message still passes
-    const q = (await claim(relay.url, 'ok')).peer;
+    const q = await claim(relay.url, 'ok');
     cleanups.push(() => q.close());
-    const text = JSON.stringify(updateFor('ok', 1, 1));
+    const text = JSON.stringify(update('ok', 1, 1));
     for (let i = 0; i < 4; i++) q.ws.send(text.slice(i * 20, i === 3 ? undefined : (i + 1) * 20), { fin: i === 3 });
     await until(() => relay.metrics().messagesIn === 2, 'the fragmented update');
     expect(relay.metrics().dropped.schema).toBe(0);

@@ -12,7 +12,13 @@ import { isLogEntry, LOG_DROPS_BURST, REDACTED_PATTERN, TOKEN_PATTERN, type LogE
 import { startRelay, type RelayHandle, type RelayOptions } from '../../src/relay/index.js';
 import { planReplay } from '../../src/simulate/index.js';
 import { validateFiles } from '../../src/validate/index.js';
-import { claim, CLI, freePort, Peer, recordFigures, spawnRelay, until, updateFor } from './support.js';
+import { recordFigures } from '../helpers/figures.js';
+import { CLI } from '../helpers/paths.js';
+import { claim, Peer } from '../helpers/peers.js';
+import { update } from '../helpers/messages.js';
+import { freePort } from '../helpers/ports.js';
+import { spawnRelay } from '../helpers/relay.js';
+import { until } from '../helpers/wait.js';
 
 const SINK_TOKEN = 'the-real-sink-token-0123456789';
 const dir = mkdtempSync(join(tmpdir(), 'tdcrowd-log-'));
@@ -59,21 +65,21 @@ describe('secrets', () => {
     const sink = await open(relay.url);
     sink.send({ type: 'hello', role: 'sink', token: SINK_TOKEN });
     const first = await claim(relay.url, 'victim');
-    cleanups.push(() => first.peer.close());
+    cleanups.push(() => first.close());
     // the phone comes back on a new socket with its resume token, and gets a fresh one
     const second = await open(relay.url);
-    second.send({ type: 'connect', sliderId: 'victim', resume: first.resume });
+    second.send({ type: 'connect', sliderId: 'victim', resume: first.resume! });
     const welcome = await until(() => second.messages.find((m) => m.type === 'welcome'), 'the second welcome');
     const fresh = String(welcome.resume);
     // a malformed hello (not JSON) with the token in it is a drop, logged as text: redacted all the same
     sink.send(`{"type":"hello","role":"sink","token":"${SINK_TOKEN}"`);
-    second.send(updateFor('victim', 3, 4));
+    second.send(update('victim', 3, 4));
     await until(() => sink.ofType('update').length === 1, 'the update at the sink');
     await until(() => relay.metrics().dropped.not_json === 1, 'the malformed hello dropped');
     await relay.close();
 
     const text = readFileSync(file, 'utf8');
-    for (const secret of [SINK_TOKEN, 'a-wrong-guess-0123456789', first.resume, fresh]) expect(text).not.toContain(secret);
+    for (const secret of [SINK_TOKEN, 'a-wrong-guess-0123456789', first.resume!, fresh]) expect(text).not.toContain(secret);
     expect((statSync(file).mode & 0o777).toString(8)).toBe('600');
 
     const log = entries(file);
@@ -105,14 +111,14 @@ describe('secrets', () => {
     const file = join(dir, 'takeover.jsonl');
     const relay = await relayWith({ log: file });
     const victim = await claim(relay.url, 'held');
-    cleanups.push(() => victim.peer.close());
+    cleanups.push(() => victim.close());
     await until(() => existsSync(file) && readFileSync(file, 'utf8').includes('"welcome"'), 'the welcome in the log', 5000);
     const logged = entries(file).find((e) => (e.msg as { type?: string }).type === 'welcome')!;
     const attacker = await open(relay.url);
     attacker.send({ type: 'connect', sliderId: 'held', resume: (logged.msg as { resume: string }).resume });
     const refusal = await until(() => attacker.ofType('error')[0], 'the refusal');
     expect(refusal.code).toBe('bad_resume');
-    expect(victim.peer.closeCode).toBeUndefined();
+    expect(victim.closeCode).toBeUndefined();
   });
 });
 
@@ -121,8 +127,8 @@ describe('appending', () => {
     const file = join(dir, 'append.jsonl');
     for (let run = 0; run < 2; run++) {
       const relay = await startRelay({ port: 0, host: '127.0.0.1', quiet: true, log: file });
-      const p = (await claim(relay.url, `run-${run}`)).peer;
-      p.send(updateFor(`run-${run}`, 1, 1));
+      const p = await claim(relay.url, `run-${run}`);
+      p.send(update(`run-${run}`, 1, 1));
       await until(() => relay.metrics().messagesIn === 2, 'the update');
       p.close();
       await relay.close();
@@ -138,7 +144,7 @@ describe('appending', () => {
     const file = join(dir, 'partial.jsonl');
     writeFileSync(file, '{"ts":1,"dir":"in","conn":7,"role":"controller","msg":{"type":"conn');
     const relay = await relayWith({ log: file });
-    await claim(relay.url, 'after').then(({ peer }) => cleanups.push(() => peer.close()));
+    await claim(relay.url, 'after').then((peer) => cleanups.push(() => peer.close()));
     await relay.close();
     const lines = readFileSync(file, 'utf8').split('\n');
     expect(lines[0]).toBe('{"ts":1,"dir":"in","conn":7,"role":"controller","msg":{"type":"conn');
@@ -150,7 +156,7 @@ describe('appending', () => {
     const file = join(dir, 'truncate.jsonl');
     writeFileSync(file, '{"old":true}\n', { mode: 0o644 });
     const relay = await relayWith({ log: file, logAppend: false });
-    await claim(relay.url, 'x').then(({ peer }) => cleanups.push(() => peer.close()));
+    await claim(relay.url, 'x').then((peer) => cleanups.push(() => peer.close()));
     await relay.close();
     expect(readFileSync(file, 'utf8')).not.toContain('"old"');
     const fresh = join(dir, 'fresh.jsonl');
@@ -164,7 +170,7 @@ describe('appending', () => {
     const running = await spawnRelay(['--log', file]);
     try {
       const p = await claim(running.url, 'kept');
-      p.peer.send(updateFor('kept', 1, 2));
+      p.send(update('kept', 1, 2));
       await until(() => existsSync(file) && readFileSync(file, 'utf8').includes('"kept"'), 'the running relay\'s lines', 5000);
       const before = readFileSync(file);
       const second = spawnSync(process.execPath, [CLI, 'relay', '--host', '127.0.0.1', '--port', String(running.port), '--log', file, '--log-truncate', '--quiet'], { encoding: 'utf8', timeout: 20_000 });
@@ -173,7 +179,7 @@ describe('appending', () => {
       const after = readFileSync(file);
       expect(after.subarray(0, before.length).equals(before)).toBe(true);
       expect(after.includes(0)).toBe(false);
-      p.peer.close();
+      p.close();
     } finally {
       await running.stop();
     }
@@ -187,11 +193,11 @@ describe('bounded', () => {
     const relay = await relayWith({ log: file, logMaxBytes: maxBytes, logKeep: 3, rate: 10_000, burst: 10_000 });
     const sink = await open(relay.url);
     sink.send({ type: 'hello', role: 'sink' });
-    const phone = (await claim(relay.url, 'rotating')).peer;
+    const phone = await claim(relay.url, 'rotating');
     cleanups.push(() => phone.close());
     // ~1.4 MB of log: each update is logged in and out
     const n = 6000;
-    for (let i = 0; i < n; i++) phone.send(updateFor('rotating', (i % 340) - 170, 0, { seq: i }));
+    for (let i = 0; i < n; i++) phone.send(update('rotating', (i % 340) - 170, 0, { seq: i }));
     await until(() => sink.ofType('update').length === n, 'every update at the sink', 30_000);
     await relay.close();
 
@@ -252,10 +258,10 @@ describe('write errors', () => {
     const sink = await until(async () => Peer.open(url).catch(() => undefined), 'the relay up');
     cleanups.push(() => sink.close());
     sink.send({ type: 'hello', role: 'sink' });
-    const phone = (await claim(url, 'full')).peer;
+    const phone = await claim(url, 'full');
     cleanups.push(() => phone.close());
     await until(() => stderr.includes('cannot write the log'), 'the warning', 5000);
-    for (let i = 0; i < 50; i++) phone.send(updateFor('full', i, 0));
+    for (let i = 0; i < 50; i++) phone.send(update('full', i, 0));
     await until(() => sink.ofType('update').length === 50, 'updates still forwarded');
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(Number(/^tdcrowd_log_write_errors_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);

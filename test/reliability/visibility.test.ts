@@ -7,7 +7,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderBanner } from '../../src/relay/index.js';
-import { claim, CLI, freePort, parseMetrics, Peer, sleep, until, updateFor } from './support.js';
+import { update } from '../helpers/messages.js';
+import { parseMetrics } from '../helpers/metrics.js';
+import { CLI } from '../helpers/paths.js';
+import { claim, Peer } from '../helpers/peers.js';
+import { freePort } from '../helpers/ports.js';
+import { sleep, until } from '../helpers/wait.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -53,13 +58,13 @@ describe('no sink connected', () => {
     expect(before.status).toBe(200);
     expect(before.body).toMatchObject({ ok: true, status: 'degraded', why: expect.stringMatching(/^no sink connected/) });
 
-    const { peer: phone } = await claim(r.url, 'lonely');
+    const phone = await claim(r.url, 'lonely');
     cleanups.push(() => phone.close());
     await until(() => statuses(phone).length === 1, 'the phone told nobody listens');
     expect(statuses(phone)).toEqual([false]);
     // the status follows the welcome
     expect(phone.messages.map((m) => m.type)).toEqual(['welcome', 'status']);
-    for (let i = 0; i < 5; i++) phone.send(updateFor('lonely', i, 0));
+    for (let i = 0; i < 5; i++) phone.send(update('lonely', i, 0));
     await until(async () => parseMetrics(await (await fetch(`${r.http}/metrics`)).text()).dropped.no_sink === 5, 'five updates counted as no_sink');
 
     const sink = await Peer.open(r.url);
@@ -69,7 +74,7 @@ describe('no sink connected', () => {
     expect(statuses(phone)).toEqual([false, true]);
     expect((await healthz(r)).body).toMatchObject({ ok: true, status: 'ok' });
     expect((await healthz(r)).body.why).toBeUndefined();
-    phone.send(updateFor('lonely', 9, 9));
+    phone.send(update('lonely', 9, 9));
     await until(() => sink.ofType('batch').some((b) => (b.messages as { x?: number }[]).some((m) => m.x === 9)), 'the update at the sink');
     const m = parseMetrics(await (await fetch(`${r.http}/metrics`)).text());
     expect(m.dropped.no_sink).toBe(5);
@@ -91,7 +96,7 @@ describe('no sink connected', () => {
 
   it('a sink that flaps does not flood the phones: at most one status a second, the last one true to the state', async () => {
     const r = await relay(['--quiet']);
-    const { peer: phone } = await claim(r.url, 'p');
+    const phone = await claim(r.url, 'p');
     cleanups.push(() => phone.close());
     const started = Date.now();
     for (let i = 0; i < 20; i++) {
@@ -111,12 +116,12 @@ describe('no sink connected', () => {
 
   it('--quiet: nothing on stdout, sinks and status lines included', async () => {
     const r = await relay(['--quiet', '--status-interval', '1']);
-    const { peer: phone } = await claim(r.url, 'q');
+    const phone = await claim(r.url, 'q');
     cleanups.push(() => phone.close());
     const sink = await Peer.open(r.url);
     cleanups.push(() => sink.close());
     sink.send({ type: 'hello', role: 'sink' });
-    phone.send(updateFor('q', 1, 1));
+    phone.send(update('q', 1, 1));
     await until(() => sink.ofType('update').length === 1, 'the update');
     await sleep(1500);
     expect(r.stdout()).toBe('');

@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UserPool, type LedgerWriter, type PoolConfig } from '../../src/simulate/user-pool.js';
+import { sleep } from '../helpers/wait.js';
 import { startForwarder, type Forwarder } from './helpers/forwarder.js';
 
 const USERS = 100;
@@ -39,7 +40,7 @@ async function connectedPool(passBudgetMs: number, ledger: LedgerWriter): Promis
   while (p.connected < USERS) {
     if (Date.now() > deadline) throw new Error(`only ${p.connected} of ${USERS} users connected`);
     p.tick(performance.now());
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
   }
   return p;
 }

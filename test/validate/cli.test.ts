@@ -3,26 +3,25 @@
  */
 import { describeFsError } from '../../src/validate/line-reader.js';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, scratch } from './helpers.js';
+import { CLI, requireBuiltCli } from '../helpers/paths.js';
 
-const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 function run(...args: string[]): { code: number | null; stdout: string; stderr: string } {
   return runWithInput('', ...args);
 }
 
 function runWithInput(input: string, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [MAIN, 'validate', ...args], { encoding: 'utf8', timeout: 30_000, input });
+  const r = spawnSync(process.execPath, [CLI, 'validate', ...args], { encoding: 'utf8', timeout: 30_000, input });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 let tmp: ReturnType<typeof scratch>;
 beforeAll(() => {
-  if (!existsSync(MAIN)) throw new Error('dist/cli/main.js is missing: run `npm run build` first (npm test does)');
+  requireBuiltCli();
   tmp = scratch();
   writeFileSync(join(tmp.dir, 'binary.jsonl'), Buffer.from([0x7b, 0x00, 0x01, 0x02, 0x7d, 0x0a]));
   mkdirSync(join(tmp.dir, 'a-directory.jsonl'));

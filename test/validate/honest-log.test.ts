@@ -6,7 +6,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -24,9 +23,11 @@ import {
 } from '../../src/protocol/index.js';
 import { startRelay, type RelayHandle } from '../../src/relay/index.js';
 import { validateFiles } from '../../src/validate/index.js';
+import { Peer } from '../helpers/peers.js';
+import { until } from '../helpers/wait.js';
 import { scratch } from './helpers.js';
+import { CLI } from '../helpers/paths.js';
 
-const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 let tmp: ReturnType<typeof scratch>;
 beforeAll(() => {
@@ -34,59 +35,43 @@ beforeAll(() => {
 });
 afterAll(() => tmp?.cleanup());
 
-async function waitFor(probe: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-/** A well-behaved client: answers the relay's text ping, counts what it sends, keeps what it receives. */
-class Peer {
-  readonly received: unknown[] = [];
+/**
+ * A well-behaved client (a test-kit Peer): answers the relay's text ping, and counts every frame it sends so the
+ * test knows when the relay has read them all.
+ */
+class Honest {
   /** Replaced by a newer socket: a phone that slept says nothing more on the old one. */
   retired = false;
 
   private constructor(
-    readonly ws: WebSocket,
+    readonly peer: Peer,
     private readonly counter: { sent: number },
   ) {
-    ws.on('message', (data) => {
-      const text = (data as Buffer).toString();
+    peer.onText = (text) => {
       if (text === PING) this.send(PONG);
-      else this.received.push(JSON.parse(text));
-    });
-    ws.on('error', () => undefined);
+    };
   }
 
-  static async open(url: string, counter: { sent: number }): Promise<Peer> {
-    const ws = new WebSocket(url);
-    const peer = new Peer(ws, counter);
-    await new Promise((resolve, reject) => {
-      ws.once('open', resolve);
-      ws.once('error', reject);
-    });
-    return peer;
+  static async open(url: string, counter: { sent: number }): Promise<Honest> {
+    return new Honest(await Peer.open(url), counter);
   }
 
   send(text: string): void {
-    if (this.retired || this.ws.readyState !== WebSocket.OPEN) return;
-    this.ws.send(text);
+    if (this.retired || this.peer.ws.readyState !== WebSocket.OPEN) return;
+    this.peer.send(text);
     this.counter.sent++;
+  }
+
+  close(): void {
+    this.peer.close();
   }
 
   /** Claims `id` and returns the resume token from the welcome. */
   async claim(id: SliderId, resume?: string): Promise<string> {
-    const before = this.received.length;
+    const before = this.peer.messages.length;
     this.send(connectFrame(id, resume));
-    let token: string | undefined;
-    await waitFor(() => {
-      const w = this.received.slice(before).find((m) => (m as { type?: string }).type === 'welcome') as { resume: string } | undefined;
-      token = w?.resume;
-      return token !== undefined;
-    }, `welcome for ${JSON.stringify(id)}`);
-    return token!;
+    const w = await until(() => this.peer.messages.slice(before).find((m) => m.type === 'welcome'), `welcome for ${JSON.stringify(id)}`);
+    return String(w.resume);
   }
 }
 
@@ -95,18 +80,18 @@ describe('a relay log of an honest session validates clean', () => {
     const log = join(tmp.dir, 'five.jsonl');
     const relay = await startRelay({ port: 0, host: '127.0.0.1', quiet: true, log });
     const counter = { sent: 0 };
-    const sink = await Peer.open(relay.url, counter);
+    const sink = await Honest.open(relay.url, counter);
     sink.send(helloFrame());
-    await waitFor(() => relay.metrics().connections.sink === 1, 'the sink');
-    const phone = await Peer.open(relay.url, counter);
+    await until(() => relay.metrics().connections.sink === 1, 'the sink');
+    const phone = await Honest.open(relay.url, counter);
     await phone.claim(5);
     phone.send(updateFrame({ x: 10, y: -20, speed: 13.2, angle: 63.4, sliderId: '5' }));
     phone.send(deleteFrame('5'));
-    await waitFor(() => sink.received.some((m) => (m as { type?: string }).type === 'delete'), 'the delete at the sink');
+    await until(() => sink.peer.messages.some((m) => m.type === 'delete'), 'the delete at the sink');
     expect(relay.metrics().dropped).toEqual(Object.fromEntries(Object.keys(relay.metrics().dropped).map((k) => [k, 0])));
     await relay.close();
 
-    const r = spawnSync(process.execPath, [MAIN, 'validate', '--strict', log], { encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync(process.execPath, [CLI, 'validate', '--strict', log], { encoding: 'utf8', timeout: 20_000 });
     expect(r.stdout + r.stderr).not.toMatch(/id_mismatch/);
     expect(r.status, r.stdout).toBe(0);
     expect(r.stdout).toMatch(/0 errors, 0 warnings/);
@@ -142,19 +127,21 @@ describe('a relay log of an honest session validates clean', () => {
         const relay: RelayHandle = await startRelay({ port: 0, host: '127.0.0.1', quiet: true, log, textPingMs: 20 });
         const counter = { sent: 0 };
         // Every frame sent so far has been through the relay.
-        const settle = (): Promise<void> => waitFor(() => relay.metrics().messagesIn >= counter.sent, 'the relay to read every frame');
+        const settle = async (): Promise<void> => {
+          await until(() => relay.metrics().messagesIn >= counter.sent, 'the relay to read every frame');
+        };
         try {
-          const sink = await Peer.open(relay.url, counter);
+          const sink = await Honest.open(relay.url, counter);
           sink.send(helloFrame());
           const phones = await Promise.all(
             ids.map(async (sliderId) => {
-              const peer = await Peer.open(relay.url, counter);
+              const peer = await Honest.open(relay.url, counter);
               return { sliderId, peer, resume: await peer.claim(sliderId), present: true };
             }),
           );
           for (const a of actions) {
             if (a.kind === 'sink') {
-              (await Peer.open(relay.url, counter)).send(helloFrame({ batchHz: a.batchHz }));
+              (await Honest.open(relay.url, counter)).send(helloFrame({ batchHz: a.batchHz }));
               continue;
             }
             const p = phones[a.phone % phones.length]!;
@@ -176,7 +163,7 @@ describe('a relay log of an honest session validates clean', () => {
               // (the old one says nothing more; the relay closes it with 4000).
               await settle();
               p.peer.retired = true;
-              const peer = await Peer.open(relay.url, counter);
+              const peer = await Honest.open(relay.url, counter);
               p.resume = await peer.claim(p.sliderId, p.resume);
               p.peer = peer;
               p.present = true;
@@ -184,9 +171,9 @@ describe('a relay log of an honest session validates clean', () => {
               // A tab closed and opened again: the id is free once the old socket is gone.
               await settle();
               const gone = relay.metrics().users - (p.present ? 1 : 0);
-              p.peer.ws.close();
-              await waitFor(() => relay.metrics().users === gone, 'the old socket to be gone');
-              p.peer = await Peer.open(relay.url, counter);
+              p.peer.close();
+              await until(() => relay.metrics().users === gone, 'the old socket to be gone');
+              p.peer = await Honest.open(relay.url, counter);
               p.resume = await p.peer.claim(p.sliderId);
               p.present = true;
             }

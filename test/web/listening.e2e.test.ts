@@ -7,7 +7,8 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type RelayHandle } from '../../src/relay/index.js';
 import { hasChromium } from '../helpers/requirements.js';
-import { launchChromium, Sink, waitFor } from './e2e-helpers.js';
+import { until } from '../helpers/wait.js';
+import { launchChromium, Sink } from './e2e-helpers.js';
 
 describe.skipIf(!hasChromium())('the page and the show', () => {
   let browser: Browser;
@@ -29,7 +30,7 @@ describe.skipIf(!hasChromium())('the page and the show', () => {
       const page = await context.newPage();
       await page.goto(`${relay.httpUrl}/`);
       const state = page.locator('#state');
-      const text = async (want: string): Promise<true> => waitFor(async () => (await state.textContent()) === want || undefined, `state "${want}"`);
+      const text = async (want: string): Promise<true> => until(async () => (await state.textContent()) === want || undefined, `state "${want}"`);
 
       await text('connected · waiting for the show');
       expect(await state.getAttribute('data-state')).toBe('live');

@@ -1,11 +1,7 @@
 import type { Command } from 'commander';
-import { Bridge } from '../../emulate/bridge.js';
 import { DEFAULTS, resolveOptions, type EmulateFlags } from '../../emulate/options.js';
-import type { EmulatorState } from '../../emulate/process.js';
-import { renderBoxed, renderPlain } from '../../emulate/table-view.js';
+import { watchRelay } from '../../emulate/watch.js';
 import { addGenerateFlags, optionsFromFlags, type GenerateFlags } from '../generate-flags.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export function register(program: Command): void {
   const cmd = program
@@ -17,58 +13,19 @@ export function register(program: Command): void {
     .option('--duration <s>', 'run this many seconds, print the final snapshot, exit')
     .option('--settle <s>', `with --once: quiet time that counts as settled (default ${DEFAULTS.settleS})`)
     .action(async (flags: GenerateFlags & EmulateFlags) => {
-      const { url, once, durationS: duration, settleS: settle } = resolveOptions(flags);
+      const o = resolveOptions(flags);
       const options = optionsFromFlags(flags);
-      const bridge = new Bridge({ url, options });
-      const info = () => ({ url, socketOpen: bridge.socketOpen });
-      const tty = process.stdout.isTTY === true && !once && duration === undefined;
-      let stop = false;
-      const onSignal = (): void => {
-        stop = true;
-      };
+      // Ctrl-C ends the run the way its end would: the final snapshot is printed, the emulator shut down.
+      const stop = new AbortController();
+      const onSignal = (): void => stop.abort();
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
-      await bridge.start();
-      let last: EmulatorState | undefined;
-      let lastPlain = '';
-      const started = performance.now();
-      let lastPrint = 0;
       try {
-        for (;;) {
-          await sleep(tty ? 250 : 200);
-          last = await bridge.state();
-          const now = performance.now();
-          const elapsed = (now - started) / 1000;
-          if (once) {
-            const quiet = bridge.lastActivityAt > 0 && now - bridge.lastActivityAt > settle * 1000;
-            if ((last.connected && quiet) || elapsed > 15 || stop) break;
-          } else if (duration !== undefined) {
-            if (elapsed >= duration || stop) break;
-          } else if (stop) break;
-          if (tty) {
-            const rows = Math.max(5, (process.stdout.rows ?? 30) - 8);
-            process.stdout.write(`\x1b[H\x1b[2J${renderBoxed(last, info(), rows)}(Ctrl-C to quit)\n`);
-          } else if (!once && now - lastPrint >= 1000) {
-            // print when the table, counters or connection changed, not merely the clock
-            const key = JSON.stringify([last.table, last.stats, last.connected, last.errors.length]);
-            if (key !== lastPlain) process.stdout.write(renderPlain(last, info()));
-            lastPlain = key;
-            lastPrint = now;
-          }
-        }
+        const code = await watchRelay(o, options, { stdout: process.stdout, stderr: process.stderr, signal: stop.signal });
+        if (code !== 0) process.exitCode = code;
       } finally {
-        await bridge.stop();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
-      }
-      if (last) process.stdout.write(renderPlain(last, info()));
-      if (last && last.errors.length > 0) {
-        for (const e of last.errors) process.stderr.write(`script error in ${e.op}.${e.callback}: ${e.error}\n${e.traceback}\n`);
-        process.exitCode = 1;
-      } else if (bridge.net.opens === 0) {
-        // Never connected (a wrong address, a relay that never answers): a failure, however the run ended.
-        process.stderr.write(`tdcrowd emulate: could not connect to ${url}${bridge.net.lastError ? ` (${bridge.net.lastError})` : ''}\n`);
-        process.exitCode = 1;
       }
     });
 }
