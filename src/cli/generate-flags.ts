@@ -19,7 +19,7 @@ export function addGenerateFlags(cmd: Command): Command {
     .option('--normalize', `write x and y divided by ${RIM} (the pad rim), i.e. in -1..1`)
     .option('--mode <mode>', `route (sends the sink hello) or broadcast (tutorial relay; no hello) (default ${d.mode})`)
     .option('--sink-token <token>', "token for the relay's --sink-token (route mode)")
-    .option('--batch-hz <hz>', 'ask the relay for at most this many batch frames per second (route mode)')
+    .option('--batch-hz <hz>', 'ask the relay for batch frames this many times a second, 1 to 240 (route mode)')
     .option('--websocket-dat <name>', `the WebSocket DAT (default ${d.websocketDat})`)
     .option('--callbacks-dat <name>', `the DAT holding the WebSocket callbacks (default ${d.callbacksDat})`)
     .option('--execute-dat <name>', `the Execute DAT install.py creates (default ${d.executeDat})`)

@@ -18,8 +18,16 @@ const program = new Command()
   .name('tdcrowd')
   .description('Let a crowd steer a TouchDesigner installation from their phones.')
   .version(VERSION)
-  .showHelpAfterError()
-  .exitOverride();
+  .exitOverride()
+  // A usage error is one line with a pointer to the help, not the whole help (subcommands inherit this).
+  .configureOutput({
+    outputError: (text, write) => {
+      const line = text.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim();
+      const sub = process.argv.slice(2).find((a) => !a.startsWith('-'));
+      const known = program.commands.some((c) => c.name() === sub);
+      write(`tdcrowd: ${line} (see tdcrowd ${known ? `${sub} ` : ''}--help)\n`);
+    },
+  });
 
 for (const register of [registerRelay, registerGenerate, registerSimulate, registerValidate, registerSchema, registerAsyncapi, registerEmulate]) {
   register(program);

@@ -1,7 +1,8 @@
 /**
  * `tdcrowd emulate`'s run: the bridge against a live relay, the emulated table drawn as it changes, until the
  * stream settles (--once), the time is up (--duration) or the caller aborts (Ctrl-C). The final snapshot is
- * printed in every case; script errors, or a --once run that never connected, make it a failure (exit 1).
+ * printed in every case; script errors, or a run that never connected (--once, --duration or Ctrl-C alike),
+ * make it a failure (exit 1).
  */
 import type { GenerateOptions } from '../generate/index.js';
 import { Bridge } from './bridge.js';
@@ -68,7 +69,8 @@ export async function watchRelay(o: EmulateOptions, options: GenerateOptions, io
     for (const e of last.errors) io.stderr.write(`script error in ${e.op}.${e.callback}: ${e.error}\n${e.traceback}\n`);
     return 1;
   }
-  if (once && !last?.connected) {
+  // Never connected (a wrong address, a relay that never answers): a failure, however the run ended.
+  if (bridge.net.opens === 0) {
     io.stderr.write(`tdcrowd emulate: could not connect to ${url}${bridge.net.lastError ? ` (${bridge.net.lastError})` : ''}\n`);
     return 1;
   }

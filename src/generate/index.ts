@@ -1,6 +1,7 @@
 /** `tdcrowd generate`: options in, Python files for TouchDesigner out. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkWritableFolder, describeFsError } from '../common/writable.js';
 import { renderScripts, type RenderedScript } from './render.js';
 import { GenerateOptionsError, type GenerateOptions } from './options.js';
 
@@ -22,10 +23,11 @@ export { pyLiteral, pyString } from './python-literal.js';
 export function writeScripts(outDir: string, options: GenerateOptions): RenderedScript[] {
   const scripts = renderScripts(options);
   try {
+    checkWritableFolder(outDir);
     mkdirSync(outDir, { recursive: true });
     for (const s of scripts) writeFileSync(join(outDir, s.file), s.text);
   } catch (err) {
-    throw new GenerateOptionsError(`--out ${outDir}: cannot write the scripts: ${(err as Error).message}`, { cause: err });
+    throw new GenerateOptionsError(`--out ${outDir}: cannot write the scripts: ${describeFsError(err)}`, { cause: err });
   }
   return scripts;
 }

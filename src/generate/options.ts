@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { UserError } from '../common/user-error.js';
-import { MAX_BATCH_HZ, MAX_SINK_TOKEN, MIN_SINK_TOKEN } from '../protocol/index.js';
+import { MAX_BATCH_HZ, MAX_SINK_TOKEN, MIN_BATCH_HZ, MIN_SINK_TOKEN } from '../protocol/index.js';
 
 export type GenerateMode = 'route' | 'broadcast';
 
@@ -165,8 +165,8 @@ export function resolveOptions(raw: RawOptions): GenerateOptions {
   }
   if (raw.batchHz !== undefined) {
     const hz = toNumber('batch-hz', raw.batchHz);
-    if (!(hz > 0 && hz <= MAX_BATCH_HZ)) {
-      throw new GenerateOptionsError(`--batch-hz must be > 0 and <= ${MAX_BATCH_HZ}; got ${hz}`);
+    if (!(hz >= MIN_BATCH_HZ && hz <= MAX_BATCH_HZ)) {
+      throw new GenerateOptionsError(`--batch-hz must be from ${MIN_BATCH_HZ} to ${MAX_BATCH_HZ} batches per second; got ${hz}`);
     }
     o.batchHz = hz;
   }

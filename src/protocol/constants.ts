@@ -35,6 +35,11 @@ export const MAX_FRAME_BYTES = 1024;
 export const MAX_BATCH_FRAME_BYTES = 4 * 1024 * 1024;
 /** Most messages in one batch frame: the generated Python refuses a longer batch whole. */
 export const MAX_BATCH_MESSAGES = 20000;
+/**
+ * Lowest batchHz a sink may ask for: a batch is at most a second old, so what waits for a sink is at most a
+ * second of traffic (at 0.05 Hz one batch held 29 853 messages; at 1e-6 Hz churned ids piled up for good).
+ */
+export const MIN_BATCH_HZ = 1;
 /** Highest batchHz a sink may ask for in its hello. */
 export const MAX_BATCH_HZ = 240;
 /** Longest `message` text of an error frame; the relay shortens longer texts. */
@@ -73,6 +78,7 @@ export const ERROR_CODES = [
   'address_full',
   'too_many_sinks',
   'backpressure',
+  'no_sink',
 ] as const;
 
 export const ERROR_MEANINGS: Readonly<Record<(typeof ERROR_CODES)[number], string>> = {
@@ -95,4 +101,5 @@ export const ERROR_MEANINGS: Readonly<Record<(typeof ERROR_CODES)[number], strin
   address_full: 'this client address already holds --max-per-address phones (closes with 1013)',
   too_many_sinks: 'the relay already has --max-sinks sinks (closes with 1013)',
   backpressure: 'a frame skipped for a slow sink, replaced by a newer one (counted only)',
+  no_sink: 'an update no sink could receive: none was connected (counted only; phones get status listening:false)',
 };

@@ -14,7 +14,7 @@ export const DIRECTIONS = {
   sinkToRelay: ['hello', 'ping', 'pong'],
   /** Forwarded controller messages, the relay's deletes, batches (to sinks that asked), errors, keep-alives. */
   relayToSink: ['connect', 'update', 'relayDelete', 'batch', 'error', 'ping', 'pong'],
-  relayToController: ['welcome', 'error', 'ping', 'pong'],
+  relayToController: ['welcome', 'status', 'error', 'ping', 'pong'],
 } as const satisfies Record<string, readonly FrameKind[]>;
 
 export type Direction = keyof typeof DIRECTIONS;

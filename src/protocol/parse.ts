@@ -15,6 +15,7 @@ import type {
   MessageKind,
   RelayDeleteMessage,
   UpdateMessage,
+  StatusMessage,
   WelcomeMessage,
 } from './types.js';
 import { describeErrors, validators } from './validators.js';
@@ -30,6 +31,7 @@ export type Parsed =
   | { ok: true; kind: 'relayDelete'; message: RelayDeleteMessage }
   | { ok: true; kind: 'hello'; message: HelloMessage }
   | { ok: true; kind: 'welcome'; message: WelcomeMessage }
+  | { ok: true; kind: 'status'; message: StatusMessage }
   | { ok: true; kind: 'error'; message: ErrorMessage }
   | { ok: true; kind: 'batch'; message: BatchMessage };
 
@@ -67,7 +69,7 @@ const ALLOWED: Record<Origin, ReadonlySet<FrameKind>> = {
   any: new Set([...controllerToRelay, ...sinkToRelay, ...relayToSink, ...relayToController]),
 };
 
-const KNOWN_TYPES = ['connect', 'update', 'delete', 'hello', 'welcome', 'error', 'batch'];
+const KNOWN_TYPES = ['connect', 'update', 'delete', 'hello', 'welcome', 'status', 'error', 'batch'];
 
 function reject(reason: RejectReason, message: string, path?: string): Rejected {
   return path === undefined ? { ok: false, reason, message } : { ok: false, reason, message, path };
@@ -158,6 +160,7 @@ export function kindOf(obj: Record<string, unknown>, origin: Origin): MessageKin
     case 'connect':
     case 'hello':
     case 'welcome':
+    case 'status':
     case 'error':
     case 'batch':
       return type;

@@ -14,6 +14,7 @@ import {
   ID_PATTERN,
   MAX_BATCH_FRAME_BYTES,
   MAX_BATCH_HZ,
+  MIN_BATCH_HZ,
   MAX_BATCH_MESSAGES,
   MAX_ERROR_MESSAGE,
   MAX_FRAME_BYTES,
@@ -111,7 +112,7 @@ export const helloSchema = {
     token: { type: 'string', minLength: 1, maxLength: MAX_SINK_TOKEN },
     batchHz: {
       type: 'number',
-      exclusiveMinimum: 0,
+      minimum: MIN_BATCH_HZ,
       maximum: MAX_BATCH_HZ,
       description: 'ask for at most this many batch frames per second instead of one frame per message',
     },
@@ -130,6 +131,19 @@ export const welcomeSchema = {
     resume: resumeTokenSchema,
   },
   required: ['type', 'sliderId', 'resume'],
+  additionalProperties: false,
+} as const;
+
+export const statusSchema = {
+  type: 'object',
+  title: 'status',
+  description:
+    'relay → controller: whether a sink (TouchDesigner) is listening; sent when that changes, and after welcome while none is (route mode)',
+  properties: {
+    type: { const: 'status' },
+    listening: { type: 'boolean', description: 'false: the phone is connected, but no sink receives its updates yet' },
+  },
+  required: ['type', 'listening'],
   additionalProperties: false,
 } as const;
 
@@ -177,6 +191,7 @@ export const protocolSchema = {
     relayDelete: relayDeleteSchema,
     hello: helloSchema,
     welcome: welcomeSchema,
+    status: statusSchema,
     error: errorSchema,
     batch: batchSchema,
   },
@@ -187,6 +202,7 @@ export const protocolSchema = {
     { $ref: '#/definitions/relayDelete' },
     { $ref: '#/definitions/hello' },
     { $ref: '#/definitions/welcome' },
+    { $ref: '#/definitions/status' },
     { $ref: '#/definitions/error' },
     { $ref: '#/definitions/batch' },
   ],

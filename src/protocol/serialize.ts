@@ -5,7 +5,7 @@
  * Messages from values go through JSON.stringify. The simulator's hot path writes tens of thousands of updates
  * a second and cannot afford a fresh object per frame: UpdateFrameWriter builds the same text by concatenation.
  */
-import { MAX_ERROR_MESSAGE } from './constants.js';
+import { MAX_BATCH_FRAME_BYTES, MAX_BATCH_MESSAGES, MAX_ERROR_MESSAGE } from './constants.js';
 import type { DeleteReason, ErrorCode, ProtocolMessage, SliderId } from './types.js';
 
 /** Any message of the protocol as its wire text. */
@@ -74,6 +74,38 @@ export function errorFrame(code: ErrorCode, message: string): string {
  */
 export function batchFrame(messageTexts: readonly string[]): string {
   return `{"type":"batch","messages":[${messageTexts.join(',')}]}`;
+}
+
+/** relay → controller: whether a sink is listening (the page says "waiting for the show" while none is). */
+export function statusFrame(listening: boolean): string {
+  return listening ? '{"type":"status","listening":true}' : '{"type":"status","listening":false}';
+}
+
+/** `{"type":"batch","messages":[` and `]}`: what a batch frame adds around its messages. */
+const BATCH_ENVELOPE_BYTES = batchFrame([]).length;
+
+/**
+ * relay → sink: one tick's messages as as many batch frames as the limits need, in order: each frame holds at
+ * most `maxMessages` messages (MAX_BATCH_MESSAGES, what the generated script accepts) and `maxBytes` bytes
+ * (MAX_BATCH_FRAME_BYTES, what a sink must parse). Message texts are ASCII (every string a valid message may hold
+ * is an id, a type or a reason, all ASCII), so their length is their size in bytes.
+ */
+export function batchFrames(messageTexts: readonly string[], maxMessages = MAX_BATCH_MESSAGES, maxBytes = MAX_BATCH_FRAME_BYTES): string[] {
+  const frames: string[] = [];
+  let start = 0;
+  let bytes = BATCH_ENVELOPE_BYTES;
+  for (let i = 0; i < messageTexts.length; i++) {
+    const size = messageTexts[i]!.length + (i > start ? 1 : 0); // the comma before it
+    if (i > start && (i - start >= maxMessages || bytes + size > maxBytes)) {
+      frames.push(batchFrame(messageTexts.slice(start, i)));
+      start = i;
+      bytes = BATCH_ENVELOPE_BYTES + messageTexts[i]!.length;
+      continue;
+    }
+    bytes += size;
+  }
+  if (start < messageTexts.length) frames.push(batchFrame(messageTexts.slice(start)));
+  return frames;
 }
 
 /** Prints a finite number as JSON does (String and JSON.stringify agree on every finite number). */

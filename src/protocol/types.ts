@@ -11,6 +11,7 @@ import type {
   relayDeleteSchema,
   sliderIdSchema,
   updateSchema,
+  statusSchema,
   welcomeSchema,
 } from './schema.js';
 import type { DELETE_REASONS, ERROR_CODES } from './constants.js';
@@ -22,6 +23,7 @@ export type DeleteMessage = FromSchema<typeof deleteSchema>;
 export type RelayDeleteMessage = FromSchema<typeof relayDeleteSchema>;
 export type HelloMessage = FromSchema<typeof helloSchema>;
 export type WelcomeMessage = FromSchema<typeof welcomeSchema>;
+export type StatusMessage = FromSchema<typeof statusSchema>;
 export type ErrorMessage = FromSchema<typeof errorSchema>;
 export type BatchMessage = FromSchema<typeof batchSchema>;
 export type DeleteReason = (typeof DELETE_REASONS)[number];
@@ -37,6 +39,7 @@ export type ProtocolMessage =
   | RelayDeleteMessage
   | HelloMessage
   | WelcomeMessage
+  | StatusMessage
   | ErrorMessage
   | BatchMessage;
 
@@ -48,5 +51,6 @@ export type MessageKind =
   | 'relayDelete'
   | 'hello'
   | 'welcome'
+  | 'status'
   | 'error'
   | 'batch';

@@ -39,6 +39,9 @@ export class ClientRegistry {
   /** Only addresses with something counted: entries go when their counts reach zero. */
   private readonly perAddress = new Map<string, PerAddress>();
 
+  /** Called when a connection becomes a sink or a sink leaves (operator lines, phones' listening status). */
+  onSinkChange: ((conn: Connection, joined: boolean) => void) | undefined;
+
   constructor(private readonly limits: ClientLimits) {}
 
   /** Every open connection, whatever its role. */
@@ -96,7 +99,7 @@ export class ClientRegistry {
     const a = this.perAddress.get(conn.address.key);
     if (this.controllerSlots.delete(conn) && a !== undefined) a.controllers--;
     if (conn.role === 'unknown' && a !== undefined) a.unidentified--;
-    this.sinkSet.delete(conn);
+    if (this.sinkSet.delete(conn)) this.onSinkChange?.(conn, false);
     this.listeners.delete(conn);
     if (a !== undefined) this.tidy(conn.address.key, a);
   }
@@ -124,6 +127,7 @@ export class ClientRegistry {
     if (a !== undefined) this.identified(conn, a);
     conn.role = 'sink';
     this.sinkSet.add(conn);
+    this.onSinkChange?.(conn, true);
     return undefined;
   }
 

@@ -24,6 +24,7 @@ import {
 import type { ClientRegistry } from './clients.js';
 import type { Connection } from './connection.js';
 import type { Identity, UserRecord } from './identity.js';
+import type { Listening } from './listening.js';
 import type { LogWriter } from './log-writer.js';
 import type { RelayMetrics } from './metrics.js';
 import type { RelayOptions } from './options.js';
@@ -42,6 +43,7 @@ export interface RelayState {
   readonly queueContext: OutQueueContext;
   readonly clients: ClientRegistry;
   readonly sinkGate: SinkGate;
+  readonly listening: Listening;
   closing: boolean;
 }
 
@@ -235,6 +237,7 @@ export class Dispatcher {
 
   private welcome(conn: Connection, user: User): void {
     conn.send(welcomeFrame(user.id, user.token));
+    this.s.listening.welcomed(conn);
   }
 
   private activate(user: User, recvAt: number): void {

@@ -6,6 +6,7 @@ export {
   DEFAULT_OPTIONS,
   AUTO_TOKEN,
   CLI_DEFAULTS,
+  CONNECTION_HEADROOM,
   RelayOptionsError,
   type RelayFlags,
   type RelayMode,

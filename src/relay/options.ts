@@ -4,12 +4,17 @@
  * to `resolveOptions`. Messages name the command-line flag, so both kinds of caller can act on them.
  */
 import { randomBytes } from 'node:crypto';
+import { isIPv4 } from 'node:net';
 import { UserError } from '../common/user-error.js';
 import { DEFAULT_BURST, DEFAULT_RATE, isValidBurst, isValidRate, MAX_FRAME_BYTES, MAX_SINK_TOKEN, MIN_SINK_TOKEN } from '../protocol/index.js';
 import { AddressBlocks } from './address-blocks.js';
 import { compileProxyTrust } from './client-address.js';
 
 export type RelayMode = 'route' | 'broadcast';
+
+const MIB = 1024 * 1024;
+/** Sockets allowed beyond --max-controllers when --max-connections is not given. */
+export const CONNECTION_HEADROOM = 1024;
 
 export interface RelayOptions {
   /** 0 = ephemeral (tests). The CLI defaults to 8080 or the PORT env. */
@@ -35,6 +40,15 @@ export interface RelayOptions {
   maxPerAddress: number;
   /** Admitted sinks at once; in broadcast mode, silent listeners at once. */
   maxSinks: number;
+  /**
+   * Sockets held at once, HTTP and WebSocket (lowered further when the open-file limit is lower). Default:
+   * maxControllers + CONNECTION_HEADROOM, room for sinks, page loads and connections still in their handshake.
+   */
+  maxConnections: number;
+  /** An HTTP request (the page, an upgrade) must send its headers within this ... */
+  headersTimeoutMs: number;
+  /** ... and be complete within this. */
+  requestTimeoutMs: number;
   /** `auto` is replaced by a generated token (RelayHandle.sinkToken tells it). */
   sinkToken?: string;
   /** Addresses and CIDR blocks sinks may connect from; default this machine's own (with a token: anywhere). */
@@ -43,6 +57,14 @@ export interface RelayOptions {
   trustProxy?: string[];
   origins?: string[];
   log?: string;
+  /** Append to an existing log (default); false truncates it once the relay has its port. */
+  logAppend: boolean;
+  /** The log rotates before it would grow past this many bytes (FILE → FILE.1 …); 0 never rotates. */
+  logMaxBytes: number;
+  /** Rotated log files kept (FILE.1 … FILE.N); the oldest is removed. */
+  logKeep: number;
+  /** Seconds between the operator's status lines on stdout (0: none; --quiet silences them too). */
+  statusIntervalMs: number;
   /** Bytes buffered towards one sink before the relay stops sending per message and coalesces instead. */
   sinkHighWaterBytes: number;
   quiet: boolean;
@@ -63,8 +85,15 @@ export const DEFAULT_OPTIONS: Readonly<RelayOptions> = Object.freeze({
   maxPerAddress: 8,
   // TouchDesigner, a dashboard, a spare: a relay rarely feeds more, and each sink costs every frame again.
   maxSinks: 4,
+  maxConnections: 5000 + 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
   sinkHighWaterBytes: 1 << 20,
   quiet: false,
+  statusIntervalMs: 5000,
+  logAppend: true,
+  logMaxBytes: 100 * MIB,
+  logKeep: 5,
 });
 
 /** Where `tdcrowd relay` listens when not told: every interface, port $PORT (cloud hosts) or 8080. */
@@ -88,13 +117,20 @@ const FLAG: Record<keyof RelayOptions, string> = {
   maxControllers: '--max-controllers',
   maxPerAddress: '--max-per-address',
   maxSinks: '--max-sinks',
+  maxConnections: '--max-connections',
+  headersTimeoutMs: '--headers-timeout',
+  requestTimeoutMs: '--request-timeout',
   sinkToken: '--sink-token',
   sinkFrom: '--sink-from',
   trustProxy: '--trust-proxy',
   origins: '--origin',
   log: '--log',
+  logAppend: '--log-truncate',
+  logMaxBytes: '--log-max-mb',
+  logKeep: '--log-keep',
   sinkHighWaterBytes: '--high-water',
   quiet: '--quiet',
+  statusIntervalMs: '--status-interval',
 };
 
 /** Origins as a browser sends them: scheme, host, optional port, nothing else. */
@@ -118,6 +154,8 @@ export function resolveOptions(partial: Partial<RelayOptions> = {}): RelayOption
   const o: RelayOptions = { ...DEFAULT_OPTIONS, ...defined };
   int('port', o.port, 0, 65535);
   if (typeof o.host !== 'string' || o.host.length === 0) fail('--host must be a host name or address');
+  // Dotted numbers that are no IPv4 address would go to DNS as a name: refuse them here, before any traffic.
+  if (/^[0-9.]+$/.test(o.host) && !isIPv4(o.host)) fail(`--host ${o.host} is not an IPv4 address (four numbers 0-255)`);
   if (o.mode !== 'route' && o.mode !== 'broadcast') fail(`--mode must be route or broadcast, got ${JSON.stringify(o.mode)}`);
   period('heartbeatMs', o.heartbeatMs, 10, 3_600_000);
   period('textPingMs', o.textPingMs, 10, 3_600_000);
@@ -126,6 +164,11 @@ export function resolveOptions(partial: Partial<RelayOptions> = {}): RelayOption
   if (!isValidRate(o.rate)) fail(`--rate must be a number of messages per second above 0, got ${o.rate}`);
   if (!isValidBurst(o.burst)) fail(`--burst must be a number of at least 1, got ${o.burst}`);
   int('maxControllers', o.maxControllers, 1, 1_000_000);
+  if (defined.maxConnections === undefined) o.maxConnections = o.maxControllers + CONNECTION_HEADROOM;
+  int('maxConnections', o.maxConnections, 16, 10_000_000);
+  period('headersTimeoutMs', o.headersTimeoutMs, 100, 600_000);
+  period('requestTimeoutMs', o.requestTimeoutMs, 100, 3_600_000);
+  if (o.requestTimeoutMs < o.headersTimeoutMs) fail(`--request-timeout (${o.requestTimeoutMs / 1000} s) must be at least --headers-timeout (${o.headersTimeoutMs / 1000} s)`);
   int('sinkHighWaterBytes', o.sinkHighWaterBytes, 1, 1 << 30);
   int('maxPerAddress', o.maxPerAddress, 1, 1_000_000);
   int('maxSinks', o.maxSinks, 1, 10_000);
@@ -143,7 +186,14 @@ export function resolveOptions(partial: Partial<RelayOptions> = {}): RelayOption
     o.origins = o.origins.map(normalizeOrigin);
   }
   if (o.log !== undefined && (typeof o.log !== 'string' || o.log.length === 0)) fail('--log must be a file path');
+  o.logAppend = o.logAppend !== false;
+  if (!Number.isInteger(o.logMaxBytes) || o.logMaxBytes < 0 || o.logMaxBytes > 1024 * 1024 * MIB) {
+    fail(`--log-max-mb must be from 0 (never rotate) to ${1024 * 1024} MiB, got ${o.logMaxBytes / MIB}`);
+  }
+  int('logKeep', o.logKeep, 0, 1000);
   o.quiet = Boolean(o.quiet);
+  const si = o.statusIntervalMs;
+  if (si !== 0 && (!Number.isInteger(si) || si < 1000 || si > 3_600_000)) fail(`--status-interval must be 0 (no status lines) or from 1 to 3600 seconds, got ${si / 1000}`);
   return o;
 }
 
@@ -181,13 +231,20 @@ export interface RelayFlags {
   maxControllers?: string;
   maxPerAddress?: string;
   maxSinks?: string;
+  maxConnections?: string;
+  headersTimeout?: string;
+  requestTimeout?: string;
   highWater?: string;
   sinkToken?: string;
   sinkFrom?: string[];
   trustProxy?: string[];
   origin?: string[];
   log?: string;
+  logTruncate?: boolean;
+  logMaxMb?: string;
+  logKeep?: string;
   quiet?: boolean;
+  statusInterval?: string;
 }
 
 /** The flags' text as numbers; every range and default is resolveOptions'. */
@@ -205,6 +262,9 @@ export function optionsFromFlags(flags: RelayFlags, env: NodeJS.ProcessEnv = pro
     maxControllers: number('--max-controllers', flags.maxControllers),
     maxPerAddress: number('--max-per-address', flags.maxPerAddress),
     maxSinks: number('--max-sinks', flags.maxSinks),
+    maxConnections: number('--max-connections', flags.maxConnections),
+    headersTimeoutMs: seconds('--headers-timeout', flags.headersTimeout),
+    requestTimeoutMs: seconds('--request-timeout', flags.requestTimeout),
     sinkHighWaterBytes: number('--high-water', flags.highWater),
     sinkToken: flags.sinkToken,
     sinkFrom: list(flags.sinkFrom),
@@ -212,7 +272,11 @@ export function optionsFromFlags(flags: RelayFlags, env: NodeJS.ProcessEnv = pro
     // Repeatable and comma-separated.
     origins: flags.origin?.flatMap((o) => o.split(',')).map((o) => o.trim()).filter((o) => o.length > 0),
     log: flags.log,
+    logAppend: flags.logTruncate !== true,
+    logMaxBytes: mebibytes('--log-max-mb', flags.logMaxMb),
+    logKeep: number('--log-keep', flags.logKeep),
     quiet: flags.quiet === true,
+    statusIntervalMs: seconds('--status-interval', flags.statusInterval),
   });
 }
 
@@ -226,6 +290,13 @@ function number(flag: string, text: string | undefined): number | undefined {
   const n = text.trim() === '' ? Number.NaN : Number(text);
   if (!Number.isFinite(n)) fail(`${flag} must be a number, got ${JSON.stringify(text)}`);
   return n;
+}
+
+function mebibytes(flag: string, text: string | undefined): number | undefined {
+  const n = number(flag, text);
+  if (n === undefined) return undefined;
+  if (n < 0) fail(`${flag} must be 0 (never rotate) or more, got ${text}`);
+  return Math.round(n * MIB);
 }
 
 function seconds(flag: string, text: string | undefined): number | undefined {

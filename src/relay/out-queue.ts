@@ -4,9 +4,14 @@
  * Direct: each frame is sent as it comes. When the socket's buffered bytes pass the high-water mark the queue
  * switches to coalescing: per user it keeps at most one delete, one connect and the latest update, so memory is
  * bounded by the number of users, not by how long the sink stalls; it flushes once the buffer has drained.
- * Batch (a sink that said `batchHz`): the same per-user state, sent as one `batch` frame per tick.
+ * Batch (a sink that said `batchHz`, at least MIN_BATCH_HZ): the same per-user state, sent each tick as one
+ * `batch` frame, or several when one would pass MAX_BATCH_MESSAGES or MAX_BATCH_FRAME_BYTES.
+ *
+ * Either way, a user who joined and left while nothing went out is never seen by this recipient: the pair is
+ * dropped, so churn between two sends costs nothing (the relay forwards a connect only for a user the sinks do
+ * not have, so a pending connect without a pending delete means this recipient never saw the user).
  */
-import { batchFrame } from '../protocol/index.js';
+import { batchFrames } from '../protocol/index.js';
 import type { RelayMetrics } from './metrics.js';
 
 /**
@@ -100,10 +105,8 @@ export class OutQueue {
       p.con = text;
     } else {
       const superseded = (p.upd === undefined ? 0 : 1) + (p.con === undefined ? 0 : 1);
-      // Under back-pressure, a user who joined and left while the sink stalled never reaches it at all
-      // (the relay forwards a connect only for a user the sinks do not have, so a pending connect without a
-      // pending delete means the sink never saw this user).
-      if (this.batchHz === undefined && p.con !== undefined && p.del === undefined) {
+      // Joined and left unseen: the pair goes (see the header).
+      if (p.con !== undefined && p.del === undefined) {
         this.pending.delete(key);
         this.skipped(superseded + 1);
         return;
@@ -167,6 +170,6 @@ export class OutQueue {
       }
     }
     this.pending.clear();
-    this.outlet.send(batchFrame(messages));
+    for (const frame of batchFrames(messages)) this.outlet.send(frame);
   }
 }

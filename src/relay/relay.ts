@@ -2,12 +2,13 @@
  * Wiring: an http server (page, /healthz, /metrics) whose upgrades go to a `ws` server, one Connection per
  * client, the dispatcher for frames, presence timers, and an orderly close.
  */
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { UserError } from '../common/user-error.js';
+import { describeFsError } from '../common/writable.js';
 import { CLOSE } from '../protocol/index.js';
 import { VERSION } from '../version.js';
 import { accessWarnings } from './access-warnings.js';
@@ -24,6 +25,8 @@ import { RelayMetrics, renderPrometheus, type RelayMetricsSnapshot } from './met
 import { normalizeOrigin, resolveOptions, type RelayOptions } from './options.js';
 import { renderProcessMetrics, startProcessMetrics } from './process-metrics.js';
 import { Presence } from './presence.js';
+import { Listening } from './listening.js';
+import { OperatorLog } from './operator-log.js';
 import { Router } from './router.js';
 import { SinkGate } from './sink-gate.js';
 
@@ -32,6 +35,8 @@ export interface RelayEnvironment {
   /** This machine's interfaces, for "sinks only from this machine" (default os.networkInterfaces). */
   networkInterfaces?: () => InterfaceList;
 }
+import { ConnectionCap, httpServerOptions, wsServerOptions } from './server-limits.js';
+import { loadPage } from '../web/index.js';
 
 export interface RelayHandle {
   readonly port: number;
@@ -77,6 +82,34 @@ function protocolCloseCode(err: Error & { code?: string }): number | undefined {
   return WS_ERROR_CLOSE_CODES[code] ?? 1002;
 }
 
+/** Why the relay cannot listen, in words the operator can act on; other errors are bugs and pass through. */
+function listenError(host: string, port: number, err: NodeJS.ErrnoException): Error {
+  const why: Record<string, string> = {
+    EADDRINUSE: `port ${port} is in use (try --port)`,
+    EACCES: `not allowed to listen on port ${port} (ports below 1024 need privileges; try --port)`,
+    EADDRNOTAVAIL: `--host ${host} is not an address of this machine (EADDRNOTAVAIL)`,
+    ENOTFOUND: `--host ${host} is not an address or a known host name`,
+    EAI_NONAME: `--host ${host} is not an address or a known host name`,
+    EAI_AGAIN: `--host ${host} could not be looked up (EAI_AGAIN)`,
+    EAI_FAIL: `--host ${host} could not be looked up (EAI_FAIL)`,
+    EINVAL: `cannot listen on ${host}:${port} (EINVAL)`,
+    EAFNOSUPPORT: `cannot listen on ${host}: this machine has no such address family (EAFNOSUPPORT)`,
+  };
+  const message = err.code === undefined ? undefined : why[err.code];
+  return message === undefined ? err : new RelayStartError(message, err.code, { cause: err });
+}
+
+/** The log could not be checked or opened: a start error that names the file and says what is wrong. */
+function logError(path: string, err: NodeJS.ErrnoException): RelayStartError {
+  return new RelayStartError(`cannot write the log ${path}: ${describeFsError(err)}`, err.code, { cause: err });
+}
+
+/** Why /healthz says degraded when nothing receives the phones' updates. */
+function noReceiverReason(mode: RelayOptions['mode'], sinkToken: boolean): string {
+  const nobody = mode === 'route' || sinkToken ? 'no sink connected' : 'no listener connected';
+  return `${nobody}: phone updates reach no one (counted as dropped, reason no_sink)`;
+}
+
 function localHost(host: string): string {
   const h = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
   return h.includes(':') ? `[${h}]` : h;
@@ -87,14 +120,17 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
   const log =
     options.log === undefined
       ? undefined
-      : await LogWriter.open(options.log).catch((err: NodeJS.ErrnoException) => {
-          throw new RelayStartError(`cannot write the log ${options.log}: ${err.message}`, err.code, { cause: err });
-        });
+      : new LogWriter({ path: options.log, append: options.logAppend, maxBytes: options.logMaxBytes, keep: options.logKeep });
+  // Checked before the port is bound, opened after: a relay that cannot start never creates or truncates a log.
+  const lastConn = (await log?.prepare().catch((err: NodeJS.ErrnoException) => {
+    throw logError(options.log!, err);
+  })) ?? 0;
   const metrics = new RelayMetrics();
   startProcessMetrics();
   const clients = new ClientRegistry(options);
   const trust = compileProxyTrust(options.trustProxy);
   const queueContext = { metrics, highWaterBytes: options.sinkHighWaterBytes };
+  const listening = new Listening(clients, options.mode, options.sinkToken !== undefined);
   const state: RelayState = {
     options,
     metrics,
@@ -109,6 +145,7 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
       broadcast: options.mode === 'broadcast',
       interfaces: env.networkInterfaces ?? networkInterfaces,
     }),
+    listening,
     closing: false,
   };
   const dispatcher = new Dispatcher(state);
@@ -119,7 +156,22 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
     options.mode === 'route' ? () => metrics.unidentifiedClosed++ : undefined,
   );
   const startedAt = Date.now();
-  let nextConnId = 1;
+  let nextConnId = lastConn + 1;
+
+  const operator = options.quiet
+    ? undefined
+    : new OperatorLog((line) => process.stdout.write(line), options.statusIntervalMs, () => ({
+        connections: clients.counts(),
+        receivers: listening.receivers(),
+        messagesIn: metrics.messagesIn,
+        messagesOut: metrics.messagesOut,
+        dropped: metrics.dropped,
+      }));
+  clients.onSinkChange = (conn, joined) => {
+    listening.changed();
+    // After the hello has been handled, so the line can say whether the sink asked for batches.
+    if (operator !== undefined) queueMicrotask(() => operator.sinkChanged(conn, joined, conn.out?.batchHz));
+  };
 
   const snapshot = (): RelayMetricsSnapshot => ({
     connections: clients.counts(),
@@ -129,12 +181,19 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
     users: state.identity.active,
   });
 
-  const server = createServer(
+  // The page is read now, not per request: serving it must not need a file descriptor (web/assets.ts).
+  loadPage();
+  const server: Server = createServer(
+    httpServerOptions(options),
     createRequestHandler({
       healthz: () => {
         const m = snapshot();
+        // 200 while the process is alive; `status` says whether the show can work, and why not.
+        const degraded = listening.now ? undefined : noReceiverReason(options.mode, options.sinkToken !== undefined);
         return {
           ok: !state.closing,
+          status: degraded === undefined ? 'ok' : 'degraded',
+          ...(degraded === undefined ? {} : { why: degraded }),
           version: VERSION,
           mode: options.mode,
           uptimeS: Math.round((Date.now() - startedAt) / 1000),
@@ -147,17 +206,13 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
         let queued = 0;
         for (const s of clients.sinks) queued = Math.max(queued, s.out?.size ?? 0);
         const gauges = { connections: m.connections, users: m.users, uptimeS: (Date.now() - startedAt) / 1000, sinkQueueUsers: queued };
-        return renderPrometheus(metrics, gauges) + (await renderProcessMetrics());
+        return renderPrometheus(metrics, gauges) + (await renderProcessMetrics()) + cap.metricsText() + (log?.metricsText() ?? '');
       },
     }),
   );
 
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: options.maxPayload,
-    perMessageDeflate: false,
-    clientTracking: false,
-  });
+  const cap: ConnectionCap = new ConnectionCap(server, options.maxConnections);
+  const wss = new WebSocketServer(wsServerOptions(options.maxPayload));
   const allowed = options.origins === undefined ? undefined : new Set(options.origins);
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -220,7 +275,9 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
     ws.on('close', (code) => {
       // The code the relay closed with, if it closed; else the peer's (1005 none given, 1006 cut without one).
       metrics.closed(conn.role, conn.closedWith ?? code);
+      operator?.noteClose(conn, conn.closedWith ?? code);
       dispatcher.onClose(conn);
+      log?.connectionClosed(conn.id);
     });
   }
 
@@ -232,23 +289,26 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
     });
   }).catch(async (err: NodeJS.ErrnoException) => {
     await log?.close();
-    const why =
-      err.code === 'EADDRINUSE'
-        ? `port ${options.port} is in use (try --port)`
-        : err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL'
-          ? `cannot listen on ${options.host}:${options.port} (${err.code})`
-          : undefined;
-    throw why === undefined ? err : new RelayStartError(why, err.code, { cause: err });
+    throw listenError(options.host, options.port, err);
   });
+  try {
+    await log?.open();
+  } catch (err) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw logError(options.log!, err as NodeJS.ErrnoException);
+  }
   // Later server errors (e.g. EMFILE on accept) must not crash the process.
   server.on('error', (err) => process.stderr.write(`tdcrowd relay: ${err.message}\n`));
   presence.start();
+  operator?.start();
+  const capNotice = cap.notice(options.maxConnections);
+  if (capNotice !== undefined) process.stderr.write(`${capNotice}\n`);
 
   const port = (server.address() as AddressInfo).port;
   const host = localHost(options.host);
   if (!options.quiet) {
     process.stdout.write(
-      await renderBanner({ host: options.host, port, mode: options.mode, version: VERSION, sinkToken: options.sinkToken !== undefined, log: options.log }),
+      await renderBanner({ host: options.host, port, mode: options.mode, version: VERSION, sinkToken: options.sinkToken !== undefined, log: options.log, tty: process.stdout.isTTY === true }),
     );
     for (const warning of accessWarnings(options)) process.stdout.write(`warning: ${warning}\n`);
   }
@@ -258,6 +318,8 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
     closed ??= (async () => {
       state.closing = true;
       presence.stop();
+      operator?.stop();
+      listening.stop();
       for (const c of clients.all) {
         c.out?.close();
         c.close(CLOSE.goingAway, 'relay shutting down');

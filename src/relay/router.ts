@@ -23,9 +23,14 @@ export class Router {
    */
   forward(from: Connection | undefined, key: string, kind: OutKind, text: string, recvAt: number): void {
     if (this.mode === 'route') {
+      if (this.clients.sinks.size === 0) {
+        if (kind === 'update') this.queueContext.metrics.drop('no_sink');
+        return;
+      }
       for (const sink of this.clients.sinks) sink.out?.push(key, kind, text, recvAt);
       return;
     }
+    let delivered = false;
     for (const c of this.clients.all) {
       if (c === from || c.refused !== undefined) continue;
       // A phone that claimed an id has no token either; it must not read the crowd.
@@ -36,6 +41,9 @@ export class Router {
         c.out = new OutQueue(c, this.queueContext);
       }
       c.out.push(key, kind, text, recvAt);
+      delivered = true;
     }
+    // Nobody else is connected: the update reaches no one (other phones count: in broadcast mode they receive it).
+    if (!delivered && kind === 'update') this.queueContext.metrics.drop('no_sink');
   }
 }

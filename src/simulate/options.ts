@@ -2,7 +2,7 @@
  * The simulator's settings, checked once. Raw flag strings come in (from the CLI or a test); a typed,
  * validated `SimulateOptions` comes out, or an `OptionsError` whose message names the flag.
  */
-import { MAX_BATCH_HZ, MAX_SINK_TOKEN } from '../protocol/index.js';
+import { MAX_BATCH_HZ, MIN_BATCH_HZ, MAX_SINK_TOKEN } from '../protocol/index.js';
 import { OptionsError } from './errors.js';
 import { PATTERNS, type PatternName } from './patterns.js';
 import { parseSlo, SINK_METRICS, type SloTerm } from './slo.js';
@@ -80,7 +80,7 @@ export function resolveOptions(raw: RawOptions): SimulateOptions {
     speed: num(raw, 'speed', DEFAULTS.speed, { min: 0.001, max: 1000 }),
     sink,
     sinkToken: str(raw, 'sinkToken'),
-    batchHz: raw.batchHz === undefined ? undefined : num(raw, 'batchHz', 0, { min: 0.01, max: MAX_BATCH_HZ }),
+    batchHz: raw.batchHz === undefined ? undefined : num(raw, 'batchHz', 0, { min: MIN_BATCH_HZ, max: MAX_BATCH_HZ }),
     legacy,
     report: str(raw, 'report'),
     html: str(raw, 'html'),

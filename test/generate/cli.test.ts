@@ -69,7 +69,8 @@ describe('tdcrowd generate', () => {
     ['non-numeric timeout', ['--timeout', 'ten'], /--timeout must be a number/],
     ['infinite timeout', ['--timeout', 'Infinity'], /--timeout must be a number/],
     ['unknown mode', ['--mode', 'mesh'], /--mode must be route or broadcast/],
-    ['zero batch rate', ['--batch-hz', '0'], /--batch-hz must be > 0/],
+    ['zero batch rate', ['--batch-hz', '0'], /--batch-hz must be from 1 to 240/],
+    ['a batch rate below one a second', ['--batch-hz', '0.05'], /--batch-hz must be from 1 to 240/],
     ['huge batch rate', ['--batch-hz', '1000'], /--batch-hz/],
     ['token in broadcast mode', ['--mode', 'broadcast', '--sink-token', 'abcdefghijklmnop'], /only --mode route/],
     ['a token shorter than the relay accepts', ['--sink-token', 'abc'], /--sink-token must be a string of 16-256 characters/],
@@ -123,7 +124,7 @@ describe('tdcrowd generate', () => {
       [],
       ['--mode', 'broadcast'],
       ['--invert-y', '--normalize', '--timeout', '0'],
-      ['--sink-token', 'a"b\'c\\d\n""" and more', '--batch-hz', '0.5', '--columns', 'A,B,C,D,E', '--table', '_t'],
+      ['--sink-token', 'a"b\'c\\d\n""" and more', '--batch-hz', '2.5', '--columns', 'A,B,C,D,E', '--table', '_t'],
     ];
     combos.forEach((args, i) => {
       const out = join(tmp, `compile-${i}`);

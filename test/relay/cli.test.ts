@@ -62,7 +62,10 @@ describe('tdcrowd relay (CLI)', () => {
     expect(out).toContain('Phones join at:');
     expect(out).toContain(`http://127.0.0.1:${r.port}/`);
     expect(out).toContain(`In TouchDesigner: WebSocket DAT → Network Address 127.0.0.1, Port ${r.port}`);
-    expect(out).toMatch(/[▄▀█]{3}/); // the terminal QR code
+    // Not a terminal, and bound to loopback: no QR code, no ANSI colours, a hint instead.
+    expect(out).not.toMatch(/[▄▀█]{3}/);
+    expect(out).not.toContain('\x1b[');
+    expect(out).toContain('this machine only: use --host 0.0.0.0');
 
     const page = await fetchText(`http://127.0.0.1:${r.port}/`);
     expect(page.status).toBe(200);

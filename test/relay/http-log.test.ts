@@ -28,6 +28,7 @@ describe('HTTP', () => {
     expect(r.type).toMatch(/application\/json/);
     expect(JSON.parse(r.body)).toEqual({
       ok: true,
+      status: 'ok',
       version: VERSION,
       mode: 'broadcast',
       uptimeS: expect.any(Number),

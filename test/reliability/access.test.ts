@@ -85,8 +85,8 @@ describe('sink token', () => {
         expect(p.texts.filter((t) => t !== 'ping').map((t) => JSON.parse(t) as { code: string }).map((e) => e.code)).toEqual(['unauthorized']);
       }
       if (mode === 'route') {
-        // phones get only their welcome, an error for the hello and keep-alives
-        for (const p of phones) expect(p.messages.every((m) => m.type === 'welcome' || m.type === 'error')).toBe(true);
+        // phones get only their welcome, whether a show listens (status), an error for the hello and keep-alives
+        for (const p of phones) expect(p.messages.every((m) => m.type === 'welcome' || m.type === 'error' || m.type === 'status')).toBe(true);
         expect(phones[0]!.messages.filter((m) => m.type === 'error').map((m) => m.code)).toEqual(['wrong_direction']);
       }
       const m = relay.metrics();
@@ -248,7 +248,8 @@ describe('limits hold', () => {
     const other = await open(relay.url);
     other.send({ type: 'connect', sliderId: 'second-phone' });
     await until(() => other.messages.some((m) => m.type === 'welcome' || m.type === 'error'), 'an answer to the second phone');
-    expect(other.messages.map((m) => m.type)).toEqual(['welcome']);
+    // (no sink here: the welcome is followed by a status saying nobody listens)
+    expect(other.messages.map((m) => m.type)).toEqual(['welcome', 'status']);
     expect(relay.metrics().dropped.server_full).toBe(0);
   });
 });

@@ -20,7 +20,7 @@ const LINE_1 = [
 ];
 const LINE_3 = [
   ['/token', 'hello: /token must NOT have fewer than 1 characters'],
-  ['/batchHz', 'hello: /batchHz must be > 0'],
+  ['/batchHz', 'hello: /batchHz must be >= 1'],
 ];
 
 function run(lines = LINES): Promise<Report> {

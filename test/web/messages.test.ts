@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connectFrame, deleteFrame, parse, updateFrame } from '../../src/protocol/index.js';
+import { connectFrame, deleteFrame, parse, statusFrame, updateFrame } from '../../src/protocol/index.js';
 import { valuesFromOffset, ZERO } from '../../src/web/client/joystick.js';
 import { readRelayFrame } from '../../src/web/client/messages.js';
 
@@ -81,5 +81,14 @@ describe('reading relay frames', () => {
     const e = readRelayFrame(JSON.stringify({ type: 'error', code: 'schema', message: 'x'.repeat(5000) }));
     expect(e.kind).toBe('error');
     if (e.kind === 'error') expect(e.message.length).toBeLessThanOrEqual(160);
+  });
+});
+
+describe('status from the relay (is a show listening?)', () => {
+  it('reads the protocol\'s status frames, and ignores malformed ones', () => {
+    expect(readRelayFrame(statusFrame(false))).toEqual({ kind: 'status', listening: false });
+    expect(readRelayFrame(statusFrame(true))).toEqual({ kind: 'status', listening: true });
+    expect(readRelayFrame('{"type":"status","listening":"no"}')).toEqual({ kind: 'ignore' });
+    expect(readRelayFrame('{"type":"status"}')).toEqual({ kind: 'ignore' });
   });
 });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { AUTO_TOKEN, CLI_DEFAULTS, DEFAULT_OPTIONS, optionsFromFlags, startRelay, type RelayFlags } from '../../relay/index.js';
+import { AUTO_TOKEN, CLI_DEFAULTS, CONNECTION_HEADROOM, DEFAULT_OPTIONS, optionsFromFlags, startRelay, type RelayFlags } from '../../relay/index.js';
 
 const d = DEFAULT_OPTIONS;
 
@@ -19,13 +19,20 @@ export function register(program: Command): void {
     .option('--max-controllers <n>', `controllers beyond this are closed with 1013 (default: ${d.maxControllers})`)
     .option('--max-per-address <n>', `phones per client address, loopback included (also connections not yet identified) (default: ${d.maxPerAddress})`)
     .option('--max-sinks <n>', `sinks at once (broadcast mode: silent listeners) (default: ${d.maxSinks})`)
+    .option('--max-connections <n>', `sockets held at once, page and WebSocket (default: --max-controllers + ${CONNECTION_HEADROOM}, less if ulimit -n is lower)`)
+    .option('--headers-timeout <s>', `seconds a request may take to send its headers (default: ${d.headersTimeoutMs / 1000})`)
+    .option('--request-timeout <s>', `seconds a request may take in all (default: ${d.requestTimeoutMs / 1000})`)
     .option('--high-water <bytes>', `bytes buffered to one sink before the relay coalesces for it (default: ${d.sinkHighWaterBytes})`)
     .option('--sink-token <token>', `require this token (at least 16 characters) in sinks' hello; "${AUTO_TOKEN}" makes one and prints it`)
     .option('--sink-from <cidr...>', "addresses sinks may connect from (repeatable or comma-separated) (default: this machine's own; with --sink-token: anywhere)")
     .option('--trust-proxy <cidr...>', 'reverse proxies whose X-Forwarded-For names the client (default: none)')
     .option('--origin <origins...>', 'allowed page origins (repeatable or comma-separated), e.g. https://show.example.org')
-    .option('--log <file.jsonl>', 'log every frame in and out (JSONL, readable by tdcrowd validate)')
-    .option('--quiet', 'no start-up banner')
+    .option('--log <file.jsonl>', 'log every frame in and out (JSONL, readable by tdcrowd validate; secrets redacted, mode 0600, appended to)')
+    .option('--log-truncate', 'start the log empty instead of appending (only once the port is bound)')
+    .option('--log-max-mb <MiB>', `rotate the log past this size: FILE → FILE.1 … (0 never) (default: ${d.logMaxBytes / 1024 / 1024})`)
+    .option('--log-keep <n>', `rotated log files kept (default: ${d.logKeep})`)
+    .option('--status-interval <s>', `seconds between status lines on stdout, 0 for none (default: ${d.statusIntervalMs / 1000})`)
+    .option('--quiet', 'no banner, no sink or status lines (errors still go to stderr)')
     .action(async (flags: RelayFlags) => {
       const started = startRelay(optionsFromFlags(flags));
       // Handlers go in before the banner appears, so a signal right after start still closes cleanly.

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { AdmissionError, DEFAULTS as D, resolveOptions, runSimulation, type RawOptions } from '../../simulate/index.js';
+import { checkWritableFile, describeFsError } from '../../common/writable.js';
+import { AdmissionError, OptionsError, DEFAULTS as D, resolveOptions, runSimulation, type RawOptions } from '../../simulate/index.js';
 
 /** Flags carry no commander defaults: simulate/options.ts has them, and checks every value once. */
 export function register(program: Command): void {
@@ -19,7 +20,7 @@ export function register(program: Command): void {
     .option('--speed <factor>', `replay speed factor (2 = twice as fast; default ${D.speed})`)
     .option('--sink', 'run the built-in measuring sink (delivery, latency, ghosts)')
     .option('--sink-token <token>', "token for the sink's hello (relay --sink-token)")
-    .option('--batch-hz <hz>', 'ask the relay for batches at most this often (delivery then = final state per user)')
+    .option('--batch-hz <hz>', 'ask the relay for batches this many times a second, 1 to 240 (delivery then = final state per user)')
     .option('--legacy', 'tutorial wire format only: no seq/t/hello (for a broadcast relay)')
     .option('--report <file.json>', 'write the JSON report')
     .option('--html <file.html>', 'write a self-contained HTML report')
@@ -32,6 +33,15 @@ export function register(program: Command): void {
     .option('--no-progress', 'no progress bar or progress lines')
     .action(async (raw: RawOptions) => {
       const options = resolveOptions(raw);
+      // Before any load: a run must not end by losing its results to an output that cannot be written.
+      for (const [flag, path] of [['--report', options.report], ['--html', options.html]] as const) {
+        if (path === undefined) continue;
+        try {
+          checkWritableFile(path);
+        } catch (err) {
+          throw new OptionsError(`${flag} ${path}: cannot write the report: ${describeFsError(err)}`);
+        }
+      }
       // Ctrl-C ends the sending early but still reports; a second Ctrl-C quits at once.
       const abort = new AbortController();
       const onSigint = (): void => {

@@ -6,7 +6,7 @@ export function register(program: Command): void {
   program
     .command('validate')
     .description('check relay logs (--log JSONL) or plain JSONL protocol messages against wire protocol v1')
-    .argument('<files...>', 'relay log (one envelope per line) or plain JSONL (one message per line), lines may mix; - reads stdin')
+    .argument('<files...>', 'relay log (one envelope per line; with its rotated files FILE.1 … read oldest first) or plain JSONL (one message per line), lines may mix; - reads stdin')
     .option('--format <format>', `output format: ${FORMATS.join(', ')} (default ${DEFAULT_FORMAT})`)
     .option('--rate <msgPerSec>', `per-connection rate limit to check inbound frames against (default ${DEFAULTS.rate})`)
     .option('--burst <msgs>', `token bucket size for the rate check (default ${DEFAULTS.burst})`)

@@ -42,9 +42,13 @@ export class RateLimitRule implements StatefulRule {
       this.close(state.episode, frame.conn);
       delete state.episode;
     }
+    // Drops the relay sampled out of the log still reached it: all but rate_limited ones took a token there.
+    if (frame.skipped !== undefined && frame.dropped !== 'rate_limited') for (let i = 0; i < frame.skipped; i++) state.bucket.take(frame.ts);
     if (state.bucket.take(frame.ts)) return false;
+    // A sampled rate_limited line stands for the unlogged ones before it too: all were over the limit.
+    const frames = frame.dropped === 'rate_limited' ? 1 + (frame.skipped ?? 0) : 1;
     if (state.episode) {
-      state.episode.frames += 1;
+      state.episode.frames += frames;
       state.episode.lastLine = frame.line;
       state.episode.lastTs = frame.ts;
       return true;
@@ -57,7 +61,7 @@ export class RateLimitRule implements StatefulRule {
       conn: frame.conn,
       ...(frame.dropped !== undefined ? { dropped: frame.dropped } : {}),
     });
-    state.episode = { violation, lastTs: frame.ts, firstLine: frame.line, lastLine: frame.line, frames: 1 };
+    state.episode = { violation, lastTs: frame.ts, firstLine: frame.line, lastLine: frame.line, frames };
     return true;
   }
 

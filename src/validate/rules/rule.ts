@@ -16,6 +16,8 @@ export interface Frame {
   result: ParseResult;
   /** The relay's drop reason, when it dropped the frame. */
   dropped?: string;
+  /** Drops of the same reason on this connection the relay counted but did not log before this one (sampling). */
+  skipped?: number;
 }
 
 export interface Finding {

@@ -14,6 +14,8 @@ export interface ControllerOptions {
   onState?: (state: ConnectionState) => void;
   onNotice?: (text: string) => void;
   onPresence?: (present: boolean) => void;
+  /** A sink receives the updates (true), or the phone is connected but no show is listening (false). */
+  onListening?: (listening: boolean) => void;
   timers?: Timers;
   random?: () => number;
   clock?: () => number;
@@ -37,6 +39,7 @@ export function createController(o: ControllerOptions): Controller {
     ...(o.clock && { clock: o.clock }),
     ...(o.onNotice && { onNotice: o.onNotice }),
     ...(o.onPresence && { onPresence: o.onPresence }),
+    ...(o.onListening && { onListening: o.onListening }),
   });
   connection = new RelayConnection({
     url: o.url,

@@ -12,6 +12,8 @@ const MAX_NOTICE_CHARS = 160;
 export type RelayEvent =
   | { kind: 'ping' }
   | { kind: 'welcome'; sliderId: string | number; resume: string }
+  /** Whether a sink (TouchDesigner) receives this phone's updates; relays before it never send it. */
+  | { kind: 'status'; listening: boolean }
   | { kind: 'error'; code: string; message: string }
   | { kind: 'ignore' };
 
@@ -36,6 +38,9 @@ export function readRelayFrame(data: unknown): RelayEvent {
       return { kind: 'welcome', sliderId: id, resume: msg.resume };
     }
     return IGNORE;
+  }
+  if (msg.type === 'status') {
+    return typeof msg.listening === 'boolean' ? { kind: 'status', listening: msg.listening } : IGNORE;
   }
   if (msg.type === 'error' && typeof msg.code === 'string') {
     const text = typeof msg.message === 'string' ? msg.message : '';

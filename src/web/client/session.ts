@@ -23,6 +23,11 @@ export interface SessionOptions {
   onPresence?: (present: boolean) => void;
   /** The relay refused the claim: drop the socket and retry with backoff. */
   onRefused?: () => void;
+  /**
+   * Whether a sink receives the updates. Assumed on every (re)connect, since a relay says so only while none
+   * does (and relays before the status message never do).
+   */
+  onListening?: (listening: boolean) => void;
 }
 
 export class ControllerSession {
@@ -40,6 +45,7 @@ export class ControllerSession {
       onNotice: () => undefined,
       onPresence: () => undefined,
       onRefused: () => undefined,
+      onListening: () => undefined,
       ...options,
     };
   }
@@ -54,6 +60,7 @@ export class ControllerSession {
 
   /** Socket open: claim the id (unless idle-deleted) and restore a knob still held off-centre. */
   handleOpen(): void {
+    this.#o.onListening(true);
     if (!this.#present) return;
     this.#sendConnect();
     if (!isZero(this.#last)) this.#sendUpdate(this.#last);
@@ -72,6 +79,10 @@ export class ControllerSession {
   handleEvent(event: RelayEvent): void {
     if (event.kind === 'welcome') {
       if (String(event.sliderId) === this.sliderId) this.#o.identity.setResume(event.resume);
+      return;
+    }
+    if (event.kind === 'status') {
+      this.#o.onListening(event.listening);
       return;
     }
     if (event.kind !== 'error') return;
