@@ -31,6 +31,9 @@ class TableDAT(OP):
         if counter is None and world is not None:
             counter = world.counter
         self.counter = counter if counter is not None else OpCounter()
+        # the variant, looked up once (replaceRow runs on every message the benchmarks time); None until the
+        # table belongs to a world
+        self._refuse_partial = None
         self.log = []  # notes about UNVERIFIED behaviours the emulator had to pick (padding, widening)
         self._data = [[_text(v) for v in r] for r in (rows or [])]
         self._width = max((len(r) for r in self._data), default=0)
@@ -266,12 +269,18 @@ class TableDAT(OP):
         self._sort(sort)
         return i
 
+    def _partial_refused(self):
+        if self.world is None:
+            return False
+        self._refuse_partial = not self.world.variants['replace_row_partial']
+        return self._refuse_partial
+
     def replaceRow(self, nameOrIndex, vals=None, entireRow=_UNSET):
         """https://docs.derivative.ca/TableDAT_Class#Methods. With the `replace_row_partial` variant off, the
         entireRow keyword is refused as a build without it would."""
         if entireRow is _UNSET:
             entireRow = True
-        elif self.world is not None and not self.world.variants['replace_row_partial']:
+        elif self._refuse_partial or (self._refuse_partial is None and self._partial_refused()):
             raise TypeError("replaceRow() got an unexpected keyword argument 'entireRow'")
         if vals is None:
             vals = [''] * self._width  # "will empty all the cells in row"
