@@ -46,6 +46,19 @@ export interface PendingRun {
   clock: 'wall' | 'timeline';
 }
 
+/** The Script CHOP the generated script_chop.py feeds (null when the project has none). */
+export interface ChopState {
+  name: string;
+  numSamples: number;
+  /** Channel name → one value per sample (slot). */
+  channels: Record<string, number[]>;
+  totalCooks: number;
+  cookAbsFrame: number;
+  dirty: boolean;
+  /** Wall seconds of the last cooks. */
+  cookWall: number[];
+}
+
 export interface EmulatorState {
   table: string[][];
   outbox: { kind: string; data: string; t: number }[];
@@ -80,7 +93,8 @@ export interface EmulatorState {
   storage: Record<string, Record<string, unknown>>;
   operators: OperatorInfo[];
   /** The operators the session commands act on. */
-  names: { table: string; websocket: string; callbacks: string; execute: string };
+  names: { table: string; websocket: string; callbacks: string; execute: string; chop?: string };
+  chop: ChopState | null;
 }
 
 export interface LoadOptions {
@@ -89,6 +103,8 @@ export interface LoadOptions {
   websocketDat: string;
   callbacksDat: string;
   executeDat?: string;
+  /** The Script CHOP made for script_chop.py when the scripts include it (default tdcrowd_chop). */
+  scriptChop?: string;
   /** Undocumented TouchDesigner behaviours to pick (src/emulate/variants.ts). */
   variants?: Record<string, boolean | string>;
   /** Build only the component: an installer script creates the operators (`add_text`, `run_script`). */

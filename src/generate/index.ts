@@ -4,8 +4,19 @@ import { join } from 'node:path';
 import { renderScripts, type RenderedScript } from './render.js';
 import type { GenerateOptions } from './options.js';
 
-export { DEFAULT_OPTIONS, resolveOptions, readConfig, OPTION_FLAGS, type GenerateOptions, type RawOptions } from './options.js';
-export { renderScripts, headerLines, SCRIPTS, type RenderedScript } from './render.js';
+export {
+  DEFAULT_OPTIONS,
+  DEFAULT_PORTS,
+  TARGETS,
+  channelNames,
+  resolveOptions,
+  readConfig,
+  OPTION_FLAGS,
+  type GenerateOptions,
+  type GenerateTarget,
+  type RawOptions,
+} from './options.js';
+export { renderScripts, headerLines, scriptsFor, CALLBACKS, SCRIPTS, TEMPLATE_FILES, partialSources, type RenderedScript } from './render.js';
 export { pyLiteral, pyString } from './python-literal.js';
 
 /** Renders everything first, then writes: a rendering failure leaves the directory untouched. */

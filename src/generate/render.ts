@@ -1,44 +1,93 @@
 /**
  * Renders the Handlebars templates into Python. Templates are compiled once per process with noEscape
- * (HTML escaping means nothing in Python); values only enter through the `py` helper (a Python literal)
- * and the `comment` helper (printable ASCII for `#` lines).
+ * (HTML escaping means nothing in Python); values only enter through the `py` helper (a Python literal),
+ * `pylines` (a long text as one literal per line), `pyassets` (the joystick page's files) and the `comment`
+ * helper (printable ASCII for `#` lines). The Python every target shares (the user state, the checks, the
+ * table, the slots, applying a parsed message, pruning) lives once, in templates/partials/, and each target's
+ * callbacks template includes it (`{{> name}}`).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
-import { ID_PATTERN, MAX_BATCH_FRAME_BYTES, MAX_SAFE_ID, PING, PONG, RIM } from '../protocol/index.js';
+import { ID_PATTERN, MAX_BATCH_FRAME_BYTES, MAX_FRAME_BYTES, MAX_SAFE_ID, PING, PONG, RIM, TOKEN_PATTERN } from '../protocol/index.js';
+import { DEFAULT_OPTIONS as RELAY_DEFAULTS } from '../relay/options.js';
 import { VERSION } from '../version.js';
-import { OPTION_FLAGS, type GenerateOptions } from './options.js';
+import { channelNames, OPTION_FLAGS, TARGETS, type GenerateOptions, type GenerateTarget } from './options.js';
+import { pageAssets } from './page-assets.js';
 import { pyComment, pyLines, pyLiteral, type PyValue } from './python-literal.js';
 
-/** The files `generate` writes, in order: output name → template file. */
-export const SCRIPTS = [
-  { file: 'websocket_callbacks.py', template: 'websocket_callbacks.py.hbs' },
-  { file: 'execute.py', template: 'execute.py.hbs' },
-  // last: it carries the two scripts above as its payload
-  { file: 'install.py', template: 'install.py.hbs' },
-] as const;
+interface ScriptSpec {
+  readonly file: string;
+  readonly template: string;
+}
+
+/** The callbacks file of each target: what the network DAT (WebSocket, Web Server, OSC In) calls. */
+export const CALLBACKS: Readonly<Record<GenerateTarget, ScriptSpec>> = {
+  websocket: { file: 'websocket_callbacks.py', template: 'websocket_callbacks.py.hbs' },
+  webserver: { file: 'webserver_callbacks.py', template: 'webserver_callbacks.py.hbs' },
+  osc: { file: 'oscin_callbacks.py', template: 'oscin_callbacks.py.hbs' },
+};
+
+/** The files `generate` writes for a target, in order: output name → template file. */
+export function scriptsFor(target: GenerateTarget): readonly ScriptSpec[] {
+  return [
+    CALLBACKS[target],
+    { file: 'execute.py', template: 'execute.py.hbs' },
+    { file: 'script_chop.py', template: 'script_chop.py.hbs' },
+    // last: it carries the scripts above as its payload
+    { file: 'install.py', template: 'install.py.hbs' },
+  ];
+}
+
+/** The default target's files (what td/ holds). */
+export const SCRIPTS = scriptsFor('websocket');
+
+/** Every template file, partials excluded (each target's callbacks plus the shared ones). */
+export const TEMPLATE_FILES: readonly string[] = [...new Set(TARGETS.flatMap((t) => scriptsFor(t)).map((s) => s.template))];
 
 export const TEMPLATES_DIR = new URL('../../templates/', import.meta.url);
+export const PARTIALS_DIR = new URL('../../templates/partials/', import.meta.url);
 
 export interface RenderedScript {
   file: string;
   text: string;
 }
 
-let compiled: Map<string, Handlebars.TemplateDelegate> | undefined;
+let hb: typeof Handlebars | undefined;
+const compiled = new Map<string, Handlebars.TemplateDelegate>();
 
-function templates(): Map<string, Handlebars.TemplateDelegate> {
-  if (compiled) return compiled;
-  const hb = Handlebars.create();
-  hb.registerHelper('py', (v: unknown) => pyLiteral(v as PyValue));
-  hb.registerHelper('pylines', (v: unknown) => pyLines(String(v)));
-  hb.registerHelper('comment', (v: unknown) => pyComment(String(v)));
-  compiled = new Map();
-  for (const { template } of SCRIPTS) {
-    const source = readFileSync(new URL(template, TEMPLATES_DIR), 'utf8');
-    compiled.set(template, hb.compile(source, { noEscape: true, strict: true }));
+/** Partial name (the file name without .py.hbs) → its source. */
+export function partialSources(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of readdirSync(PARTIALS_DIR).sort()) {
+    if (f.endsWith('.py.hbs')) out.set(f.slice(0, -'.py.hbs'.length), readFileSync(new URL(f, PARTIALS_DIR), 'utf8'));
   }
-  return compiled;
+  return out;
+}
+
+/** A template, compiled on first use (strict: a missing name is an error). */
+function template(file: string): Handlebars.TemplateDelegate {
+  const hit = compiled.get(file);
+  if (hit) return hit;
+  if (!hb) {
+    hb = Handlebars.create();
+    hb.registerHelper('py', (v: unknown) => pyLiteral(v as PyValue));
+    hb.registerHelper('pylines', (v: unknown) => pyLines(String(v)));
+    hb.registerHelper('comment', (v: unknown) => pyComment(String(v)));
+    hb.registerHelper('pyassets', (v: unknown) => pyAssets(v as PageAssetList));
+    for (const [name, source] of partialSources()) hb.registerPartial(name, source);
+  }
+  const render = hb.compile(readFileSync(new URL(file, TEMPLATES_DIR), 'utf8'), { noEscape: true, strict: true });
+  compiled.set(file, render);
+  return render;
+}
+
+type PageAssetList = readonly { path: string; type: string; text: string }[];
+
+/** The page's files as a Python dict literal: path -> (content type, text), each text one literal per line. */
+function pyAssets(assets: PageAssetList): string {
+  if (assets.length === 0) return '{}';
+  const items = assets.map((a) => `    ${pyLiteral(a.path)}: (${pyLiteral(a.type)}, ${pyLines(a.text).replace(/\n/g, '\n    ')}),\n`);
+  return `{\n${items.join('')}}`;
 }
 
 /** The header comment: generator version and every option, each value shown as its Python literal. */
@@ -48,6 +97,7 @@ export function headerLines(o: GenerateOptions): string[] {
     '# Options:',
   ];
   const shown: Record<keyof GenerateOptions, PyValue> = {
+    target: o.target,
     table: o.table,
     columns: o.columns.join(','),
     timeout: o.timeout,
@@ -57,8 +107,11 @@ export function headerLines(o: GenerateOptions): string[] {
     sinkToken: o.sinkToken === undefined ? null : '(set)', // a secret: the header says only whether it is set
     batchHz: o.batchHz ?? null,
     websocketDat: o.websocketDat,
+    webserverDat: o.webserverDat,
+    oscinDat: o.oscinDat,
     callbacksDat: o.callbacksDat,
     executeDat: o.executeDat,
+    scriptChop: o.scriptChop,
     extraColumns: o.extraColumns.join(','),
     host: o.host,
     port: o.port,
@@ -69,31 +122,43 @@ export function headerLines(o: GenerateOptions): string[] {
   return lines.map(pyComment);
 }
 
-/** The protocol's limits as the templates use them (one source: src/protocol). */
+/** The protocol's limits and rules as the templates use them (one source: src/protocol). */
 function protocolContext(): Record<string, PyValue> {
   return {
     idPattern: ID_PATTERN.replace(/^\^/, '').replace(/\$$/, ''),
+    tokenPattern: TOKEN_PATTERN.replace(/^\^/, '').replace(/\$$/, ''),
     maxId: MAX_SAFE_ID,
     rim: RIM,
     speedMax: 100,
     angleMax: 360,
     maxText: MAX_BATCH_FRAME_BYTES,
+    /** What a phone may send in one frame (the relay's default --max-payload). */
+    maxFrame: MAX_FRAME_BYTES,
     maxBatch: 20_000,
     pingText: PING,
     pongText: PONG,
+    /** The per-connection token bucket the relay applies to phones (its defaults). */
+    rate: RELAY_DEFAULTS.rate,
+    burst: RELAY_DEFAULTS.burst,
+    /** Seconds between heartbeat pings to phones; one missed pong and the next tick closes them. */
+    heartbeatS: RELAY_DEFAULTS.heartbeatMs / 1000,
+    /** Seconds between error frames to one connection. */
+    errorIntervalS: 1,
   };
 }
 
 export function renderScripts(o: GenerateOptions): RenderedScript[] {
-  const t = templates();
   const columns = [...o.columns, ...o.extraColumns];
+  const callbacks = CALLBACKS[o.target];
   const context = {
     header: headerLines(o).join('\n'),
+    target: o.target,
     table: o.table,
     columns,
     columnsText: columns.join(','),
     slotColumn: columns.indexOf('slot'),
     hueColumn: columns.indexOf('hue'),
+    channels: channelNames(o),
     protocol: protocolContext(),
     timeout: o.timeout,
     invertY: o.invertY,
@@ -102,17 +167,30 @@ export function renderScripts(o: GenerateOptions): RenderedScript[] {
     sinkToken: o.sinkToken ?? null,
     batchHz: o.batchHz ?? null,
     websocketDat: o.websocketDat,
+    webserverDat: o.webserverDat,
+    oscinDat: o.oscinDat,
+    /** The network DAT the callbacks belong to, whatever the target. */
+    networkDat: o.target === 'websocket' ? o.websocketDat : o.target === 'webserver' ? o.webserverDat : o.oscinDat,
+    networkType: o.target === 'websocket' ? 'websocketDAT' : o.target === 'webserver' ? 'webserverDAT' : 'oscinDAT',
     callbacksDat: o.callbacksDat,
+    callbacksFile: callbacks.file,
     executeDat: o.executeDat,
+    scriptChop: o.scriptChop,
+    chopCallbacksDat: `${o.scriptChop}_callbacks`,
     host: o.host,
     port: o.port,
+    pageAssets: o.target === 'webserver' ? pageAssets() : [],
   };
   const out: RenderedScript[] = [];
   const texts: Record<string, string> = {};
-  for (const { file, template } of SCRIPTS) {
-    const render = t.get(template);
-    if (!render) throw new Error(`template ${template} not compiled`);
-    const text = render({ ...context, callbacksText: texts['websocket_callbacks.py'] ?? '', executeText: texts['execute.py'] ?? '' });
+  for (const spec of scriptsFor(o.target)) {
+    const file = spec.file;
+    const text = template(spec.template)({
+      ...context,
+      callbacksText: texts[callbacks.file] ?? '',
+      executeText: texts['execute.py'] ?? '',
+      chopText: texts['script_chop.py'] ?? '',
+    });
     texts[file] = text;
     out.push({ file, text });
   }

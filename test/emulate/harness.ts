@@ -39,6 +39,7 @@ export async function startHarness(
     websocketDat: o.websocketDat,
     callbacksDat: o.callbacksDat,
     executeDat: o.executeDat,
+    scriptChop: o.scriptChop,
     serverUp: extra.serverUp ?? true,
     order: extra.order,
     variants: extra.variants,

@@ -10,6 +10,7 @@ import sys
 import time
 
 from .execute import ExecuteDAT, TOGGLES
+from .scriptchop import ScriptCHOP
 from .tutorial import TUTORIAL_CALLBACKS, TUTORIAL_EXECUTE
 from .websocket import LoopbackLink, WebSocketDAT
 from .world import World
@@ -66,6 +67,7 @@ class Session:
             'websocket': c.get('websocketDat', 'websocket1'),
             'callbacks': c.get('callbacksDat', 'websocket1_callbacks'),
             'execute': c.get('executeDat', 'execute1'),
+            'chop': c.get('scriptChop', 'tdcrowd_chop'),
         }
         w = self.world = World(fps=c.get('fps', 60), order=c.get('order', 'frame_first'),
                                variants=c.get('variants'))
@@ -79,6 +81,9 @@ class Session:
         w.table(self.names['table'], c.get('tableRows'))
         w.text_dat(self.names['callbacks'], scripts['websocket_callbacks.py'])
         w.execute(self.names['execute'], scripts['execute.py'])
+        if 'script_chop.py' in scripts and c.get('chop', True):
+            cb = w.text_dat(self.names['chop'] + '_callbacks', scripts['script_chop.py'])
+            w.add(ScriptCHOP(self.names['chop'], w, callbacks=cb.name))
         ws = w.websocket(self.names['websocket'], self.names['callbacks'], netaddress=netaddress, port=port)
         if c.get('active', True):
             ws.par.active = True
@@ -276,7 +281,7 @@ class Session:
     def cmd_use(self, c):
         """Points the session commands (text, state, connect...) at operators, e.g. ones an installer made."""
         for role, key in (('table', 'table'), ('websocket', 'websocketDat'), ('callbacks', 'callbacksDat'),
-                          ('execute', 'executeDat')):
+                          ('execute', 'executeDat'), ('chop', 'scriptChop')):
             if c.get(key):
                 self.names[role] = c[key]
         return {'names': dict(self.names)}
@@ -295,8 +300,26 @@ class Session:
                 entry['pars'] = {k: o.par._pars[k].val for k in WEBSOCKET_PARS}
             elif isinstance(o, ExecuteDAT):
                 entry['pars'] = {k: o.par._pars[k].val for k in EXECUTE_PARS}
+            elif isinstance(o, ScriptCHOP):
+                entry['pars'] = {'callbacks': o.par._pars['callbacks'].val}
             out.append(entry)
         return out
+
+    def _chop_state(self):
+        chop = self._op('chop') if 'chop' in self.names else None
+        if not isinstance(chop, ScriptCHOP):
+            return None
+        return {'name': chop.name, 'numSamples': chop.numSamples, 'channels': chop.channels_json(),
+                'totalCooks': chop.totalCooks, 'cookAbsFrame': chop.cookAbsFrame, 'dirty': chop.dirty,
+                'cookWall': chop.cookWall[-50:]}
+
+    def cmd_cook(self, c):
+        """Cooks the Script CHOP now (`force`), as a viewer or another script would."""
+        chop = self._op('chop')
+        if not isinstance(chop, ScriptCHOP):
+            raise ValueError('no Script CHOP %r' % self.names.get('chop'))
+        chop.cook(force=bool(c.get('force', True)))
+        return self._chop_state()
 
     def cmd_state(self, c):
         w = self.world
@@ -342,6 +365,7 @@ class Session:
             'storage': storage,
             'operators': self._operators(),
             'names': dict(self.names),
+            'chop': self._chop_state(),
         }
 
     def cmd_ops_reset(self, c):

@@ -100,3 +100,23 @@ def onProjectPreSave():
 def onProjectPostSave():
 \treturn
 '''
+
+# The Script CHOP's docked callbacks DAT as https://docs.derivative.ca/ScriptCHOP_Class#Callbacks shows it.
+SCRIPT_CHOP_CALLBACKS = '''# me - this DAT
+# scriptOp - the OP which is cooking
+
+# press 'Setup Parameters' in the OP to call this function to re-create the parameters.
+def onSetupParameters(scriptOp):
+\tpage = scriptOp.appendCustomPage('Custom')
+\tp = page.appendFloat('Valuea', label='Value A')
+\tp = page.appendFloat('Valueb', label='Value B')
+\treturn
+
+# called whenever custom pulse parameter is pushed
+def onPulse(par):
+\treturn
+
+def onCook(scriptOp):
+\tscriptOp.clear()
+\treturn
+'''
