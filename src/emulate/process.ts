@@ -10,7 +10,8 @@ import type { RenderedScript } from '../generate/index.js';
 export const PYTHON_DIR = fileURLToPath(new URL('../../src/emulate/python/', import.meta.url));
 
 export interface EmulatorEvent {
-  event: 'open' | 'close' | 'send';
+  event: 'open' | 'close' | 'send' | 'srv_listen' | 'srv_stop' | 'srv_send' | 'srv_close';
+  client?: string;
   kind?: 'text' | 'pong' | 'ping' | 'binary';
   data?: string;
   b64?: string;
@@ -59,6 +60,17 @@ export interface ChopState {
   cookWall: number[];
 }
 
+/** The Web Server DAT of a --target webserver project. */
+export interface ServerState {
+  running: boolean;
+  clients: string[];
+  outbox: { client: string; kind: string; data: string; t: number }[];
+  droppedSends: number;
+  starts: number;
+  stops: number;
+  pars: { active: boolean; port: number; callbacks: string | null };
+}
+
 export interface EmulatorState {
   table: string[][];
   outbox: { kind: string; data: string; t: number }[];
@@ -95,13 +107,18 @@ export interface EmulatorState {
   /** The operators the session commands act on. */
   names: { table: string; websocket: string; callbacks: string; execute: string; chop?: string };
   chop: ChopState | null;
+  server: ServerState | null;
 }
 
 export interface LoadOptions {
+  /** Which network DAT the project has (default websocket). */
+  target?: 'websocket' | 'webserver' | 'osc';
   scripts: RenderedScript[];
   table: string;
   websocketDat: string;
   callbacksDat: string;
+  webserverDat?: string;
+  oscinDat?: string;
   executeDat?: string;
   /** The Script CHOP made for script_chop.py when the scripts include it (default tdcrowd_chop). */
   scriptChop?: string;

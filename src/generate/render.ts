@@ -11,6 +11,7 @@ import Handlebars from 'handlebars';
 import { ID_PATTERN, MAX_BATCH_FRAME_BYTES, MAX_FRAME_BYTES, MAX_SAFE_ID, PING, PONG, RIM, TOKEN_PATTERN } from '../protocol/index.js';
 import { DEFAULT_OPTIONS as RELAY_DEFAULTS } from '../relay/options.js';
 import { VERSION } from '../version.js';
+import { SECURITY_HEADERS } from '../web/headers.js';
 import { channelNames, OPTION_FLAGS, TARGETS, type GenerateOptions, type GenerateTarget } from './options.js';
 import { pageAssets } from './page-assets.js';
 import { pyComment, pyLines, pyLiteral, type PyValue } from './python-literal.js';
@@ -180,6 +181,8 @@ export function renderScripts(o: GenerateOptions): RenderedScript[] {
     host: o.host,
     port: o.port,
     pageAssets: o.target === 'webserver' ? pageAssets() : [],
+    /** The headers the relay sends with the page (strict CSP and friends). */
+    pageHeaders: { ...SECURITY_HEADERS },
   };
   const out: RenderedScript[] = [];
   const texts: Record<string, string> = {};

@@ -81,3 +81,75 @@ export function byUser(table: string[][], header = HEADER): Map<string, string[]
   }
   return m;
 }
+
+/** A Web Server DAT project (--target webserver) with phones as client addresses. */
+export interface ServerHarness {
+  emu: EmulatorProcess;
+  /** A phone's WebSocket opens (delivered now). */
+  open(client: string): Promise<void>;
+  /** Text frames from one phone, delivered now. */
+  send(client: string, ...messages: unknown[]): Promise<void>;
+  close(client: string): Promise<void>;
+  state(drainOutbox?: boolean): Promise<EmulatorState>;
+  /** What the server sent one phone (text frames parsed when JSON), drained. */
+  sent(client: string): Promise<{ kind: string; data: unknown }[]>;
+  rows(): Promise<string[][]>;
+  stop(): Promise<void>;
+}
+
+export async function startServerHarness(
+  raw: RawOptions = {},
+  extra: { variants?: Record<string, boolean | string>; start?: boolean } = {},
+): Promise<ServerHarness> {
+  const o = resolveOptions({ ...raw, target: 'webserver' });
+  const emu = new EmulatorProcess();
+  await emu.load({
+    target: 'webserver',
+    scripts: renderScripts(o),
+    table: o.table,
+    websocketDat: o.websocketDat,
+    webserverDat: o.webserverDat,
+    callbacksDat: o.callbacksDat,
+    executeDat: o.executeDat,
+    scriptChop: o.scriptChop,
+    port: o.port,
+    variants: extra.variants,
+  });
+  if (extra.start ?? true) await emu.request('start');
+  await emu.request('step');
+  const outbox: { client: string; kind: string; data: string }[] = [];
+  const drain = async (): Promise<EmulatorState> => {
+    const s = await emu.state(true);
+    outbox.push(...(s.server?.outbox ?? []));
+    return s;
+  };
+  return {
+    emu,
+    open: async (client) => {
+      await emu.request('ws_open', { client, queued: false });
+    },
+    send: async (client, ...messages) => {
+      await emu.request('ws_texts', { client, data: messages.map(asText) });
+    },
+    close: async (client) => {
+      await emu.request('ws_close', { client, queued: false });
+    },
+    state: async (d) => (d ? drain() : emu.state()),
+    sent: async (client) => {
+      await drain();
+      const mine = outbox.filter((m) => m.client === client);
+      for (let i = outbox.length - 1; i >= 0; i--) if (outbox[i]!.client === client) outbox.splice(i, 1);
+      return mine.map((m) => {
+        let data: unknown = m.data;
+        try {
+          data = m.kind === 'text' && m.data.startsWith('{') ? JSON.parse(m.data) : m.data;
+        } catch {
+          /* not JSON: kept as text */
+        }
+        return { kind: m.kind, data };
+      });
+    },
+    rows: async () => (await emu.state()).table,
+    stop: () => emu.close(),
+  };
+}

@@ -165,4 +165,33 @@ describe.skipIf(!hasPython())('install.py in the emulator', () => {
     // run again with the same options: nothing to change
     expect(await p.install({ timeout: 4, host: 'localhost', port: 8080 })).toMatch(/tdcrowd install: updated in \/project1\.\nCheck it with/);
   });
+
+  it('--target webserver: builds the Web Server DAT network, serves the page and keeps the table', async () => {
+    p = await emptyProject();
+    const out = await p.install({ target: 'webserver', port: 9980 });
+    expect(out).toMatch(/tdcrowd install: created test_test, webserver1, webserver1_callbacks, tdcrowd_execute, tdcrowd_chop, tdcrowd_chop_callbacks in \/project1/);
+    let s = await p.state();
+    const srv = s.operators.find((o) => o.name === 'webserver1')!;
+    expect(srv).toMatchObject({ OPType: 'webserverDAT', tags: ['tdcrowd', 'tdcrowd-webserver'] });
+    expect(srv.pars).toMatchObject({ port: 9980, active: true });
+    expect(String(srv.pars?.callbacks)).toMatch(/webserver1_callbacks/);
+    await p.emu.request('use', { table: 'test_test', webserverDat: 'webserver1', callbacksDat: 'webserver1_callbacks', executeDat: 'tdcrowd_execute', scriptChop: 'tdcrowd_chop' });
+    const page = await p.emu.request<{ response: { statusCode: number; data: string } }>('http', { method: 'GET', uri: '/' });
+    expect(page.response.statusCode).toBe(200);
+    expect(page.response.data).toContain('/client/main.js');
+    await p.emu.request('ws_open', { client: '10.0.0.9:5000', queued: false });
+    await p.emu.request('ws_texts', { client: '10.0.0.9:5000', data: [JSON.stringify({ type: 'connect', sliderId: 'p' }), JSON.stringify(update('p', 3, 4, 5, 6))] });
+    await p.emu.request('step');
+    s = await p.state();
+    expect([...byUser(s.table).entries()]).toEqual([['p', ['3', '4', '5', '6']]]);
+    expect(s.chop?.channels.active).toEqual([1]);
+    expect(s.server?.outbox.some((m) => m.data.includes('"welcome"'))).toBe(true);
+    expect(s.errors).toEqual([]);
+    // run again after a regenerate on another port: updated in place, the server restarted on it
+    const again = await p.install({ target: 'webserver', port: 9981 });
+    expect(again).toMatch(/webserver1\.port = 9981/);
+    s = await p.state();
+    expect(s.server).toMatchObject({ running: true, pars: { port: 9981 } });
+    expect(s.errors).toEqual([]);
+  });
 });

@@ -47,7 +47,7 @@ describe('Python literal rendering', () => {
     expect(all.length).toBeGreaterThan(5 * TEMPLATE_FILES.length);
     {
       const tags = all;
-      for (const tag of tags) expect(tag).toMatch(/^\{\{\{?(py [\w.]+|pylines \w+|pyassets \w+|comment \w+|header|> \w+)\}?\}\}$/);
+      for (const tag of tags) expect(tag).toMatch(/^\{\{\{?(py [\w.]+|pylines \w+|pyassets \w+|comment [\w.]+|header|> \w+)\}?\}\}$/);
     }
   });
 });

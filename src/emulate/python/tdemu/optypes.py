@@ -5,9 +5,10 @@ from .execute import ExecuteDAT
 from .ops import TextDAT, tdError
 from .scriptchop import ScriptCHOP
 from .table import TableDAT
+from .webserver import WebServerDAT
 from .websocket import WebSocketDAT
 
-TYPES = {cls.OPType: cls for cls in (TableDAT, TextDAT, WebSocketDAT, ExecuteDAT, ScriptCHOP, COMP)}
+TYPES = {cls.OPType: cls for cls in (TableDAT, TextDAT, WebSocketDAT, WebServerDAT, ExecuteDAT, ScriptCHOP, COMP)}
 
 
 def lookup(op_type):
@@ -23,5 +24,5 @@ def lookup(op_type):
 
 
 def td_globals():
-    """tableDAT, textDAT, websocketDAT, executeDAT, scriptCHOP, baseCOMP: `type(n)` of an operator is one of these."""
+    """tableDAT, textDAT, websocketDAT, webserverDAT, executeDAT, scriptCHOP, baseCOMP: `type(n)` of an operator is one of these."""
     return dict(TYPES)

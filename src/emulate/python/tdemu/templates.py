@@ -120,3 +120,41 @@ def onCook(scriptOp):
 \tscriptOp.clear()
 \treturn
 '''
+
+# The Web Server DAT's callbacks template as https://docs.derivative.ca/WebserverDAT_Class#Callbacks shows it.
+WEBSERVER_CALLBACKS = '''# me - this DAT.
+# webServerDAT - the connected Web Server DAT
+
+def onHTTPRequest(webServerDAT, request, response):
+\tresponse['statusCode'] = 200 # OK
+\tresponse['statusReason'] = 'OK'
+\tresponse['data'] = '<b>TouchDesigner: </b>' + webServerDAT.name
+\treturn response
+
+def onWebSocketOpen(webServerDAT, client, uri):
+\treturn
+
+def onWebSocketClose(webServerDAT, client):
+\treturn
+
+def onWebSocketReceiveText(webServerDAT, client, data):
+\twebServerDAT.webSocketSendText(client, data)
+\treturn
+
+def onWebSocketReceiveBinary(webServerDAT, client, data):
+\twebServerDAT.webSocketSendBinary(client, data)
+\treturn
+
+def onWebSocketReceivePing(webServerDAT, client, data):
+\twebServerDAT.webSocketSendPong(client, data=data);
+\treturn
+
+def onWebSocketReceivePong(webServerDAT, client, data):
+\treturn
+
+def onServerStart(webServerDAT):
+\treturn
+
+def onServerStop(webServerDAT):
+\treturn
+'''

@@ -23,6 +23,7 @@ from .scriptchop import ScriptCHOP
 from .scope import make_builtins, make_op
 from .table import TableDAT
 from .variants import resolve as resolve_variants
+from .webserver import WebServerDAT
 from .websocket import LoopbackLink, LoopbackServer, WebSocketDAT
 
 MAX_LOG = 2000
@@ -387,9 +388,14 @@ class World:
         for ex in self.executes():
             ex.fire('onFrameStart', self.absTime.frame)
 
+    def webservers(self):
+        return [o for o in self.operators() if isinstance(o, WebServerDAT)]
+
     def _deliver(self):
         for ws in self.websockets():
             ws.deliver_pending()
+        for srv in self.webservers():
+            srv.deliver_pending()
 
     def advance(self, seconds, dt=None):
         """Steps frames until `seconds` of wall time have passed."""
