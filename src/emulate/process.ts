@@ -17,6 +17,8 @@ export interface EmulatorEvent {
   b64?: string;
   netaddress?: string;
   port?: number;
+  /** --target osc: the OSC In DAT's Split Bundle into Messages (default on, as install.py sets it). */
+  splitbundle?: boolean;
 }
 
 export interface ScriptError {
@@ -133,6 +135,8 @@ export interface LoadOptions {
   tableRows?: string[][];
   netaddress?: string;
   port?: number;
+  /** --target osc: the OSC In DAT's Split Bundle into Messages (default on, as install.py sets it). */
+  splitbundle?: boolean;
 }
 
 interface Pending {

@@ -12,7 +12,7 @@ export type GenerateMode = 'route' | 'broadcast';
  * from the relay's OSC output (OSC In DAT). */
 export type GenerateTarget = 'websocket' | 'webserver' | 'osc';
 /** The targets this version generates. */
-export const TARGETS: readonly GenerateTarget[] = ['websocket', 'webserver'];
+export const TARGETS: readonly GenerateTarget[] = ['websocket', 'webserver', 'osc'];
 
 export interface GenerateOptions {
   target: GenerateTarget;

@@ -13,6 +13,8 @@ export interface BannerInfo {
   version: string;
   sinkToken: boolean;
   log?: string;
+  /** OSC targets (HOST:PORT). */
+  osc?: string[];
 }
 
 const ANY_HOST = new Set(['0.0.0.0', '::', '']);
@@ -54,5 +56,8 @@ export async function renderBanner(info: BannerInfo): Promise<string> {
     `Health: ${local}healthz   Metrics: ${local}metrics`,
   ];
   if (info.log !== undefined) lines.push(`Logging frames to ${info.log}`);
+  if (info.osc !== undefined && info.osc.length > 0) {
+    lines.push(`OSC out to ${info.osc.join(', ')} (/tdcrowd/update, /tdcrowd/connect, /tdcrowd/delete; OSC In DAT: tdcrowd generate --target osc)`);
+  }
   return `${lines.join('\n')}\n\n`;
 }

@@ -20,6 +20,7 @@ import { Identity, sameSecret, userKey, type UserRecord } from './identity.js';
 import type { LogWriter } from './log-writer.js';
 import type { RelayMetrics } from './metrics.js';
 import type { RelayOptions } from './options.js';
+import type { OscOut } from './osc-out.js';
 import type { Router } from './router.js';
 import { OutQueue, type OutQueueContext } from './sink.js';
 
@@ -33,6 +34,8 @@ export interface RelayState {
   readonly clients: Set<Connection>;
   readonly controllers: Set<Connection>;
   readonly sinks: Set<Connection>;
+  /** OSC targets (--osc): a sink for every user, over UDP. */
+  osc: OscOut | undefined;
   closing: boolean;
 }
 
@@ -180,6 +183,7 @@ export class Dispatcher {
       this.accept(conn, text);
       own.updateText = text;
       this.s.router.forward(conn, own.key, 'update', text, recvAt, raw);
+      this.s.osc?.update(own.key, own.id, msg.x, msg.y, msg.speed, msg.angle);
       return;
     }
     const key = userKey(msg.sliderId);
@@ -201,6 +205,7 @@ export class Dispatcher {
     if (!user.active) this.activate(user, recvAt);
     user.updateText = text;
     this.s.router.forward(conn, key, 'update', text, recvAt, raw);
+    this.s.osc?.update(key, user.id, msg.x, msg.y, msg.speed, msg.angle);
   }
 
   private remove(conn: Connection, msg: DeleteMessage, text: string, recvAt: number): void {
@@ -240,12 +245,14 @@ export class Dispatcher {
   private activate(user: UserRecord, recvAt: number): void {
     this.s.identity.setActive(user, true);
     this.s.router.forward(user.owner, user.key, 'connect', user.connectText, recvAt);
+    this.s.osc?.connect(user.key, user.id);
   }
 
   private userGone(from: Connection, user: UserRecord, reason: DeleteReason, recvAt: number): void {
     this.s.identity.setActive(user, false);
     const text = JSON.stringify({ type: 'delete', sliderId: user.id, reason });
     this.s.router.forward(from, user.key, 'delete', text, recvAt);
+    this.s.osc?.remove(user.key, user.id, reason);
   }
 
   private mismatch(conn: Connection, text: string, recvAt: number): void {

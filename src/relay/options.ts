@@ -3,6 +3,7 @@
  * so the CLI and library callers get the same clear errors for bad values.
  */
 import { MAX_FRAME_BYTES } from '../protocol/index.js';
+import { OSC_DEFAULTS, type OscTargetSpec } from './osc-out.js';
 
 export type RelayMode = 'route' | 'broadcast';
 
@@ -29,6 +30,15 @@ export interface RelayOptions {
   /** Bytes buffered towards one sink before the relay stops sending per message and coalesces instead. */
   sinkHighWaterBytes: number;
   quiet: boolean;
+  /** OSC targets (--osc HOST:PORT, repeatable): each gets every connect, update and delete (osc-out.ts). */
+  osc: OscTargetSpec[];
+  /** OSC bundles per second per target; 0 = one datagram per message. */
+  oscHz: number;
+  /** OSC messages per second per target. */
+  oscRate: number;
+  /** Full re-send of every live user to the OSC targets, ms; 0 = never. */
+  oscSnapshotMs: number;
+  oscMaxDatagram: number;
 }
 
 export const DEFAULT_OPTIONS: Readonly<RelayOptions> = Object.freeze({
@@ -43,6 +53,11 @@ export const DEFAULT_OPTIONS: Readonly<RelayOptions> = Object.freeze({
   maxControllers: 5000,
   sinkHighWaterBytes: 1 << 20,
   quiet: false,
+  osc: [],
+  oscHz: OSC_DEFAULTS.hz,
+  oscRate: OSC_DEFAULTS.rate,
+  oscSnapshotMs: OSC_DEFAULTS.snapshotMs,
+  oscMaxDatagram: OSC_DEFAULTS.maxDatagram,
 });
 
 /** A bad option value; the CLI turns it into a usage error (exit 2). */
@@ -87,6 +102,13 @@ export function resolveOptions(partial: Partial<RelayOptions> = {}): RelayOption
     o.origins = o.origins.map(normalizeOrigin);
   }
   if (o.log !== undefined && (typeof o.log !== 'string' || o.log.length === 0)) fail('log must be a file path');
+  if (!Array.isArray(o.osc) || o.osc.some((t) => typeof t?.host !== 'string' || !Number.isInteger(t.port) || t.port < 1 || t.port > 65535)) {
+    fail('osc must be a list of {host, port} targets');
+  }
+  if (typeof o.oscHz !== 'number' || !Number.isFinite(o.oscHz) || o.oscHz < 0 || o.oscHz > 1000) fail(`oscHz must be from 0 to 1000, got ${o.oscHz}`);
+  positive('oscRate', o.oscRate);
+  int('oscSnapshotMs', o.oscSnapshotMs, 0, 3_600_000);
+  int('oscMaxDatagram', o.oscMaxDatagram, 576, 65_507);
   o.quiet = Boolean(o.quiet);
   return o;
 }

@@ -14,8 +14,9 @@ import { createRequestHandler } from './http-routes.js';
 import { Identity } from './identity.js';
 import { LogWriter } from './log-writer.js';
 import { RelayMetrics, renderPrometheus, type RelayMetricsSnapshot } from './metrics.js';
-import { normalizeOrigin, resolveOptions, type RelayOptions } from './options.js';
+import { normalizeOrigin, RelayOptionsError, resolveOptions, type RelayOptions } from './options.js';
 import { renderProcessMetrics, startProcessMetrics } from './process-metrics.js';
+import { OscOut } from './osc-out.js';
 import { Presence } from './presence.js';
 import { Router } from './router.js';
 
@@ -71,8 +72,15 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
     clients,
     controllers,
     sinks,
+    osc: undefined,
     closing: false,
   };
+  if (options.osc.length > 0) {
+    const oscOptions = { targets: options.osc, hz: options.oscHz, rate: options.oscRate, maxDatagram: options.oscMaxDatagram, snapshotMs: options.oscSnapshotMs };
+    state.osc = await OscOut.open(oscOptions, metrics, state.identity).catch((err: Error) => {
+      throw new RelayOptionsError(err.message); // an unresolvable host is a usage error
+    });
+  }
   const dispatcher = new Dispatcher(state);
   const presence = new Presence(
     clients,
@@ -106,6 +114,8 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
           uptimeS: Math.round((Date.now() - startedAt) / 1000),
           connections: m.connections,
           users: m.users,
+          // every place the users go: WebSocket sinks and OSC targets (an OSC target counts as a sink)
+          sinks: { websocket: sinks.size, osc: state.osc?.size ?? 0 },
         };
       },
       metrics: async () => {
@@ -189,7 +199,15 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
   const host = localHost(options.host);
   if (!options.quiet) {
     process.stdout.write(
-      await renderBanner({ host: options.host, port, mode: options.mode, version: VERSION, sinkToken: options.sinkToken !== undefined, log: options.log }),
+      await renderBanner({
+        host: options.host,
+        port,
+        mode: options.mode,
+        version: VERSION,
+        sinkToken: options.sinkToken !== undefined,
+        log: options.log,
+        osc: state.osc?.labels,
+      }),
     );
   }
 
@@ -210,6 +228,7 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
         server.closeAllConnections();
       });
       wss.close();
+      state.osc?.close();
       await log?.close();
     })();
     return closed;

@@ -153,3 +153,50 @@ export async function startServerHarness(
     stop: () => emu.close(),
   };
 }
+
+/** An OSC packet as the emulated OSC In DAT takes it: a message, or a bundle of messages. */
+export type OscPacket = { address: string; args: unknown[] } | { bundle: OscPacket[]; timetag?: number };
+
+/** An OSC In DAT project (--target osc). */
+export interface OscHarness {
+  emu: EmulatorProcess;
+  /** Packets received now, in order. */
+  send(...packets: OscPacket[]): Promise<void>;
+  state(): Promise<EmulatorState>;
+  rows(): Promise<string[][]>;
+  stop(): Promise<void>;
+}
+
+export const oscUpdate = (id: string, x = 0, y = 0, speed = 0, angle = 0): OscPacket => ({ address: '/tdcrowd/update', args: [id, x, y, speed, angle] });
+
+export async function startOscHarness(
+  raw: RawOptions = {},
+  extra: { variants?: Record<string, boolean | string>; splitbundle?: boolean } = {},
+): Promise<OscHarness> {
+  const o = resolveOptions({ ...raw, target: 'osc' });
+  const emu = new EmulatorProcess();
+  await emu.load({
+    target: 'osc',
+    scripts: renderScripts(o),
+    table: o.table,
+    websocketDat: o.websocketDat,
+    oscinDat: o.oscinDat,
+    callbacksDat: o.callbacksDat,
+    executeDat: o.executeDat,
+    scriptChop: o.scriptChop,
+    port: o.port,
+    variants: extra.variants,
+    splitbundle: extra.splitbundle ?? true,
+  });
+  await emu.request('start');
+  await emu.request('step');
+  return {
+    emu,
+    send: async (...packets) => {
+      await emu.request('osc', { packets });
+    },
+    state: () => emu.state(),
+    rows: async () => (await emu.state()).table,
+    stop: () => emu.close(),
+  };
+}

@@ -194,4 +194,21 @@ describe.skipIf(!hasPython())('install.py in the emulator', () => {
     expect(s.server).toMatchObject({ running: true, pars: { port: 9981 } });
     expect(s.errors).toEqual([]);
   });
+
+  it('--target osc: builds the OSC In DAT network (port, Split Bundle on) and keeps the table from OSC', async () => {
+    p = await emptyProject();
+    const out = await p.install({ target: 'osc', port: 7001 });
+    expect(out).toMatch(/tdcrowd install: created test_test, oscin1, oscin1_callbacks, tdcrowd_execute, tdcrowd_chop, tdcrowd_chop_callbacks in \/project1/);
+    let s = await p.state();
+    const dat = s.operators.find((o) => o.name === 'oscin1')!;
+    expect(dat).toMatchObject({ OPType: 'oscinDAT', tags: ['tdcrowd', 'tdcrowd-osc'] });
+    expect(dat.pars).toMatchObject({ port: 7001, splitbundle: true, active: true });
+    await p.emu.request('use', { table: 'test_test', oscinDat: 'oscin1', callbacksDat: 'oscin1_callbacks', executeDat: 'tdcrowd_execute', scriptChop: 'tdcrowd_chop' });
+    await p.emu.request('osc', { packets: [{ bundle: [{ address: '/tdcrowd/connect', args: ['p'] }, { address: '/tdcrowd/update', args: ['p', 3, 4, 5, 6] }] }] });
+    await p.emu.request('step');
+    s = await p.state();
+    expect([...byUser(s.table).entries()]).toEqual([['p', ['3', '4', '5', '6']]]);
+    expect(s.chop?.channels.active).toEqual([1]);
+    expect(s.errors).toEqual([]);
+  });
 });

@@ -80,7 +80,7 @@ describe('tdcrowd generate', () => {
     ['Script CHOP same as the table', ['--script-chop', 'test_test'], /must name different operators/],
     ['Script CHOP whose callbacks DAT is the execute DAT', ['--script-chop', 'x', '--execute-dat', 'x_callbacks'], /must name different operators/],
     ['a column named active', ['--columns', 'user,active,y,s,a'], /'active' is the Script CHOP's own channel/],
-    ['an unknown target', ['--target', 'udp'], /--target must be one of websocket, webserver/],
+    ['an unknown target', ['--target', 'udp'], /--target must be one of websocket, webserver, osc/],
     ['an unknown extra column', ['--extra-columns', 'slot,size'], /"size" is not one of slot, hue/],
     ['an extra column twice', ['--extra-columns', 'slot,slot'], /slot is listed twice/],
     ['an extra column among the five', ['--columns', 'slot,x,y,s,a', '--extra-columns', 'slot'], /already one of --columns/],

@@ -13,7 +13,7 @@ const dir = mkdtempSync(join(tmpdir(), 'tdcrowd-relay-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('HTTP', () => {
-  it('/healthz reports ok, version, mode, uptime, connections and users', async () => {
+  it('/healthz reports ok, version, mode, uptime, connections, users and sinks', async () => {
     relay = await start({ mode: 'broadcast' });
     keep(await sink(relay));
     keep(await controller(relay, 1));
@@ -28,6 +28,7 @@ describe('HTTP', () => {
       uptimeS: expect.any(Number),
       connections: { controller: 1, sink: 1, unknown: 1 },
       users: 1,
+      sinks: { websocket: 1, osc: 0 },
     });
   });
 

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { RelayOptionsError, startRelay, type RelayOptions } from '../../relay/index.js';
+import { parseOscTarget } from '../../relay/osc-out.js';
 import { UsageError } from '../usage-error.js';
 
 interface RelayFlags {
@@ -17,6 +18,10 @@ interface RelayFlags {
   origin?: string[];
   log?: string;
   quiet?: boolean;
+  osc?: string[];
+  oscHz: string;
+  oscRate: string;
+  oscSnapshot: string;
 }
 
 function number(flag: string, value: string, { integer = false, min = 0 } = {}): number {
@@ -49,6 +54,16 @@ export function toRelayOptions(flags: RelayFlags, env: NodeJS.ProcessEnv = proce
     if (!/^https?:\/\/[^/\s]+\/?$/i.test(o)) throw new UsageError(`--origin must look like https://host[:port], got ${JSON.stringify(o)}`);
   }
   if (flags.sinkToken !== undefined && flags.sinkToken.length === 0) throw new UsageError('--sink-token must not be empty');
+  const osc = (flags.osc ?? []).flatMap((o) => o.split(',')).map((o) => o.trim()).filter((o) => o.length > 0).map((o) => {
+    try {
+      return parseOscTarget(o);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  });
+  const oscHz = number('--osc-hz', flags.oscHz);
+  if (oscHz > 1000) throw new UsageError(`--osc-hz must be at most 1000, got ${oscHz}`);
+  const oscSnapshot = number('--osc-snapshot', flags.oscSnapshot);
   return {
     port,
     host: flags.host,
@@ -64,6 +79,10 @@ export function toRelayOptions(flags: RelayFlags, env: NodeJS.ProcessEnv = proce
     origins,
     log: flags.log,
     quiet: flags.quiet === true,
+    osc,
+    oscHz,
+    oscRate: number('--osc-rate', flags.oscRate, { min: 1 }),
+    oscSnapshotMs: Math.round(oscSnapshot * 1000),
   };
 }
 
@@ -84,6 +103,10 @@ export function register(program: Command): void {
     .option('--sink-token <token>', 'require this token in sinks\' hello')
     .option('--origin <origins...>', 'allowed page origins (repeatable or comma-separated), e.g. https://show.example.org')
     .option('--log <file.jsonl>', 'log every frame in and out (JSONL, readable by tdcrowd validate)')
+    .option('--osc <host:port...>', 'also send every connect, update and delete as OSC over UDP to HOST:PORT (repeatable): /tdcrowd/update s:id f:x f:y f:speed f:angle, /tdcrowd/connect s:id, /tdcrowd/delete s:id s:reason')
+    .option('--osc-hz <n>', 'OSC bundles per second per target, latest update per user (0: one datagram per message, at once)', '30')
+    .option('--osc-rate <msgs/s>', 'most OSC messages per second per target; beyond, updates wait and coalesce', '30000')
+    .option('--osc-snapshot <s>', 'seconds between full re-sends of every live user over OSC (UDP may lose packets; 0 = never)', '2')
     .option('--quiet', 'no start-up banner')
     .action(async (flags: RelayFlags) => {
       const options = toRelayOptions(flags);

@@ -12,6 +12,7 @@ import time
 from .execute import ExecuteDAT, TOGGLES
 from .scriptchop import ScriptCHOP
 from .tutorial import TUTORIAL_CALLBACKS, TUTORIAL_EXECUTE
+from .oscin import OscInDAT
 from .webserver import WebServerDAT
 from .websocket import LoopbackLink, WebSocketDAT
 from .world import World
@@ -90,6 +91,7 @@ class Session:
         self.names = {
             'target': target,
             'webserver': c.get('webserverDat', 'webserver1'),
+            'oscin': c.get('oscinDat', 'oscin1'),
             'table': c.get('table', 'test_test'),
             'websocket': c.get('websocketDat', 'websocket1'),
             'callbacks': c.get('callbacksDat', 'websocket1_callbacks'),
@@ -113,6 +115,12 @@ class Session:
         if 'script_chop.py' in scripts and c.get('chop', True):
             cb = w.text_dat(self.names['chop'] + '_callbacks', scripts['script_chop.py'])
             w.add(ScriptCHOP(self.names['chop'], w, callbacks=cb.name))
+        if target == 'osc':
+            dat = w.add(OscInDAT(self.names['oscin'], w, callbacks=self.names['callbacks'], port=port))
+            dat.par.splitbundle = c.get('splitbundle', True)
+            if c.get('active', True):
+                dat.par.active = True
+            return {'loaded': True, 'variants': w.variants}
         if target == 'webserver':
             link = ServerBridgeLink(self.emit) if c.get('link') == 'bridge' else None
             srv = w.add(WebServerDAT(self.names['webserver'], w, callbacks=self.names['callbacks'], port=port, link=link))
@@ -343,6 +351,34 @@ class Session:
             raise RuntimeError('script errors during timeit')
         return {'seconds': elapsed, 'perMessage': elapsed / max(1, len(data)), 'count': len(data)}
 
+    # ---- the OSC In DAT --------------------------------------------------------------------------------------
+    def _oscin(self):
+        dat = self.world.op(self.names['oscin'])
+        if not isinstance(dat, OscInDAT):
+            raise ValueError('no OSC In DAT %r' % self.names['oscin'])
+        return dat
+
+    def cmd_osc(self, c):
+        """OSC packets ({address, args} or {bundle: [...]}) received now (or at the next frame with `queued`)."""
+        dat = self._oscin()
+        for packet in c['packets']:
+            if c.get('queued'):
+                dat.queue(packet)
+            else:
+                dat.deliver(packet)
+        return {'count': len(c['packets'])}
+
+    def cmd_osc_cost(self, c):
+        """Counted table operations for each packet, delivered one by one."""
+        dat = self._oscin()
+        counter = self.world.counter
+        costs = []
+        for packet in c['packets']:
+            counter.reset()
+            dat.deliver(packet)
+            costs.append(counter.snapshot())
+        return {'costs': costs}
+
     def _server_state(self, drain):
         srv = self.world.op(self.names.get('webserver', ''))
         if not isinstance(srv, WebServerDAT):
@@ -409,7 +445,8 @@ class Session:
     def cmd_use(self, c):
         """Points the session commands (text, state, connect...) at operators, e.g. ones an installer made."""
         for role, key in (('table', 'table'), ('websocket', 'websocketDat'), ('callbacks', 'callbacksDat'),
-                          ('execute', 'executeDat'), ('chop', 'scriptChop'), ('webserver', 'webserverDat')):
+                          ('execute', 'executeDat'), ('chop', 'scriptChop'), ('webserver', 'webserverDat'),
+                          ('oscin', 'oscinDat')):
             if c.get(key):
                 self.names[role] = c[key]
         return {'names': dict(self.names)}
@@ -428,6 +465,8 @@ class Session:
                 entry['pars'] = {k: o.par._pars[k].val for k in WEBSOCKET_PARS}
             elif isinstance(o, ExecuteDAT):
                 entry['pars'] = {k: o.par._pars[k].val for k in EXECUTE_PARS}
+            elif isinstance(o, OscInDAT):
+                entry['pars'] = {k: o.par._pars[k].val for k in ('active', 'port', 'splitbundle', 'callbacks')}
             elif isinstance(o, WebServerDAT):
                 entry['pars'] = {k: o.par._pars[k].val for k in ('active', 'port', 'callbacks')}
             elif isinstance(o, ScriptCHOP):

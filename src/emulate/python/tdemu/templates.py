@@ -158,3 +158,19 @@ def onServerStart(webServerDAT):
 def onServerStop(webServerDAT):
 \treturn
 '''
+
+# The OSC In DAT's callbacks template as https://docs.derivative.ca/OscinDAT_Class#Callbacks shows it.
+OSCIN_CALLBACKS = '''# me - this DAT
+#
+# dat - the DAT that received a message
+# rowIndex - the row number the message was placed into
+# message - an ascii representation of the data
+# bytes - a byte array of the message.
+# timeStamp - the arrival time component the OSC message
+# address - the address component of the OSC message
+# args - a list of values contained within the OSC message
+# peer - a Peer object describing the originating message
+
+def onReceiveOSC(dat, rowIndex, message, bytes, timeStamp, address, args, peer):
+\treturn
+'''

@@ -23,6 +23,7 @@ from .scriptchop import ScriptCHOP
 from .scope import make_builtins, make_op
 from .table import TableDAT
 from .variants import resolve as resolve_variants
+from .oscin import OscInDAT
 from .webserver import WebServerDAT
 from .websocket import LoopbackLink, LoopbackServer, WebSocketDAT
 
@@ -396,6 +397,9 @@ class World:
             ws.deliver_pending()
         for srv in self.webservers():
             srv.deliver_pending()
+        for o in self.operators():
+            if isinstance(o, OscInDAT):
+                o.deliver_pending()
 
     def advance(self, seconds, dt=None):
         """Steps frames until `seconds` of wall time have passed."""
