@@ -15,8 +15,11 @@
  * of every live user is sent again (a lost delete is healed by the receiver's own timeout: the generated OSC In
  * DAT callbacks prune users silent for longer than --timeout, and a live user is refreshed by the snapshot).
  *
- * Messages are encoded by node-osc; a bundle is framed here from the encoded messages (OSC 1.0: "#bundle", a
- * timetag, then each element's size and bytes), so each message is encoded once, to measure and to pack it.
+ * Messages are encoded when they leave (a coalesced update is never encoded). Connects and deletes are encoded by
+ * node-osc; updates, the hot path, from node-osc's own encoding of the address and type tags with the id and the
+ * four float32s written after it (node-osc's general encoder costs ~4 µs a message, this ~0.5 µs, measured on this machine; a test checks
+ * both give the same bytes). A bundle is framed here from the encoded messages (OSC 1.0: "#bundle", a timetag,
+ * then each element's size and bytes), so each message is encoded once, to measure and to pack it.
  */
 import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
@@ -55,11 +58,44 @@ export function parseOscTarget(text: string): OscTargetSpec {
   return { host: m[1]!, port };
 }
 
+/** A message waiting to leave, encoded when it does. */
+export type OscItem =
+  | { kind: 'connect'; id: string }
+  | { kind: 'update'; id: string; x: number; y: number; speed: number; angle: number }
+  | { kind: 'delete'; id: string; reason: DeleteReason };
+
 /** One user's pending state for a target (as the sink queues keep it: a delete, a connect, the latest update). */
 interface Pending {
-  del: Buffer | undefined;
-  con: Buffer | undefined;
-  upd: Buffer | undefined;
+  del: OscItem | undefined;
+  con: OscItem | undefined;
+  upd: OscItem | undefined;
+}
+
+/** node-osc's encoding of '/tdcrowd/update' ,sffff with an empty id: the address and type tags are its first bytes. */
+const UPDATE_TEMPLATE = encode(
+  new Message(OSC_ADDRESS.update, { type: 's', value: '' }, { type: 'f', value: 0 }, { type: 'f', value: 0 }, { type: 'f', value: 0 }, { type: 'f', value: 0 }),
+);
+const UPDATE_PREFIX = UPDATE_TEMPLATE.subarray(0, UPDATE_TEMPLATE.length - 4 - 16);
+
+/** An update as OSC bytes, the same node-osc's encode gives (ids are ASCII: [A-Za-z0-9_-] or digits). */
+export function encodeUpdate(id: string, x: number, y: number, speed: number, angle: number): Buffer {
+  const padded = (id.length + 4) & ~3; // the string, its NUL, padded to 4 bytes
+  const at = UPDATE_PREFIX.length;
+  const buf = Buffer.alloc(at + padded + 16);
+  UPDATE_PREFIX.copy(buf, 0);
+  buf.write(id, at, 'latin1');
+  const f = at + padded;
+  buf.writeFloatBE(x, f);
+  buf.writeFloatBE(y, f + 4);
+  buf.writeFloatBE(speed, f + 8);
+  buf.writeFloatBE(angle, f + 12);
+  return buf;
+}
+
+export function encodeItem(item: OscItem): Buffer {
+  if (item.kind === 'update') return encodeUpdate(item.id, item.x, item.y, item.speed, item.angle);
+  if (item.kind === 'connect') return encode(new Message(OSC_ADDRESS.connect, { type: 's', value: item.id }));
+  return encode(new Message(OSC_ADDRESS.delete, { type: 's', value: item.id }, { type: 's', value: item.reason }));
 }
 
 const BUNDLE_HEADER = Buffer.concat([Buffer.from('#bundle\0', 'ascii'), Buffer.from([0, 0, 0, 0, 0, 0, 0, 1])]);
@@ -91,9 +127,10 @@ class Target {
     return true;
   }
 
-  push(key: string, kind: 'connect' | 'update' | 'delete', msg: Buffer): void {
+  push(key: string, msg: OscItem): void {
+    const kind = msg.kind;
     if (this.o.hz === 0 && this.pending.size === 0 && this.take(1)) {
-      this.send(msg, 1);
+      this.send(encodeItem(msg), 1);
       return;
     }
     let p = this.pending.get(key);
@@ -129,9 +166,9 @@ class Target {
     for (const [key, p] of this.pending) {
       const n = (p.del ? 1 : 0) + (p.con ? 1 : 0) + (p.upd ? 1 : 0);
       if (!this.take(n)) break;
-      if (p.del) parts.push(p.del);
-      if (p.con) parts.push(p.con);
-      if (p.upd) parts.push(p.upd);
+      if (p.del) parts.push(encodeItem(p.del));
+      if (p.con) parts.push(encodeItem(p.con));
+      if (p.upd) parts.push(encodeItem(p.upd));
       this.pending.delete(key);
     }
     if (this.pending.size > 0) this.metrics.drop('osc_rate', this.pending.size);
@@ -245,28 +282,20 @@ export class OscOut {
   }
 
   connect(key: string, id: SliderId): void {
-    this.push(key, 'connect', encode(new Message(OSC_ADDRESS.connect, { type: 's', value: String(id) })));
+    this.push(key, { kind: 'connect', id: key });
   }
 
-  /** An update as the phone sent it (already validated by the relay). */
+  /** An update as the phone sent it (already validated by the relay). The key is the id as text. */
   update(key: string, id: SliderId, x: number, y: number, speed: number, angle: number): void {
-    const m = new Message(
-      OSC_ADDRESS.update,
-      { type: 's', value: String(id) },
-      { type: 'f', value: x },
-      { type: 'f', value: y },
-      { type: 'f', value: speed },
-      { type: 'f', value: angle },
-    );
-    this.push(key, 'update', encode(m));
+    this.push(key, { kind: 'update', id: key, x, y, speed, angle });
   }
 
   remove(key: string, id: SliderId, reason: DeleteReason): void {
-    this.push(key, 'delete', encode(new Message(OSC_ADDRESS.delete, { type: 's', value: String(id) }, { type: 's', value: reason })));
+    this.push(key, { kind: 'delete', id: key, reason });
   }
 
-  private push(key: string, kind: 'connect' | 'update' | 'delete', msg: Buffer): void {
-    for (const t of this.targets) t.push(key, kind, msg);
+  private push(key: string, msg: OscItem): void {
+    for (const t of this.targets) t.push(key, msg);
   }
 
   flush(): void {

@@ -8,11 +8,11 @@
 import dgram from 'node:dgram';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { decode } from 'node-osc';
+import { decode, encode, Message } from 'node-osc';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmulatorProcess } from '../../src/emulate/process.js';
 import { renderScripts, resolveOptions } from '../../src/generate/index.js';
-import { OSC_ADDRESS, parseOscTarget } from '../../src/relay/osc-out.js';
+import { encodeUpdate, OSC_ADDRESS, parseOscTarget } from '../../src/relay/osc-out.js';
 import { hasNumpy, hasPython } from '../helpers/requirements.js';
 import { Client, controller, fetchText, metric, sink, table, update, useRelays, waitFor } from './helpers.js';
 
@@ -85,6 +85,15 @@ const receiver = async (): Promise<Receiver> => {
 };
 
 describe('relay --osc', () => {
+  it("encodes an update with the same bytes as node-osc's encoder, whatever the id's length", () => {
+    for (const id of ['1', 'ab', 'abc', 'abcd', 'abcde', '9007199254740991', 'x'.repeat(63), 'y'.repeat(64), 'a-b_C9']) {
+      for (const v of [[0, 0, 0, 0], [1.1, -170, 100, 360], [-0.5, 170, 0.25, 359.9]] as const) {
+        const lib = encode(new Message(OSC_ADDRESS.update, { type: 's', value: id }, ...v.map((value) => ({ type: 'f', value }))));
+        expect(encodeUpdate(id, v[0], v[1], v[2], v[3]).equals(lib), `${id} ${v.join()}`).toBe(true);
+      }
+    }
+  });
+
   it('sends connect, update and delete with ids as OSC strings and numbers as float32, bundled per tick', async () => {
     const rx = await receiver();
     const relay = await start({ osc: [{ host: '127.0.0.1', port: rx.port }], oscHz: 50 });
