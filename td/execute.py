@@ -20,8 +20,9 @@
 #   --port = 8080
 #
 # Execute DAT: clears the Table DAT test_test (keeping its header) when the project starts or
-# this DAT is created, and keeps the scripts serviced: the connection watchdog (reconnects whenever the relay
-# is reachable) and the pruning of users silent for longer than 10 s.
+# this DAT is created, and keeps the scripts serviced through service() of websocket1_callbacks: the pruning
+# of users silent for longer than 10 s, and per target the connection watchdog (WebSocket
+# DAT: reconnects whenever the relay is reachable) or the phones' heartbeat (Web Server DAT).
 # Turn on the Start, Create and Frame Start toggles of this Execute DAT.
 #
 # Two drivers call the same service(), which is safe to call any number of times:

@@ -128,11 +128,15 @@ describe('tdcrowd generate', () => {
       ['--mode', 'broadcast'],
       ['--invert-y', '--normalize', '--timeout', '0'],
       ['--sink-token', 'a"b\'c\\d\n"""', '--batch-hz', '0.5', '--columns', 'A,B,C,D,E', '--table', '_t'],
+      ['--target', 'webserver', '--extra-columns', 'slot,hue', '--port', '9980'],
+      ['--target', 'osc', '--normalize', '--invert-y', '--oscin-dat', 'crowd_osc'],
     ];
     combos.forEach((args, i) => {
       const out = join(tmp, `compile-${i}`);
       expect(run(['--out', out, ...args]).code).toBe(0);
-      for (const f of ['websocket_callbacks.py', 'execute.py', 'script_chop.py', 'install.py']) {
+      const callbacks = args.includes('webserver') ? 'webserver_callbacks.py' : args.includes('osc') ? 'oscin_callbacks.py' : 'websocket_callbacks.py';
+      expect(readdirSync(out).sort()).toEqual([callbacks, 'execute.py', 'install.py', 'script_chop.py'].sort());
+      for (const f of [callbacks, 'execute.py', 'script_chop.py', 'install.py']) {
         execFileSync('python3', ['-c', 'import sys, ast; ast.parse(open(sys.argv[1]).read(), sys.argv[1], feature_version=(3, 11)); compile(open(sys.argv[1]).read(), sys.argv[1], "exec")', join(out, f)]);
       }
     });
