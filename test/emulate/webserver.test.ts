@@ -187,6 +187,29 @@ describe.skipIf(!hasPython())('Web Server DAT target', () => {
     expect((await h.state()).errors).toEqual([]);
   });
 
+  it('status() in the Textport says how many phones are connected and what looks wrong', async () => {
+    h = await startServerHarness();
+    await h.open('a:1');
+    await h.send('a:1', update('a', 1, 1, 1, 1), 'not json');
+    const textport = async (): Promise<string> => {
+      const name = `probe${Date.now() % 100000}`;
+      await h!.emu.request('add_text', { name, text: "op('/project1/webserver1_callbacks').module.status()" });
+      const before = (await h!.state()).textportTail.length;
+      await h!.emu.request('run_script', { op: name });
+      return (await h!.state()).textportTail.slice(before).join('\n');
+    };
+    let out = await textport();
+    expect(out).toMatch(/webserver1 serving the joystick page on port 8080/);
+    expect(out).toMatch(/phones: 1 connected; 1 opened/);
+    expect(out).toMatch(/users: 1 in test_test/);
+    expect(out).toMatch(/ignored: not_json 1/);
+    expect(out).toMatch(/looks fine/);
+    await h.emu.request('set_par', { op: 'webserver1', name: 'active', value: false });
+    out = await textport();
+    expect(out).toMatch(/switch Active on \(webserver1\)/);
+    expect((await h.state()).errors).toEqual([]);
+  });
+
   it('never raises on the hostile corpus from several phones; honest phones stay exact', async () => {
     h = await startServerHarness();
     const cases = corpus();
