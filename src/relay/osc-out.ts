@@ -46,7 +46,7 @@ export interface OscOutOptions {
   snapshotMs: number;
 }
 
-export const OSC_DEFAULTS = { hz: 30, rate: 30_000, maxDatagram: 1400, snapshotMs: 2000 } as const;
+export const OSC_DEFAULTS = { hz: 30, rate: 100_000, maxDatagram: 1400, snapshotMs: 2000 } as const;
 
 /** `HOST:PORT` or `[IPv6]:PORT`; throws Error with a message naming the flag. */
 export function parseOscTarget(text: string): OscTargetSpec {

@@ -105,7 +105,7 @@ export function register(program: Command): void {
     .option('--log <file.jsonl>', 'log every frame in and out (JSONL, readable by tdcrowd validate)')
     .option('--osc <host:port...>', 'also send every connect, update and delete as OSC over UDP to HOST:PORT (repeatable): /tdcrowd/update s:id f:x f:y f:speed f:angle, /tdcrowd/connect s:id, /tdcrowd/delete s:id s:reason')
     .option('--osc-hz <n>', 'OSC bundles per second per target, latest update per user (0: one datagram per message, at once)', '30')
-    .option('--osc-rate <msgs/s>', 'most OSC messages per second per target; beyond, updates wait and coalesce', '30000')
+    .option('--osc-rate <msgs/s>', 'most OSC messages per second per target; beyond, updates wait and coalesce', '100000')
     .option('--osc-snapshot <s>', 'seconds between full re-sends of every live user over OSC (UDP may lose packets; 0 = never)', '2')
     .option('--quiet', 'no start-up banner')
     .action(async (flags: RelayFlags) => {
