@@ -8,7 +8,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
-import { ID_PATTERN, MAX_BATCH_FRAME_BYTES, MAX_FRAME_BYTES, MAX_SAFE_ID, PING, PONG, RIM, TOKEN_PATTERN } from '../protocol/index.js';
+import { ERROR_CODES, ID_PATTERN, MAX_BATCH_FRAME_BYTES, MAX_FRAME_BYTES, MAX_SAFE_ID, PING, PONG, RIM, TOKEN_PATTERN } from '../protocol/index.js';
 import { DEFAULT_OPTIONS as RELAY_DEFAULTS } from '../relay/options.js';
 import { VERSION } from '../version.js';
 import { SECURITY_HEADERS } from '../web/headers.js';
@@ -145,6 +145,8 @@ function protocolContext(): Record<string, PyValue> {
     heartbeatS: RELAY_DEFAULTS.heartbeatMs / 1000,
     /** Seconds between error frames to one connection. */
     errorIntervalS: 1,
+    /** The codes an error frame may carry. */
+    errorCodes: [...ERROR_CODES],
   };
 }
 
