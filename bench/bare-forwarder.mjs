@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Baseline for the relay's CPU bar (SPEC §5): the least a forwarder can do with `ws`. No validation, no
+ * Baseline for the relay's CPU bar (README, "Benchmarks"): the least a forwarder can do with `ws`. No validation, no
  * identity, no limits: a connection whose first frame is a hello becomes a sink; every other frame goes to
  * every sink as is. Same `ws` settings as the relay (no compression).
  *

@@ -1,5 +1,5 @@
 /**
- * Benchmark 2 (SPEC §5, batch mode): a sink that says `batchHz` receives at most batchHz + 1 frames per second
+ * Benchmark 2 (README, "Benchmarks": batch mode): a sink that says `batchHz` receives at most batchHz + 1 frames per second
  * whatever the number of users. The simulator's sink asks for batches; frames per second are counted by the
  * sink per second of the run (the report's series), and the largest second is compared with the bar.
  */

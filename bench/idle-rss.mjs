@@ -1,5 +1,5 @@
 /**
- * Benchmark 5 (SPEC §5, relay memory): RSS of the relay process with 5000 idle controllers: connected, each
+ * Benchmark 5 (README, "Benchmarks": relay memory): RSS of the relay process with 5000 idle controllers: connected, each
  * holding the id it claimed with `connect`, sending nothing (`simulate --pattern still`, no sink). The relay's
  * /healthz must show 5000 users before RSS is read (/proc, max over a few seconds). Bar: ≤ 150 MB.
  */

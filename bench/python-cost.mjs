@@ -1,5 +1,5 @@
 /**
- * Benchmark 3 (SPEC §5, generated Python): per-message cost of the generated WebSocket DAT callbacks in the
+ * Benchmark 3 (README, "Benchmarks": generated Python): per-message cost of the generated WebSocket DAT callbacks in the
  * emulator at 10/100/1000/2000 users, against the tutorial's per-message table scan (bench/python/
  * src/emulate/python/baselines/tutorial_callbacks.py) in the same Python process, interleaved. Bars: flat from 10 to 2000 users; ≥ 50×
  * faster than the scan at 1000 users.

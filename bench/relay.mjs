@@ -1,5 +1,5 @@
 /**
- * Benchmark 1 (SPEC §5, relay): route mode vs the bare `ws` forwarder at rising user counts × 30 Hz → one
+ * Benchmark 1 (README, "Benchmarks": relay): route mode vs the bare `ws` forwarder at rising user counts × 30 Hz → one
  * sink, side by side (same load, alternating servers at each count); then broadcast mode at small counts to
  * find the largest crowd it keeps at p99 ≤ 50 ms. Bars: at 2000 users route delivers 100 % with p99 ≤ 50 ms
  * and CPU ≤ 1.5× the bare forwarder's; route sustains ≥ 20× the users broadcast sustains.
@@ -16,6 +16,12 @@ export const name = 'relay';
 
 /** The bar's load: 2000 controllers × 30 Hz. */
 const BAR_USERS = 2000;
+
+/**
+ * BENCH_BEFORE_DIST=DIR: the dist/ of an earlier build, run as a third server ("before") at the bar's load next to
+ * the bare forwarder and this build, for a before/after CPU ratio of a change measured in the same run.
+ */
+const BEFORE_DIST = process.env.BENCH_BEFORE_DIST;
 
 /**
  * Two load set-ups; the server sees the same load either way. "one": the simulator as one process (generator
@@ -53,8 +59,10 @@ export async function run({ quick = false, log }) {
       if ((users > BAR_USERS) !== (setup.id === 'split')) continue;
       const repeats = users === BAR_USERS ? barRepeats(setup) : 1;
       for (let run = 1; run <= repeats; run++) {
-        for (const kind of ['bare', 'route']) {
-          const server = kind === 'bare' ? await startBare() : await startRelay();
+        const withBefore = BEFORE_DIST !== undefined && users === BAR_USERS && setup.id === 'one';
+        for (const kind of withBefore ? ['bare', 'route', 'before'] : ['bare', 'route']) {
+          const server =
+            kind === 'bare' ? await startBare() : kind === 'before' ? await startRelay([], { dist: BEFORE_DIST }) : await startRelay();
           try {
             log(`relay: ${kind} ${users} users × ${rate} Hz, set-up ${setup.id}${repeats > 1 ? `, run ${run}/${repeats}` : ''}`);
             const measured = setup.measuredShare === undefined ? undefined : Math.max(25, Math.round(users * setup.measuredShare));
@@ -140,8 +148,11 @@ function render({ route, bcast, rate, duration, ramp }) {
   }
   for (const e of byUsers.values()) {
     if (!e.route?.usPerMsg || !e.bare?.usPerMsg) continue;
+    const before = e.before?.usPerMsg ? e.before : undefined;
     ratios.push([e.users, setupCell(e), e.bare.usPerMsg.toFixed(1), e.route.usPerMsg.toFixed(1), (e.route.usPerMsg / e.bare.usPerMsg).toFixed(2),
-      (e.route.window.server.percent / e.bare.window.server.percent).toFixed(2), e.route.generatorBound || e.bare.generatorBound ? 'yes' : 'no']);
+      (e.route.window.server.percent / e.bare.window.server.percent).toFixed(2),
+      before ? before.usPerMsg.toFixed(1) : '–', before ? (before.usPerMsg / e.bare.usPerMsg).toFixed(2) : '–', before ? (e.route.usPerMsg / before.usPerMsg).toFixed(2) : '–',
+      e.route.generatorBound || e.bare.generatorBound || before?.generatorBound ? 'yes' : 'no']);
   }
   const brows = bcast.map((r) => {
     const c = loadCells(r);
@@ -168,6 +179,17 @@ function render({ route, bcast, rate, duration, ramp }) {
         `(${runs.map(describe).join('; ')}) ${verdict(met === runs.length)}; the bare forwarder under the same load: ${bare.filter(meetsBar).length} of ${bare.length} ` +
         `(${bare.map(describe).join('; ')}); CPU per message relay/bare ${worst === undefined ? 'n/a (no CPU window)' : `≤ ${worst.toFixed(2)}× (bar ≤ ${CPU_RATIO_BAR}) ${verdict(worst <= CPU_RATIO_BAR)}`}`,
     );
+    const before = at('before');
+    const pairs = runs
+      .map((r) => [r, before.find((b) => b.run === r.run), bare.find((b) => b.run === r.run)])
+      .filter(([r, b, x]) => r.usPerMsg && b?.usPerMsg && x?.usPerMsg);
+    if (pairs.length > 0) {
+      const fmt = (xs) => xs.map((x) => x.toFixed(2)).join(', ');
+      lines.push(
+        `- Before/after at ${BAR_USERS} × ${rate} Hz, set-up "${setup.id}" (same run, run by run): CPU per message before/bare ${fmt(pairs.map(([, b, x]) => b.usPerMsg / x.usPerMsg))}; ` +
+          `this build/bare ${fmt(pairs.map(([r, , x]) => r.usPerMsg / x.usPerMsg))}; this build/before ${fmt(pairs.map(([r, b]) => r.usPerMsg / b.usPerMsg))}`,
+      );
+    }
   }
   const bareMax = Math.max(0, ...route.filter((r) => r.kind === 'bare' && sustains(r, P99_BAR_MS)).map((r) => r.users));
   lines.push(
@@ -207,7 +229,11 @@ function render({ route, bcast, rate, duration, ramp }) {
     '',
     'CPU ratio relay/bare at the same load (µs of server CPU per message sent, and % of a core):',
     '',
-    mdTable(['users', 'set-up', 'bare µs/msg', 'relay µs/msg', 'µs/msg ratio', 'CPU % ratio', 'either gen-bound'], ratios),
+    mdTable(['users', 'set-up', 'bare µs/msg', 'relay µs/msg', 'µs/msg ratio', 'CPU % ratio', 'before µs/msg', 'before/bare', 'relay/before', 'any gen-bound'], ratios),
+    '',
+    BEFORE_DIST === undefined
+      ? '("before": not run; BENCH_BEFORE_DIST=DIR adds an earlier build at the bar\'s load.)'
+      : `"before" is the relay built from \`${BEFORE_DIST}\` (an earlier commit), run third at the bar's load: relay/before is this build's CPU per message over that build's, measured in the same run.`,
     '',
     '### Broadcast mode (tutorial behaviour: every frame to every other client)',
     '',

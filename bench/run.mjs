@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * `npm run bench [-- NAME... ] [--quick] [--no-write]`: runs the benchmarks of SPEC §5 (all, or the named
- * ones) one after the other and rewrites their sections of bench/RESULTS.md.
+ * `npm run bench [-- NAME... ] [--quick] [--no-write]`: runs the benchmarks of README, "Benchmarks" (all, or the
+ * named ones) one after the other and rewrites their sections of bench/RESULTS.md.
  *
  * Names: relay (route vs bare vs broadcast), batch, python, simgen, rss, observe, webserver (--target webserver), osc (relay --osc).
  * --quick    fewer and shorter runs (a smoke test of the harness, not for RESULTS.md's numbers)

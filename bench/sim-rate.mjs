@@ -1,5 +1,5 @@
 /**
- * Benchmark 4 (SPEC §5, simulator): one `tdcrowd simulate` process generates ≥ 60 000 messages/s, and says so
+ * Benchmark 4 (README, "Benchmarks": simulator): one `tdcrowd simulate` process generates ≥ 60 000 messages/s, and says so
  * (generatorBound) when it cannot keep up. Against a discard server in its own process, no sink, so the
  * generator alone is measured; the last row asks for far more than one process can send, to check the flag.
  */

@@ -70,6 +70,10 @@ RUN_CALL = 'args[0](*args[1:])'   # run() executes a string; this one calls a fu
 
 _clock = time.monotonic
 _UNREAD = object()       # a frame the fast decode left to _decode
+# (table, its user state) as this module instance last fetched them: saves a storage lookup per message. Only a
+# reference to the shared state, never state itself; it is looked up again every AUDIT_EVERY frames and after
+# any error, and reset() empties the state in place, so every instance keeps the one object the table stores.
+_cache = [None, None]
 
 
 class _Skip(Exception):
@@ -94,7 +98,7 @@ MAX_TEXT = 4194304
 MAX_BATCH = 20000
 LINK_KEY = 'tdcrowd_link'            # WebSocket DAT storage: the connection state
 REARM_KEY = 'tdcrowd_rearm'          # WebSocket DAT startup storage: Active was off only for a reconnect
-LINK_VERSION = 2
+LINK_VERSION = 3
 
 RETRY_MIN = 1.0          # seconds an attempt may take before the DAT is re-armed; doubles per failure...
 RETRY_MAX_NEW = 2.0      # ...up to this while it has never connected (TouchDesigner started before the relay)
@@ -127,8 +131,6 @@ def _new_users():
         'log': {'next': 0.0, 'since': 0},
         'audit': 0,          # the row _audit checks next
         'partial': True,     # replaceRow(..., entireRow=False) accepted by this build
-        'rx_at': 0.0,        # _clock() of the last text frame
-        'msg_at': 0.0,       # _clock() of the last message applied
     }
 
 
@@ -148,13 +150,21 @@ def _users(table, now):
 
 
 def reset(table=None):
-    """Forgets every user and zeroes the counters (the Execute DAT clears the table itself)."""
+    """Forgets every user and zeroes the counters (the Execute DAT clears the table itself). Empties the stored
+    state in place, so module instances holding it (see _cache) see the reset at once."""
     table = table if table is not None else op(TABLE)
     if table is None:
         return None
-    st = _new_users()
-    table.store(STATE_KEY, st)
-    table.storeStartupValue(STATE_KEY, None)
+    st = table.fetch(STATE_KEY, None, search=False)
+    fresh = _new_users()
+    if type(st) is dict and st.get('v') == SIGNATURE:
+        fresh['tick'] = st['tick']   # CHOP_KEY only ever grows: storing a value it already holds might not cook
+        st.clear()
+        st.update(fresh)
+    else:
+        st = fresh
+        table.store(STATE_KEY, st)
+        table.storeStartupValue(STATE_KEY, None)
     _changed(table, st)
     return st
 
@@ -458,7 +468,7 @@ def _new_link(now):
         'v': LINK_VERSION,
         'connected': False, 'ever': False, 'since': now, 'armed_at': now, 'delay': RETRY_MIN,
         'off_at': None,      # _clock() when this script switched Active off to re-arm; None otherwise
-        'hello_due': False, 'ping_at': 0.0, 'serviced': 0.0,
+        'hello_due': False, 'ping_at': 0.0, 'serviced': 0.0, 'rx_frames': 0, 'rx_at': 0.0,
         'attempts': 0, 'connects': 0, 'drops': 0, 'hello_failures': 0, 'no_table': 0,
         'relay_error': None,  # (clock, code, message) of the relay's last error frame
         'error_note': 0.0,    # no debug() line about the relay's errors before this
@@ -553,7 +563,6 @@ def _one(table, st, msg, now, nested):
     try:
         _apply(table, st, msg, now, nested)
         stats['applied'] += 1
-        st['msg_at'] = now
     except _Skip as skip:
         _ignore(st, skip.args[0], now)
     except Exception:
@@ -685,7 +694,6 @@ def _on_text(dat, message, data, table, st, now):
             if _known(table, st, item, now):
                 stats['received'] += 1
                 stats['applied'] += 1
-                st['msg_at'] = now
             else:
                 _one(table, st, item, now, True)
     else:
@@ -767,10 +775,15 @@ def rearm(ws=None):
 
 
 def _last_frame(link, now):
+    """When the relay last sent anything: a ping, or a text frame (seen as the frame counter moving, so the
+    hot path keeps no clock of its own)."""
     table = op(TABLE)
     st = table.fetch(STATE_KEY, None, search=False) if table is not None else None
-    rx = st.get('rx_at', 0.0) if type(st) is dict else 0.0
-    return max(rx, link['ping_at'], link['since'])
+    frames = st['stats']['frames'] if type(st) is dict and st.get('v') == SIGNATURE else link['rx_frames']
+    if frames != link['rx_frames']:
+        link['rx_frames'] = frames
+        link['rx_at'] = now
+    return max(link['rx_at'], link['ping_at'], link['since'])
 
 
 def _lost(link, now):
@@ -856,7 +869,9 @@ def status(quiet=False):
     else:
         st = _users(table, now)
         s = st['stats']
-        last = 'never' if not st['msg_at'] else _ago(now - st['msg_at']) + ' ago'
+        seen = st['seen']
+        msg_at = seen[next(reversed(seen))] if seen else 0.0   # the most recent user message
+        last = 'never' if not seen else _ago(now - msg_at) + ' ago'
         lines.append('users: %d in %s; last message %s' % (len(st['rows']), TABLE, last))
         lines.append('counters: %d frames, %d received, %d applied, %d re-index(es)'
                      % (s['frames'], s['received'], s['applied'], s['reindexed']))
@@ -864,9 +879,9 @@ def status(quiet=False):
             top = sorted(s['ignored'].items(), key=lambda kv: -kv[1])
             lines.append('ignored: ' + ', '.join('%s %d' % kv for kv in top))
         if link is not None and link['connected'] and now - link['since'] > QUIET_HINT_S and \
-                now - max(st['msg_at'], link['since']) > QUIET_HINT_S:
+                now - max(msg_at, link['since']) > QUIET_HINT_S:
             hints.append('connected but nothing received for %s: is this the sink? check --sink-token, and that '
-                         'phones are joining this relay' % _ago(now - max(st['msg_at'], link['since'])))
+                         'phones are joining this relay' % _ago(now - max(msg_at, link['since'])))
     if hints:
         lines.append('looks wrong:')
         lines.extend('  - ' + h for h in hints)
@@ -913,7 +928,12 @@ def onReceiveText(dat, rowIndex, message):
     try:
         now = _clock()
         table = op(TABLE)
-        st = _users(table, now) if table is not None else None
+        if table is not None and table is _cache[0]:
+            st = _cache[1]
+        else:
+            st = _users(table, now) if table is not None else None
+            _cache[0] = table
+            _cache[1] = st
         data = _UNREAD
         if type(message) is str and len(message) <= MAX_TEXT:
             try:
@@ -925,19 +945,19 @@ def onReceiveText(dat, rowIndex, message):
         if st is None:
             _on_text(dat, message, data, None, None, now)
             return
-        st['rx_at'] = now
         stats = st['stats']
         frames = stats['frames'] = stats['frames'] + 1
         if _known(table, st, data, now):
             stats['received'] += 1
             stats['applied'] += 1
-            st['msg_at'] = now
         else:
             _on_text(dat, message, data, table, st, now)
         if frames % AUDIT_EVERY == 0:
+            _cache[0] = None   # look the state up in storage again at the next frame
             _audit(table, st, now)
     except Exception:
         try:
+            _cache[0] = None
             table = op(TABLE)
             if table is not None:
                 _ignore(_users(table, _clock()), 'internal', _clock())

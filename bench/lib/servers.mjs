@@ -94,10 +94,22 @@ async function waitForPort(port, timeoutMs) {
   throw new Error(`nothing answered on port ${port}`);
 }
 
-/** The relay, as `tdcrowd relay` runs it. `extra` are further CLI flags (e.g. ['--mode', 'broadcast']). */
-export async function startRelay(extra = []) {
+/**
+ * Benchmarks measure throughput, not the per-address cap: the load comes from one machine (even spread over
+ * 127.0.0.2–254, 5000 idle phones are 20 per address), so the cap is set out of the way.
+ */
+const UNCAPPED = ['--max-per-address', '1000000'];
+
+/**
+ * The relay, as `tdcrowd relay` runs it. `extra` are further CLI flags (e.g. ['--mode', 'broadcast']).
+ * `dist`: another build's dist/ (e.g. one from before a change, for a before/after ratio); it gets no flags but
+ * `extra`, since an older build may not know the newer ones.
+ */
+export async function startRelay(extra = [], { dist } = {}) {
   const port = await freePort();
-  return startChild([CLI, 'relay', '--host', '127.0.0.1', '--port', String(port), '--quiet', ...extra], () => undefined, { port });
+  const cli = dist === undefined ? CLI : `${dist}/cli/main.js`;
+  const flags = dist === undefined ? [...UNCAPPED, ...extra] : extra;
+  return startChild([cli, 'relay', '--host', '127.0.0.1', '--port', String(port), '--quiet', ...flags], () => undefined, { port });
 }
 
 const listening = (out) => {

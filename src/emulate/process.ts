@@ -156,6 +156,10 @@ export class EmulatorProcess {
     this.child = spawn(python, ['-m', 'tdemu.driver'], {
       env: { ...process.env, PYTHONPATH: PYTHON_DIR, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' },
       stdio: ['pipe', 'pipe', 'pipe'],
+      // Its own process group: a Ctrl-C in the terminal reaches Node only, which then closes the emulator in
+      // order (stdin ends), instead of Python dying mid-request with a KeyboardInterrupt traceback. Python still
+      // exits when Node dies, at the end of its stdin.
+      detached: true,
     });
     this.child.stdin.on('error', () => undefined); // EPIPE after the child died: reported through 'exit'
     this.child.stderr.on('data', (d: Buffer) => {

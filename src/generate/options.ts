@@ -1,10 +1,10 @@
 /**
  * The generator's options: defaults, config-file merge and validation. Everything that reaches a template
- * has passed through `resolveOptions`, which throws UsageError (exit 2) before any file is written.
+ * has passed through `resolveOptions`, which throws GenerateOptionsError (exit 2) before any file is written.
  */
 import { readFileSync } from 'node:fs';
-import { UsageError } from '../cli/usage-error.js';
-import { MAX_BATCH_HZ } from '../protocol/index.js';
+import { UserError } from '../common/user-error.js';
+import { MAX_BATCH_HZ, MAX_SINK_TOKEN, MIN_BATCH_HZ, MIN_SINK_TOKEN } from '../protocol/index.js';
 
 export type GenerateMode = 'route' | 'broadcast';
 
@@ -77,9 +77,16 @@ export function channelNames(o: Pick<GenerateOptions, 'columns' | 'extraColumns'
   return [...o.columns.slice(1), ...o.extraColumns, 'active'];
 }
 
+/** A bad option value or config file; the CLI prints it and exits 2, and no file is written. */
+export class GenerateOptionsError extends UserError {
+  override name = 'GenerateOptionsError';
+}
+
+/** Where `tdcrowd generate` writes when not told (the committed defaults). */
+export const DEFAULT_OUT_DIR = 'td';
+
 /** TouchDesigner operator names (and our column labels): letters, digits, underscore, no leading digit. */
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-const MAX_TOKEN = 256;
 
 /** Option keys as written on the command line and in --config files (camelCase accepted too). */
 const KEYS = {
@@ -107,7 +114,7 @@ export type RawOptions = Partial<Record<keyof GenerateOptions, unknown>>;
 
 function checkName(flag: string, v: unknown): string {
   if (typeof v !== 'string' || !NAME_RE.test(v)) {
-    throw new UsageError(
+    throw new GenerateOptionsError(
       `--${flag} must be a TouchDesigner operator name (letters, digits and _, not starting with a digit, at most 64 characters); got ${JSON.stringify(v)}`,
     );
   }
@@ -117,24 +124,24 @@ function checkName(flag: string, v: unknown): string {
 function checkColumns(v: unknown): GenerateOptions['columns'] {
   const list = typeof v === 'string' ? v.split(',').map((s) => s.replace(/^[ \t]+|[ \t]+$/g, '')) : v;
   if (!Array.isArray(list) || list.length !== 5) {
-    throw new UsageError(
+    throw new GenerateOptionsError(
       `--columns needs exactly 5 comma-separated names (id, x, y, speed, angle), e.g. user,valuex,valuey,speed,angle; got ${JSON.stringify(v)}`,
     );
   }
   for (const name of list) {
     if (typeof name !== 'string' || !NAME_RE.test(name)) {
-      throw new UsageError(
+      throw new GenerateOptionsError(
         `--columns: ${JSON.stringify(name)} is not a valid column name (letters, digits and _, not starting with a digit)`,
       );
     }
   }
-  if (new Set(list).size !== 5) throw new UsageError(`--columns: names must be distinct; got ${list.join(',')}`);
+  if (new Set(list).size !== 5) throw new GenerateOptionsError(`--columns: names must be distinct; got ${list.join(',')}`);
   return list as unknown as GenerateOptions['columns'];
 }
 
 function toNumber(flag: string, v: unknown): number {
   const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
-  if (!Number.isFinite(n)) throw new UsageError(`--${flag} must be a number; got ${JSON.stringify(v)}`);
+  if (!Number.isFinite(n)) throw new GenerateOptionsError(`--${flag} must be a number; got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -142,19 +149,19 @@ function toBool(flag: string, v: unknown): boolean {
   if (typeof v === 'boolean') return v;
   if (v === 'true') return true;
   if (v === 'false') return false;
-  throw new UsageError(`--${flag} must be true or false; got ${JSON.stringify(v)}`);
+  throw new GenerateOptionsError(`--${flag} must be true or false; got ${JSON.stringify(v)}`);
 }
 
 function checkExtraColumns(v: unknown, columns: readonly string[]): ExtraColumn[] {
   const list = typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter((s) => s !== '') : v;
-  if (!Array.isArray(list)) throw new UsageError(`--extra-columns takes a comma-separated list of ${EXTRA_COLUMNS.join(', ')}; got ${JSON.stringify(v)}`);
+  if (!Array.isArray(list)) throw new GenerateOptionsError(`--extra-columns takes a comma-separated list of ${EXTRA_COLUMNS.join(', ')}; got ${JSON.stringify(v)}`);
   const out: ExtraColumn[] = [];
   for (const name of list) {
     if (!(EXTRA_COLUMNS as readonly unknown[]).includes(name)) {
-      throw new UsageError(`--extra-columns: ${JSON.stringify(name)} is not one of ${EXTRA_COLUMNS.join(', ')}`);
+      throw new GenerateOptionsError(`--extra-columns: ${JSON.stringify(name)} is not one of ${EXTRA_COLUMNS.join(', ')}`);
     }
-    if (out.includes(name as ExtraColumn)) throw new UsageError(`--extra-columns: ${String(name)} is listed twice`);
-    if (columns.includes(name as string)) throw new UsageError(`--extra-columns: ${String(name)} is already one of --columns`);
+    if (out.includes(name as ExtraColumn)) throw new GenerateOptionsError(`--extra-columns: ${String(name)} is listed twice`);
+    if (columns.includes(name as string)) throw new GenerateOptionsError(`--extra-columns: ${String(name)} is already one of --columns`);
     out.push(name as ExtraColumn);
   }
   return out;
@@ -163,12 +170,12 @@ function checkExtraColumns(v: unknown, columns: readonly string[]): ExtraColumn[
 /** A host name or address as TouchDesigner's Network Address takes it (no scheme, no path, no spaces). */
 const HOST_RE = /^[A-Za-z0-9._:[\]-]{1,253}$/;
 
-/** Validates and completes options; throws UsageError with a message naming the flag. */
+/** Validates and completes options; throws GenerateOptionsError with a message naming the flag. */
 export function resolveOptions(raw: RawOptions): GenerateOptions {
   const o: GenerateOptions = { ...DEFAULT_OPTIONS };
   if (raw.target !== undefined) {
     if (!(TARGETS as readonly unknown[]).includes(raw.target)) {
-      throw new UsageError(`--target must be one of ${TARGETS.join(', ')}; got ${JSON.stringify(raw.target)}`);
+      throw new GenerateOptionsError(`--target must be one of ${TARGETS.join(', ')}; got ${JSON.stringify(raw.target)}`);
     }
     o.target = raw.target as GenerateTarget;
   }
@@ -177,33 +184,34 @@ export function resolveOptions(raw: RawOptions): GenerateOptions {
   if (raw.columns !== undefined) o.columns = checkColumns(raw.columns);
   if (raw.timeout !== undefined) {
     o.timeout = toNumber('timeout', raw.timeout);
-    if (o.timeout < 0) throw new UsageError(`--timeout must be >= 0 seconds (0 turns pruning off); got ${o.timeout}`);
-    if (o.timeout > 86_400) throw new UsageError(`--timeout must be at most 86400 seconds; got ${o.timeout}`);
+    if (o.timeout < 0) throw new GenerateOptionsError(`--timeout must be >= 0 seconds (0 turns pruning off); got ${o.timeout}`);
+    if (o.timeout > 86_400) throw new GenerateOptionsError(`--timeout must be at most 86400 seconds; got ${o.timeout}`);
   }
   if (raw.invertY !== undefined) o.invertY = toBool('invert-y', raw.invertY);
   if (raw.normalize !== undefined) o.normalize = toBool('normalize', raw.normalize);
   if (raw.mode !== undefined) {
     if (raw.mode !== 'route' && raw.mode !== 'broadcast') {
-      throw new UsageError(`--mode must be route or broadcast; got ${JSON.stringify(raw.mode)}`);
+      throw new GenerateOptionsError(`--mode must be route or broadcast; got ${JSON.stringify(raw.mode)}`);
     }
     o.mode = raw.mode;
   }
   if (raw.sinkToken !== undefined) {
     const t = raw.sinkToken;
-    if (typeof t !== 'string' || t.length < 1 || t.length > MAX_TOKEN) {
-      throw new UsageError(`--sink-token must be a string of 1-${MAX_TOKEN} characters`);
+    if (typeof t !== 'string' || t.length < MIN_SINK_TOKEN || t.length > MAX_SINK_TOKEN) {
+      // the relay refuses shorter tokens at start: scripts carrying one could never be admitted
+      throw new GenerateOptionsError(`--sink-token must be a string of ${MIN_SINK_TOKEN}-${MAX_SINK_TOKEN} characters (the relay's own rule)`);
     }
     o.sinkToken = t;
   }
   if (raw.batchHz !== undefined) {
     const hz = toNumber('batch-hz', raw.batchHz);
-    if (!(hz > 0 && hz <= MAX_BATCH_HZ)) {
-      throw new UsageError(`--batch-hz must be > 0 and <= ${MAX_BATCH_HZ}; got ${hz}`);
+    if (!(hz >= MIN_BATCH_HZ && hz <= MAX_BATCH_HZ)) {
+      throw new GenerateOptionsError(`--batch-hz must be from ${MIN_BATCH_HZ} to ${MAX_BATCH_HZ} batches per second; got ${hz}`);
     }
     o.batchHz = hz;
   }
   if (o.mode === 'broadcast' && (o.sinkToken !== undefined || o.batchHz !== undefined)) {
-    throw new UsageError(
+    throw new GenerateOptionsError(
       '--sink-token and --batch-hz travel in the sink hello, which only --mode route sends (a broadcast relay would forward it to every phone)',
     );
   }
@@ -212,33 +220,33 @@ export function resolveOptions(raw: RawOptions): GenerateOptions {
   if (raw.oscinDat !== undefined) o.oscinDat = checkName('oscin-dat', raw.oscinDat);
   const network = o.target === 'websocket' ? o.websocketDat : o.target === 'webserver' ? o.webserverDat : o.oscinDat;
   o.callbacksDat = raw.callbacksDat !== undefined ? checkName('callbacks-dat', raw.callbacksDat) : `${network}_callbacks`;
-  if (o.callbacksDat.length > 64) throw new UsageError(`--callbacks-dat: ${o.callbacksDat} is longer than 64 characters`);
+  if (o.callbacksDat.length > 64) throw new GenerateOptionsError(`--callbacks-dat: ${o.callbacksDat} is longer than 64 characters`);
   if (raw.scriptChop !== undefined) o.scriptChop = checkName('script-chop', raw.scriptChop);
   if (o.scriptChop.length > 64 - '_callbacks'.length) {
-    throw new UsageError(`--script-chop must be at most ${64 - '_callbacks'.length} characters (its callbacks DAT adds _callbacks)`);
+    throw new GenerateOptionsError(`--script-chop must be at most ${64 - '_callbacks'.length} characters (its callbacks DAT adds _callbacks)`);
   }
   if (raw.extraColumns !== undefined) o.extraColumns = checkExtraColumns(raw.extraColumns, o.columns);
   if (raw.host !== undefined) {
     if (typeof raw.host !== 'string' || !HOST_RE.test(raw.host)) {
-      throw new UsageError(`--host must be a host name or IP address (no ws:// and no port); got ${JSON.stringify(raw.host)}`);
+      throw new GenerateOptionsError(`--host must be a host name or IP address (no ws:// and no port); got ${JSON.stringify(raw.host)}`);
     }
     o.host = raw.host;
   }
   if (raw.port !== undefined) {
     const port = toNumber('port', raw.port);
-    if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new UsageError(`--port must be an integer from 1 to 65535; got ${JSON.stringify(raw.port)}`);
+    if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new GenerateOptionsError(`--port must be an integer from 1 to 65535; got ${JSON.stringify(raw.port)}`);
     o.port = port;
   }
   if (raw.executeDat !== undefined) o.executeDat = checkName('execute-dat', raw.executeDat);
   const names = [o.table, network, o.callbacksDat, o.executeDat, o.scriptChop, `${o.scriptChop}_callbacks`];
   if (new Set(names).size !== names.length) {
     const flag = o.target === 'websocket' ? '--websocket-dat' : o.target === 'webserver' ? '--webserver-dat' : '--oscin-dat';
-    throw new UsageError(
+    throw new GenerateOptionsError(
       `--table, ${flag}, --callbacks-dat, --execute-dat and --script-chop (and its _callbacks DAT) must name different operators; got ${names.join(', ')}`,
     );
   }
   if (channelNames(o).slice(0, -1).includes('active')) {
-    throw new UsageError("--columns: 'active' is the Script CHOP's own channel (1 for a slot in use); name the column otherwise");
+    throw new GenerateOptionsError("--columns: 'active' is the Script CHOP's own channel (1 for a slot in use); name the column otherwise");
   }
   return o;
 }
@@ -249,17 +257,17 @@ export function readConfig(path: string): RawOptions {
   try {
     data = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new UsageError(`--config ${path}: ${(err as Error).message}`);
+    throw new GenerateOptionsError(`--config ${path}: ${(err as Error).message}`);
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new UsageError(`--config ${path}: expected a JSON object of options`);
+    throw new GenerateOptionsError(`--config ${path}: expected a JSON object of options`);
   }
   const raw: RawOptions = {};
   const camel = new Set<string>(Object.values(KEYS));
   for (const [k, v] of Object.entries(data)) {
     const key = (KEYS as Record<string, keyof GenerateOptions>)[k] ?? (camel.has(k) ? (k as keyof GenerateOptions) : undefined);
     if (key === undefined) {
-      throw new UsageError(`--config ${path}: unknown option ${JSON.stringify(k)} (known: ${Object.keys(KEYS).join(', ')})`);
+      throw new GenerateOptionsError(`--config ${path}: unknown option ${JSON.stringify(k)} (known: ${Object.keys(KEYS).join(', ')})`);
     }
     raw[key] = v;
   }

@@ -5,7 +5,7 @@
  * to keep in step here.
  */
 import { lookupAsset } from '../web/assets.js';
-import { UsageError } from '../cli/usage-error.js';
+import { GenerateOptionsError } from './options.js';
 
 export interface PageAsset {
   /** URL path, e.g. /client/main.js ('/' is the page itself). */
@@ -28,9 +28,9 @@ export function pageAssets(): PageAsset[] {
     seen.add(path);
     const found = lookupAsset(path);
     if (!found.found) {
-      throw new UsageError(
-        found.missingBuild !== undefined
-          ? `--target webserver embeds the joystick page, but ${found.missingBuild}`
+      throw new GenerateOptionsError(
+        found.unavailable !== undefined
+          ? `--target webserver embeds the joystick page, but ${found.unavailable}`
           : `--target webserver: the joystick page refers to ${path}, which the page handler does not serve`,
       );
     }

@@ -8,8 +8,22 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
-import { ERROR_CODES, ID_PATTERN, MAX_BATCH_FRAME_BYTES, MAX_FRAME_BYTES, MAX_SAFE_ID, PING, PONG, RIM, TOKEN_PATTERN } from '../protocol/index.js';
-import { DEFAULT_OPTIONS as RELAY_DEFAULTS } from '../relay/options.js';
+import {
+  ANGLE_MAX,
+  DEFAULT_BURST,
+  DEFAULT_RATE,
+  ERROR_CODES,
+  ID_CHARS,
+  MAX_BATCH_FRAME_BYTES,
+  MAX_BATCH_MESSAGES,
+  MAX_FRAME_BYTES,
+  MAX_SAFE_ID,
+  PING,
+  PONG,
+  RIM,
+  SPEED_MAX,
+  TOKEN_PATTERN,
+} from '../protocol/index.js';
 import { VERSION } from '../version.js';
 import { SECURITY_HEADERS } from '../web/headers.js';
 import { channelNames, OPTION_FLAGS, TARGETS, type GenerateOptions, type GenerateTarget } from './options.js';
@@ -65,19 +79,34 @@ export function partialSources(): Map<string, string> {
   return out;
 }
 
-/** A template, compiled on first use (strict: a missing name is an error). */
+/**
+ * Handlebars' strict mode checks `{{name}}` but not a helper's argument: `{{py protocol.typo}}` would quietly
+ * render None. The helpers refuse undefined themselves (absent options are null in the context).
+ */
+function defined(helper: string, v: unknown, options: Handlebars.HelperOptions): unknown {
+  if (v !== undefined) return v;
+  const at = (options as { loc?: { start?: { line?: number; column?: number } } }).loc?.start;
+  throw new Error(`template: ${helper} got a name the render context does not have${at ? ` (line ${at.line}, column ${at.column})` : ''}`);
+}
+
+/** A template as `generate` compiles it: strict (a missing name is an error), values only through the helpers. */
+export function compileTemplate(source: string): Handlebars.TemplateDelegate {
+  if (!hb) {
+    hb = Handlebars.create();
+    hb.registerHelper('py', (v: unknown, options: Handlebars.HelperOptions) => pyLiteral(defined('py', v, options) as PyValue));
+    hb.registerHelper('comment', (v: unknown, options: Handlebars.HelperOptions) => pyComment(String(defined('comment', v, options))));
+    hb.registerHelper('pylines', (v: unknown, options: Handlebars.HelperOptions) => pyLines(String(defined('pylines', v, options))));
+    hb.registerHelper('pyassets', (v: unknown, options: Handlebars.HelperOptions) => pyAssets(defined('pyassets', v, options) as PageAssetList));
+    for (const [name, source] of partialSources()) hb.registerPartial(name, source);
+  }
+  return hb.compile(source, { noEscape: true, strict: true });
+}
+
+/** A template file, compiled on first use. */
 function template(file: string): Handlebars.TemplateDelegate {
   const hit = compiled.get(file);
   if (hit) return hit;
-  if (!hb) {
-    hb = Handlebars.create();
-    hb.registerHelper('py', (v: unknown) => pyLiteral(v as PyValue));
-    hb.registerHelper('pylines', (v: unknown) => pyLines(String(v)));
-    hb.registerHelper('comment', (v: unknown) => pyComment(String(v)));
-    hb.registerHelper('pyassets', (v: unknown) => pyAssets(v as PageAssetList));
-    for (const [name, source] of partialSources()) hb.registerPartial(name, source);
-  }
-  const render = hb.compile(readFileSync(new URL(file, TEMPLATES_DIR), 'utf8'), { noEscape: true, strict: true });
+  const render = compileTemplate(readFileSync(new URL(file, TEMPLATES_DIR), 'utf8'));
   compiled.set(file, render);
   return render;
 }
@@ -123,37 +152,43 @@ export function headerLines(o: GenerateOptions): string[] {
   return lines.map(pyComment);
 }
 
-/** The protocol's limits and rules as the templates use them (one source: src/protocol). */
-function protocolContext(): Record<string, PyValue> {
-  return {
-    idPattern: ID_PATTERN.replace(/^\^/, '').replace(/\$$/, ''),
-    tokenPattern: TOKEN_PATTERN.replace(/^\^/, '').replace(/\$$/, ''),
-    maxId: MAX_SAFE_ID,
-    rim: RIM,
-    speedMax: 100,
-    angleMax: 360,
-    maxText: MAX_BATCH_FRAME_BYTES,
-    /** What a phone may send in one frame (the relay's default --max-payload). */
-    maxFrame: MAX_FRAME_BYTES,
-    maxBatch: 20_000,
-    pingText: PING,
-    pongText: PONG,
-    /** The per-connection token bucket the relay applies to phones (its defaults). */
-    rate: RELAY_DEFAULTS.rate,
-    burst: RELAY_DEFAULTS.burst,
-    /** Seconds between heartbeat pings to phones; one missed pong and the next tick closes them. */
-    heartbeatS: RELAY_DEFAULTS.heartbeatMs / 1000,
-    /** Seconds between error frames to one connection. */
-    errorIntervalS: 1,
-    /** The codes an error frame may carry. */
-    errorCodes: [...ERROR_CODES],
-  };
-}
+/**
+ * The protocol's limits as the templates read them (`{{{py protocol.maxId}}}`), all from src/protocol, so the
+ * generated Python checks exactly what the schema allows.
+ */
+export const PROTOCOL_CONTEXT = Object.freeze({
+  /** A string sliderId, unanchored (the Python full-matches it). */
+  idPattern: ID_CHARS,
+  maxId: MAX_SAFE_ID,
+  rim: RIM,
+  speedMax: SPEED_MAX,
+  angleMax: ANGLE_MAX,
+  /** The largest relay → sink frame (batches included) a sink script must parse. */
+  maxText: MAX_BATCH_FRAME_BYTES,
+  /** The most messages in one batch frame a sink script accepts. */
+  maxBatch: MAX_BATCH_MESSAGES,
+  pingText: PING,
+  pongText: PONG,
+  /** A sink token, unanchored (the Web Server DAT target admits its own sinks). */
+  tokenPattern: TOKEN_PATTERN.replace(/^\^/, '').replace(/\$$/, ''),
+  /** What a phone may send in one frame (the relay's default --max-payload). */
+  maxFrame: MAX_FRAME_BYTES,
+  /** The per-connection token bucket the relay applies to phones (its defaults). */
+  rate: DEFAULT_RATE,
+  burst: DEFAULT_BURST,
+  /** Seconds between heartbeat pings to phones (the relay's default --heartbeat); one missed pong and the next tick closes them. */
+  heartbeatS: 10,
+  /** Seconds between error frames to one connection. */
+  errorIntervalS: 1,
+  /** The codes an error frame may carry. */
+  errorCodes: [...ERROR_CODES],
+});
 
-export function renderScripts(o: GenerateOptions): RenderedScript[] {
+/** What the templates see: the options, the header, and the protocol's limits under `protocol`. */
+export function renderContext(o: GenerateOptions): Record<string, unknown> {
   const columns = [...o.columns, ...o.extraColumns];
   const callbacks = CALLBACKS[o.target];
-  const context = {
+  return {
     header: headerLines(o).join('\n'),
     target: o.target,
     table: o.table,
@@ -162,7 +197,7 @@ export function renderScripts(o: GenerateOptions): RenderedScript[] {
     slotColumn: columns.indexOf('slot'),
     hueColumn: columns.indexOf('hue'),
     channels: channelNames(o),
-    protocol: protocolContext(),
+    protocol: PROTOCOL_CONTEXT,
     timeout: o.timeout,
     invertY: o.invertY,
     normalize: o.normalize,
@@ -186,6 +221,11 @@ export function renderScripts(o: GenerateOptions): RenderedScript[] {
     /** The headers the relay sends with the page (strict CSP and friends). */
     pageHeaders: { ...SECURITY_HEADERS },
   };
+}
+
+export function renderScripts(o: GenerateOptions): RenderedScript[] {
+  const context = renderContext(o);
+  const callbacks = CALLBACKS[o.target];
   const out: RenderedScript[] = [];
   const texts: Record<string, string> = {};
   for (const spec of scriptsFor(o.target)) {

@@ -16,7 +16,26 @@ export interface LogEntry {
   msg: unknown;
   /** Set on inbound frames the relay dropped: the reason it counted them under. */
   drop?: string;
+  /**
+   * On a logged drop: how many earlier drops of the same reason on this connection were not logged (drops are
+   * logged sampled, see LOG_DROPS_BURST). The relay counted 1 + skipped drops for this line.
+   */
+  skipped?: number;
 }
+
+/**
+ * Secrets never reach the log in clear: the value of every `token` (sink hello) and `resume` (connect,
+ * welcome) property is replaced by this prefix and 12 base64url characters of a keyed hash of the secret. The
+ * key is drawn at relay start, so within one run the same secret always reads the same (a resume can be matched
+ * with the welcome that handed it out) but the form cannot be turned back into the secret or compared across
+ * runs. The result is still a valid token (TOKEN_PATTERN), so `validate` and `simulate --replay` read the log as
+ * before.
+ */
+export const REDACTED_PREFIX = 'redacted-';
+export const REDACTED_PATTERN = '^redacted-[A-Za-z0-9_-]{12}$';
+
+/** Drops logged per connection and reason before sampling starts, and then one a second (each with `skipped`). */
+export const LOG_DROPS_BURST = 5;
 
 export const logEntrySchema = {
   type: 'object',
@@ -27,6 +46,7 @@ export const logEntrySchema = {
     role: { enum: ['controller', 'sink', 'unknown'] },
     msg: {},
     drop: { type: 'string' },
+    skipped: { type: 'integer', minimum: 0 },
   },
   required: ['ts', 'dir', 'conn', 'role', 'msg'],
   additionalProperties: false,

@@ -3,7 +3,8 @@
  * Used by the relay (hot path), the simulator's sink, the validator and the tests.
  */
 import { isUtf8 } from 'node:buffer';
-import { MAX_BATCH_FRAME_BYTES, MAX_FRAME_BYTES, PING, PONG } from './schema.js';
+import { MAX_BATCH_FRAME_BYTES, MAX_FRAME_BYTES, PING, PONG } from './constants.js';
+import { DIRECTIONS, type FrameKind } from './directions.js';
 import type {
   BatchMessage,
   ConnectMessage,
@@ -14,6 +15,7 @@ import type {
   MessageKind,
   RelayDeleteMessage,
   UpdateMessage,
+  StatusMessage,
   WelcomeMessage,
 } from './types.js';
 import { describeErrors, validators } from './validators.js';
@@ -29,6 +31,7 @@ export type Parsed =
   | { ok: true; kind: 'relayDelete'; message: RelayDeleteMessage }
   | { ok: true; kind: 'hello'; message: HelloMessage }
   | { ok: true; kind: 'welcome'; message: WelcomeMessage }
+  | { ok: true; kind: 'status'; message: StatusMessage }
   | { ok: true; kind: 'error'; message: ErrorMessage }
   | { ok: true; kind: 'batch'; message: BatchMessage };
 
@@ -58,24 +61,34 @@ export interface ParseOptions {
   maxBatchBytes?: number;
 }
 
-const ALLOWED: Record<Origin, ReadonlySet<MessageKind | 'ping' | 'pong'>> = {
-  controller: new Set(['connect', 'update', 'delete', 'ping', 'pong']),
-  sink: new Set(['hello', 'ping', 'pong']),
-  relay: new Set(['connect', 'update', 'relayDelete', 'batch', 'welcome', 'error', 'ping', 'pong']),
-  any: new Set(['connect', 'update', 'delete', 'relayDelete', 'hello', 'welcome', 'error', 'batch', 'ping', 'pong']),
+const { controllerToRelay, sinkToRelay, relayToSink, relayToController } = DIRECTIONS;
+const ALLOWED: Record<Origin, ReadonlySet<FrameKind>> = {
+  controller: new Set(controllerToRelay),
+  sink: new Set(sinkToRelay),
+  relay: new Set([...relayToSink, ...relayToController]),
+  any: new Set([...controllerToRelay, ...sinkToRelay, ...relayToSink, ...relayToController]),
 };
 
-const KNOWN_TYPES = ['connect', 'update', 'delete', 'hello', 'welcome', 'error', 'batch'];
+const KNOWN_TYPES = ['connect', 'update', 'delete', 'hello', 'welcome', 'status', 'error', 'batch'];
 
 function reject(reason: RejectReason, message: string, path?: string): Rejected {
   return path === undefined ? { ok: false, reason, message } : { ok: false, reason, message, path };
 }
 
+/**
+ * The most UTF-8 bytes a frame from `origin` may have. Only the relay sends batches, and only they may exceed the
+ * single-message cap.
+ */
+export function frameLimit(origin: Origin, isBatch: boolean, options: Pick<ParseOptions, 'maxBytes' | 'maxBatchBytes'> = {}): number {
+  const maxBytes = options.maxBytes ?? MAX_FRAME_BYTES;
+  return isBatch && ALLOWED[origin].has('batch') ? Math.max(maxBytes, options.maxBatchBytes ?? MAX_BATCH_FRAME_BYTES) : maxBytes;
+}
+
 export function parse(data: string | Uint8Array, options: ParseOptions = {}): ParseResult {
   const origin = options.origin ?? 'any';
   const maxBytes = options.maxBytes ?? MAX_FRAME_BYTES;
-  // Only the relay sends batches, and only they may exceed the single-message cap.
-  const cap = ALLOWED[origin].has('batch') ? Math.max(maxBytes, options.maxBatchBytes ?? MAX_BATCH_FRAME_BYTES) : maxBytes;
+  // Before decoding, only the largest cap this sender may have applies; the kind of frame decides after.
+  const cap = frameLimit(origin, true, options);
   if (options.binary) return reject('binary', 'binary frames are not part of the protocol; send JSON text');
 
   let text: string;
@@ -102,7 +115,10 @@ export function parse(data: string | Uint8Array, options: ParseOptions = {}): Pa
   } catch (err) {
     return bytes > maxBytes ? tooLarge(maxBytes) : reject('not_json', `not JSON: ${(err as Error).message}`);
   }
-  if (bytes > maxBytes && (value as { type?: unknown } | null)?.type !== 'batch') return tooLarge(maxBytes);
+  if (bytes > maxBytes) {
+    const limit = frameLimit(origin, (value as { type?: unknown } | null)?.type === 'batch', options);
+    if (bytes > limit) return tooLarge(limit);
+  }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return reject('not_object', `a message must be a JSON object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
   }
@@ -144,6 +160,7 @@ export function kindOf(obj: Record<string, unknown>, origin: Origin): MessageKin
     case 'connect':
     case 'hello':
     case 'welcome':
+    case 'status':
     case 'error':
     case 'batch':
       return type;
@@ -152,7 +169,7 @@ export function kindOf(obj: Record<string, unknown>, origin: Origin): MessageKin
   }
 }
 
-function allowedFor(origin: Origin, kind: MessageKind | 'ping' | 'pong'): boolean {
+function allowedFor(origin: Origin, kind: FrameKind): boolean {
   return ALLOWED[origin].has(kind);
 }
 

@@ -3,27 +3,32 @@
  * takes its shapes from here: the TypeScript types in `types.ts` are inferred from these literals, and the
  * validators in `validators.ts` are compiled from them once at start-up.
  *
- * Shapes follow the tutorial's messages so existing pages and patches keep working (SPEC §2).
+ * Shapes follow the tutorial's messages so existing pages and patches keep working (docs/protocol.md explains
+ * them for people; `tdcrowd schema` and `tdcrowd asyncapi` print them for tools).
  */
-
-/** Joystick units: the knob's offset from the pad centre; the rim of the pad is at 170 (the tutorial's radius). */
-export const RIM = 170;
-/** Largest text frame the protocol allows, in UTF-8 bytes (every client frame, every single message). */
-export const MAX_FRAME_BYTES = 1024;
-/**
- * Largest relay → sink batch frame. A batch holds one message per live user, so it cannot fit in 1 KiB;
- * this cap is far above a 5000-user batch (~0.5 MB) and only bounds what a sink must buffer.
- */
-export const MAX_BATCH_FRAME_BYTES = 4 * 1024 * 1024;
-export const MAX_SAFE_ID = Number.MAX_SAFE_INTEGER;
-export const ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
-export const TOKEN_PATTERN = '^[A-Za-z0-9_-]{16,128}$';
-/** Bare keep-alive frames (the tutorial relay's behaviour). */
-export const PING = 'ping';
-export const PONG = 'pong';
+import {
+  ANGLE_MAX,
+  DELETE_REASONS,
+  ERROR_CODES,
+  ID_CHARS,
+  ID_PATTERN,
+  MAX_BATCH_FRAME_BYTES,
+  MAX_BATCH_HZ,
+  MIN_BATCH_HZ,
+  MAX_BATCH_MESSAGES,
+  MAX_ERROR_MESSAGE,
+  MAX_FRAME_BYTES,
+  MAX_SAFE_ID,
+  MAX_SINK_TOKEN,
+  PING,
+  PONG,
+  RIM,
+  SPEED_MAX,
+  TOKEN_PATTERN,
+} from './constants.js';
 
 export const sliderIdSchema = {
-  description: 'an integer 0..2^53-1 or a string of 1-64 characters from [A-Za-z0-9_-]',
+  description: `an integer from 0 to ${MAX_SAFE_ID} (2^53-1) or a string matching ${ID_CHARS}`,
   anyOf: [
     { type: 'integer', minimum: 0, maximum: MAX_SAFE_ID },
     { type: 'string', pattern: ID_PATTERN },
@@ -57,11 +62,11 @@ export const updateSchema = {
     type: { const: 'update' },
     x: { type: 'number', minimum: -RIM, maximum: RIM, description: 'knob offset from the centre, +x right' },
     y: { type: 'number', minimum: -RIM, maximum: RIM, description: 'knob offset from the centre, +y down' },
-    speed: { type: 'number', minimum: 0, maximum: 100, description: 'distance from centre, percent of the rim' },
+    speed: { type: 'number', minimum: 0, maximum: SPEED_MAX, description: 'distance from centre, percent of the rim' },
     angle: {
       type: 'number',
       minimum: 0,
-      maximum: 360,
+      maximum: ANGLE_MAX,
       description: 'degrees counter-clockwise from +x, with y up',
     },
     sliderId: sliderIdSchema,
@@ -84,8 +89,6 @@ export const deleteSchema = {
   additionalProperties: false,
 } as const;
 
-export const DELETE_REASONS = ['client', 'closed', 'timeout'] as const;
-
 export const relayDeleteSchema = {
   type: 'object',
   title: 'relayDelete',
@@ -99,8 +102,6 @@ export const relayDeleteSchema = {
   additionalProperties: false,
 } as const;
 
-export const MAX_BATCH_HZ = 240;
-
 export const helloSchema = {
   type: 'object',
   title: 'hello',
@@ -108,10 +109,10 @@ export const helloSchema = {
   properties: {
     type: { const: 'hello' },
     role: { const: 'sink' },
-    token: { type: 'string', minLength: 1, maxLength: 256 },
+    token: { type: 'string', minLength: 1, maxLength: MAX_SINK_TOKEN },
     batchHz: {
       type: 'number',
-      exclusiveMinimum: 0,
+      minimum: MIN_BATCH_HZ,
       maximum: MAX_BATCH_HZ,
       description: 'ask for at most this many batch frames per second instead of one frame per message',
     },
@@ -133,25 +134,18 @@ export const welcomeSchema = {
   additionalProperties: false,
 } as const;
 
-/** Why the relay (or `parse`) refused a frame. Also the `reason` label of the relay's drop counters. */
-export const ERROR_CODES = [
-  'too_large',
-  'not_utf8',
-  'binary',
-  'not_json',
-  'not_object',
-  'schema',
-  'wrong_direction',
-  'rate_limited',
-  'id_mismatch',
-  'id_taken',
-  'bad_resume',
-  'not_connected',
-  'unauthorized',
-  'origin',
-  'server_full',
-  'backpressure',
-] as const;
+export const statusSchema = {
+  type: 'object',
+  title: 'status',
+  description:
+    'relay → controller: whether a sink (TouchDesigner) is listening; sent when that changes, and after welcome while none is (route mode)',
+  properties: {
+    type: { const: 'status' },
+    listening: { type: 'boolean', description: 'false: the phone is connected, but no sink receives its updates yet' },
+  },
+  required: ['type', 'listening'],
+  additionalProperties: false,
+} as const;
 
 export const errorSchema = {
   type: 'object',
@@ -160,7 +154,7 @@ export const errorSchema = {
   properties: {
     type: { const: 'error' },
     code: { enum: ERROR_CODES },
-    message: { type: 'string', maxLength: 512 },
+    message: { type: 'string', maxLength: MAX_ERROR_MESSAGE },
   },
   required: ['type', 'code', 'message'],
   additionalProperties: false,
@@ -175,6 +169,7 @@ export const batchSchema = {
     type: { const: 'batch' },
     messages: {
       type: 'array',
+      maxItems: MAX_BATCH_MESSAGES,
       items: { anyOf: [updateSchema, connectSchema, relayDeleteSchema] },
     },
   },
@@ -196,6 +191,7 @@ export const protocolSchema = {
     relayDelete: relayDeleteSchema,
     hello: helloSchema,
     welcome: welcomeSchema,
+    status: statusSchema,
     error: errorSchema,
     batch: batchSchema,
   },
@@ -206,6 +202,7 @@ export const protocolSchema = {
     { $ref: '#/definitions/relayDelete' },
     { $ref: '#/definitions/hello' },
     { $ref: '#/definitions/welcome' },
+    { $ref: '#/definitions/status' },
     { $ref: '#/definitions/error' },
     { $ref: '#/definitions/batch' },
   ],

@@ -6,15 +6,15 @@ import type {
   batchSchema,
   connectSchema,
   deleteSchema,
-  DELETE_REASONS,
-  ERROR_CODES,
   errorSchema,
   helloSchema,
   relayDeleteSchema,
   sliderIdSchema,
   updateSchema,
+  statusSchema,
   welcomeSchema,
 } from './schema.js';
+import type { DELETE_REASONS, ERROR_CODES } from './constants.js';
 
 export type SliderId = FromSchema<typeof sliderIdSchema>;
 export type ConnectMessage = FromSchema<typeof connectSchema>;
@@ -23,6 +23,7 @@ export type DeleteMessage = FromSchema<typeof deleteSchema>;
 export type RelayDeleteMessage = FromSchema<typeof relayDeleteSchema>;
 export type HelloMessage = FromSchema<typeof helloSchema>;
 export type WelcomeMessage = FromSchema<typeof welcomeSchema>;
+export type StatusMessage = FromSchema<typeof statusSchema>;
 export type ErrorMessage = FromSchema<typeof errorSchema>;
 export type BatchMessage = FromSchema<typeof batchSchema>;
 export type DeleteReason = (typeof DELETE_REASONS)[number];
@@ -38,6 +39,7 @@ export type ProtocolMessage =
   | RelayDeleteMessage
   | HelloMessage
   | WelcomeMessage
+  | StatusMessage
   | ErrorMessage
   | BatchMessage;
 
@@ -49,5 +51,6 @@ export type MessageKind =
   | 'relayDelete'
   | 'hello'
   | 'welcome'
+  | 'status'
   | 'error'
   | 'batch';

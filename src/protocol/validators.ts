@@ -10,6 +10,7 @@ import {
   helloSchema,
   relayDeleteSchema,
   updateSchema,
+  statusSchema,
   welcomeSchema,
 } from './schema.js';
 import type {
@@ -20,6 +21,7 @@ import type {
   HelloMessage,
   MessageKind,
   RelayDeleteMessage,
+  StatusMessage,
   UpdateMessage,
   WelcomeMessage,
 } from './types.js';
@@ -34,6 +36,7 @@ export const validators = {
   relayDelete: ajv.compile<RelayDeleteMessage>(relayDeleteSchema),
   hello: ajv.compile<HelloMessage>(helloSchema),
   welcome: ajv.compile<WelcomeMessage>(welcomeSchema),
+  status: ajv.compile<StatusMessage>(statusSchema),
   error: ajv.compile<ErrorMessage>(errorSchema),
   batch: ajv.compile<BatchMessage>(batchSchema),
 } satisfies Record<MessageKind, ValidateFunction>;

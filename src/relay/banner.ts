@@ -15,6 +15,8 @@ export interface BannerInfo {
   log?: string;
   /** OSC targets (HOST:PORT). */
   osc?: string[];
+  /** stdout is a terminal: only then a QR code (it is drawn with ANSI colours). */
+  tty: boolean;
 }
 
 const ANY_HOST = new Set(['0.0.0.0', '::', '']);
@@ -33,20 +35,26 @@ function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/** Bound to loopback only: no phone can reach it, so no QR code to scan. */
+export function isLoopbackOnly(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 export async function renderBanner(info: BannerInfo): Promise<string> {
   const addresses = lanAddresses(info.host);
   const urls = addresses.map((a) => `http://${hostForUrl(a)}:${info.port}/`);
   const first = urls[0] ?? `http://127.0.0.1:${info.port}/`;
   const local = `http://${hostForUrl(ANY_HOST.has(info.host) ? '127.0.0.1' : info.host)}:${info.port}/`;
-  const qr = await QRCode.toString(first, { type: 'terminal', small: true });
+  // A QR code is drawn with ANSI colours: only for a terminal, and only when a phone could reach the address.
+  const qr = info.tty && !isLoopbackOnly(info.host) ? (await QRCode.toString(first, { type: 'terminal', small: true })).trimEnd() : undefined;
   const lines = [
     `tdcrowd relay ${info.version}: ${info.mode} mode, listening on ${hostForUrl(info.host)}:${info.port}`,
     '',
     'Phones join at:',
     ...urls.map((u) => `  ${u}`),
+    ...(isLoopbackOnly(info.host) ? ['  (this machine only: use --host 0.0.0.0 to let phones on the network join)'] : []),
     '',
-    qr.trimEnd(),
-    '',
+    ...(qr === undefined ? [] : [qr, '']),
     `In TouchDesigner: WebSocket DAT → Network Address ${addresses[0] ?? '127.0.0.1'}, Port ${info.port}` +
       (addresses.length > 1 ? ` (or ${addresses.slice(1).join(', ')})` : ''),
     '  (on the machine running the relay, Network Address 127.0.0.1 works too)',

@@ -4,12 +4,12 @@
  */
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
-import type { ConnectionRole, ErrorCode } from '../protocol/index.js';
-import type { UserRecord } from './identity.js';
+import { errorFrame, TokenBucket, type ConnectionRole, type ErrorCode } from '../protocol/index.js';
+import type { ClientAddress } from './client-address.js';
+import type { IdHolder, UserRecord } from './identity.js';
 import type { LogWriter } from './log-writer.js';
 import type { RelayMetrics } from './metrics.js';
-import type { OutQueue } from './sink.js';
-import { TokenBucket } from './token-bucket.js';
+import type { Outlet, OutQueue } from './out-queue.js';
 
 export interface ConnectionContext {
   readonly metrics: RelayMetrics;
@@ -26,16 +26,12 @@ const ERROR_INTERVAL_MS = 1000;
 const FLUSH_BYTES = 16 * 1024;
 /** WebSocket frame header of a small server frame (no mask). */
 const FRAME_HEADER = 4;
-/** A Buffer that holds UTF-8 JSON goes out as a text frame. */
-const TEXT_FRAME = { binary: false } as const;
-const MAX_ERROR_MESSAGE = 512;
 
-export class Connection {
+export class Connection implements Outlet, IdHolder<Connection> {
+  /** Set by the ClientRegistry only. */
   role: ConnectionRole = 'unknown';
-  /** The key (String(sliderId)) of the id this connection claimed; it may speak for no other. */
-  userKey: string | undefined;
-  /** The user record behind userKey (kept by Identity), so the hot path needs no lookup. */
-  user: UserRecord | undefined;
+  /** The id this connection claimed, set by Identity; it may speak for no other. */
+  user: UserRecord<Connection> | undefined;
   /** Heartbeats seen while still 'unknown' (see Presence). */
   silentBeats = 0;
   /** Answered the last protocol ping. */
@@ -57,6 +53,8 @@ export class Connection {
   constructor(
     readonly id: number,
     readonly ws: WebSocket,
+    /** Where it comes from, as per-address limits count it. */
+    readonly address: ClientAddress,
     private readonly ctx: ConnectionContext,
     rate: number,
     burst: number,
@@ -79,20 +77,12 @@ export class Connection {
     return b > 0 ? b : 0;
   }
 
-  /**
-   * Sends a text frame the caller knows to be valid protocol (JSON or a bare keep-alive). `raw`, when given, is
-   * the same frame as the UTF-8 bytes it arrived in, sent as is to skip re-encoding.
-   */
-  send(text: string, raw?: Buffer): void {
+  /** Sends a text frame the caller knows to be valid protocol (JSON or a bare keep-alive). */
+  send(text: string): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     this.cork();
-    if (raw === undefined) {
-      this.ws.send(text);
-      this.unflushed += text.length + FRAME_HEADER;
-    } else {
-      this.ws.send(raw, TEXT_FRAME);
-      this.unflushed += raw.length + FRAME_HEADER;
-    }
+    this.ws.send(text);
+    this.unflushed += text.length + FRAME_HEADER;
     if (this.unflushed >= FLUSH_BYTES) this.flush();
     this.ctx.metrics.messagesOut++;
     this.ctx.log?.write('out', this.id, this.role, text, true);
@@ -129,8 +119,7 @@ export class Connection {
   sendError(code: ErrorCode, message: string, now: number, force = false): void {
     if (!force && now - this.lastErrorAt < ERROR_INTERVAL_MS) return;
     this.lastErrorAt = now;
-    const text = message.length > MAX_ERROR_MESSAGE ? `${message.slice(0, MAX_ERROR_MESSAGE - 1)}…` : message;
-    this.send(JSON.stringify({ type: 'error', code, message: text }));
+    this.send(errorFrame(code, message));
   }
 
   close(code: number, reason: string): void {

@@ -2,11 +2,17 @@
  * What the relay does with each inbound frame: rate limit, validate, then act by role. Every refused frame
  * is counted by reason, logged with `drop`, and answered with a (throttled) error.
  *
- * Hot path (a controller's update): token bucket, `parse` (compiled validator), identity check, and the
- * original text handed to the sinks' queues; nothing is re-serialised.
+ * Hot path (a controller's update): token bucket, `parse` (compiled validator), identity check, and the update
+ * written again from its validated fields (its user's frame writer) for the sinks' queues: every sink gets the same
+ * canonical text, whatever duplicate keys or spelling of the id the phone sent.
  */
 import {
+  CLOSE,
   parse,
+  PONG,
+  relayDeleteFrame,
+  userKey,
+  welcomeFrame,
   type ConnectMessage,
   type DeleteMessage,
   type DeleteReason,
@@ -15,41 +21,37 @@ import {
   type ParseOptions,
   type UpdateMessage,
 } from '../protocol/index.js';
+import type { ClientRegistry } from './clients.js';
 import type { Connection } from './connection.js';
-import { Identity, sameSecret, userKey, type UserRecord } from './identity.js';
+import type { Identity, UserRecord } from './identity.js';
+import type { Listening } from './listening.js';
 import type { LogWriter } from './log-writer.js';
 import type { RelayMetrics } from './metrics.js';
 import type { RelayOptions } from './options.js';
 import type { OscOut } from './osc-out.js';
+import { OutQueue, type OutQueueContext } from './out-queue.js';
 import type { Router } from './router.js';
-import { OutQueue, type OutQueueContext } from './sink.js';
+import type { HelloVerdict, SinkGate } from './sink-gate.js';
+
+type User = UserRecord<Connection>;
 
 export interface RelayState {
   readonly options: RelayOptions;
   readonly metrics: RelayMetrics;
   readonly log: LogWriter | undefined;
-  readonly identity: Identity;
+  readonly identity: Identity<Connection>;
   readonly router: Router;
   readonly queueContext: OutQueueContext;
-  readonly clients: Set<Connection>;
-  readonly controllers: Set<Connection>;
-  readonly sinks: Set<Connection>;
+  readonly clients: ClientRegistry;
+  readonly sinkGate: SinkGate;
+  readonly listening: Listening;
   /** OSC targets (--osc): a sink for every user, over UDP. */
-  osc: OscOut | undefined;
+  readonly osc: OscOut | undefined;
   closing: boolean;
 }
 
 /** How long a taken-over socket may take to finish its close handshake before it is cut. */
 const TAKEOVER_GRACE_MS = 2000;
-
-/** Close codes the relay uses. */
-export const CLOSE = {
-  goingAway: 1001,
-  tooLarge: 1009,
-  tryAgainLater: 1013,
-  takenOver: 4000,
-  unauthorized: 4001,
-} as const;
 
 export class Dispatcher {
   /** Built once: the hot path allocates no options object and no error text per frame. */
@@ -91,7 +93,7 @@ export class Dispatcher {
     switch (r.kind) {
       case 'update':
         if (conn.role === 'unknown' && !this.becomeController(conn, text, recvAt)) return;
-        this.update(conn, r.message, text, recvAt, data);
+        this.update(conn, r.message, text, recvAt);
         return;
       case 'connect':
         if (conn.role === 'unknown' && !this.becomeController(conn, text, recvAt)) return;
@@ -107,7 +109,7 @@ export class Dispatcher {
         return;
       case 'ping':
         this.accept(conn, text);
-        conn.send('pong');
+        conn.send(PONG);
         return;
       case 'pong':
         this.accept(conn, text);
@@ -129,9 +131,7 @@ export class Dispatcher {
 
   onClose(conn: Connection): void {
     const s = this.s;
-    s.clients.delete(conn);
-    s.controllers.delete(conn);
-    s.sinks.delete(conn);
+    s.clients.remove(conn);
     conn.out?.close();
     const user = s.identity.release(conn);
     if (user === undefined || !user.active) return;
@@ -140,24 +140,23 @@ export class Dispatcher {
   }
 
   private becomeController(conn: Connection, text: string, recvAt: number): boolean {
-    if (this.s.controllers.size >= this.s.options.maxControllers) {
-      this.drop(conn, 'server_full', text, `the relay is full (${this.s.options.maxControllers} controllers)`, recvAt, true);
-      conn.refused = 'server_full';
-      conn.close(CLOSE.tryAgainLater, 'relay is full, try again later');
-      return false;
-    }
-    conn.role = 'controller';
-    this.s.controllers.add(conn);
-    return true;
+    const refusal = this.s.clients.becomeController(conn);
+    if (refusal === undefined) return true;
+    const o = this.s.options;
+    const message =
+      refusal === 'address_full'
+        ? `too many phones from ${conn.address.ip} (--max-per-address ${o.maxPerAddress})`
+        : `the relay is full (${o.maxControllers} controllers)`;
+    this.refuse(conn, refusal, text, message, recvAt, CLOSE.tryAgainLater, 'relay is full, try again later');
+    return false;
   }
 
   private connect(conn: Connection, msg: ConnectMessage, text: string, recvAt: number): void {
-    const key = userKey(msg.sliderId);
-    if (conn.userKey !== undefined) {
-      if (conn.userKey !== key) return this.mismatch(conn, text, recvAt);
+    const own = conn.user;
+    if (own !== undefined) {
+      if (own.key !== userKey(msg.sliderId)) return this.mismatch(conn, text, recvAt);
       this.accept(conn, text);
-      const user = this.s.identity.get(key);
-      if (user !== undefined && !user.active) this.activate(user, recvAt);
+      if (!own.active) this.activate(own, recvAt);
       return;
     }
     const claim = this.s.identity.claim(conn, msg.sliderId, msg.resume);
@@ -169,31 +168,30 @@ export class Dispatcher {
       const previous = claim.previous;
       previous.refused = 'id_taken';
       // A sleeping phone may never answer the close: free its controller slot now, and cut it if it stays mute.
-      this.s.controllers.delete(previous);
+      this.s.clients.releaseSlot(previous);
       previous.close(CLOSE.takenOver, 'id taken over by a resumed connection');
       setTimeout(() => previous.ws.terminate(), TAKEOVER_GRACE_MS).unref();
     }
     if (!claim.user.active) this.activate(claim.user, recvAt);
   }
 
-  private update(conn: Connection, msg: UpdateMessage, text: string, recvAt: number, raw: Buffer): void {
+  private update(conn: Connection, msg: UpdateMessage, text: string, recvAt: number): void {
     const own = conn.user;
     if (own !== undefined && own.active && msg.sliderId === own.id) {
       // The common case, without building the id's key: a live user moving its own knob.
       this.accept(conn, text);
-      own.updateText = text;
-      this.s.router.forward(conn, own.key, 'update', text, recvAt, raw);
+      const canonical = own.updates.update(msg);
+      own.updateText = canonical;
+      this.s.router.forward(conn, own.key, 'update', canonical, recvAt);
       this.s.osc?.update(own.key, own.id, msg.x, msg.y, msg.speed, msg.angle);
       return;
     }
     const key = userKey(msg.sliderId);
-    let user: UserRecord | undefined;
-    if (conn.userKey === key) {
+    let user: User;
+    if (own !== undefined) {
+      if (own.key !== key) return this.mismatch(conn, text, recvAt);
       this.accept(conn, text);
-      user = this.s.identity.get(key);
-      if (user === undefined) return;
-    } else if (conn.userKey !== undefined) {
-      return this.mismatch(conn, text, recvAt);
+      user = own;
     } else {
       // Tutorial pages send connect first, but an update alone claims the id too.
       const claim = this.s.identity.claim(conn, msg.sliderId, undefined);
@@ -203,31 +201,35 @@ export class Dispatcher {
       this.welcome(conn, user);
     }
     if (!user.active) this.activate(user, recvAt);
-    user.updateText = text;
-    this.s.router.forward(conn, key, 'update', text, recvAt, raw);
+    const canonical = user.updates.update(msg);
+    user.updateText = canonical;
+    this.s.router.forward(conn, key, 'update', canonical, recvAt);
     this.s.osc?.update(key, user.id, msg.x, msg.y, msg.speed, msg.angle);
   }
 
   private remove(conn: Connection, msg: DeleteMessage, text: string, recvAt: number): void {
-    if (conn.userKey === undefined) return this.drop(conn, 'not_connected', text, 'send connect before delete', recvAt);
-    if (conn.userKey !== userKey(msg.sliderId)) return this.mismatch(conn, text, recvAt);
+    const user = conn.user;
+    if (user === undefined) return this.drop(conn, 'not_connected', text, 'send connect before delete', recvAt);
+    if (user.key !== userKey(msg.sliderId)) return this.mismatch(conn, text, recvAt);
     this.accept(conn, text);
-    const user = this.s.identity.get(conn.userKey);
     // The connection keeps its id: the page sends delete after 10 s idle and updates again when touched.
-    if (user !== undefined && user.active) this.userGone(conn, user, 'client', recvAt);
+    if (user.active) this.userGone(conn, user, 'client', recvAt);
   }
 
   private hello(conn: Connection, msg: HelloMessage, text: string, recvAt: number): void {
-    const token = this.s.options.sinkToken;
-    if (token !== undefined && (msg.token === undefined || !sameSecret(msg.token, token))) {
-      this.drop(conn, 'unauthorized', text, msg.token === undefined ? 'this relay needs a token in hello' : 'wrong sink token', recvAt, true);
-      conn.refused = 'unauthorized';
-      conn.close(CLOSE.unauthorized, 'unauthorized');
-      return;
+    const gate = this.s.sinkGate;
+    const verdict = gate.admit(conn.address, msg.token, recvAt);
+    if (!verdict.ok) return this.refuseHello(conn, verdict, text, recvAt);
+    if (!this.s.clients.hasSinkRoom()) {
+      this.s.metrics.helloRefused('full');
+      const message = `the relay already has its ${this.s.options.maxSinks} sinks: close one, or start the relay with a larger --max-sinks`;
+      return this.refuse(conn, 'too_many_sinks', text, message, recvAt, CLOSE.tryAgainLater, 'too many sinks, try again later');
     }
-    conn.role = 'sink'; // before logging, so the hello's log line names the role it established (as a first connect does)
+    const snapshot = gate.snapshot(conn.address, recvAt);
+    if (!snapshot.ok) return this.refuseHello(conn, snapshot, text, recvAt);
+    // Before logging, so the hello's log line names the role it established (as a first connect does).
+    this.s.clients.becomeSink(conn);
     this.accept(conn, text);
-    this.s.sinks.add(conn);
     conn.out?.close();
     const out = new OutQueue(conn, this.s.queueContext, msg.batchHz);
     conn.out = out;
@@ -238,27 +240,39 @@ export class Dispatcher {
     }
   }
 
-  private welcome(conn: Connection, user: UserRecord): void {
-    conn.send(JSON.stringify({ type: 'welcome', sliderId: user.id, resume: user.token }));
+  private welcome(conn: Connection, user: User): void {
+    conn.send(welcomeFrame(user.id, user.token));
+    this.s.listening.welcomed(conn);
   }
 
-  private activate(user: UserRecord, recvAt: number): void {
+  private activate(user: User, recvAt: number): void {
     this.s.identity.setActive(user, true);
     this.s.router.forward(user.owner, user.key, 'connect', user.connectText, recvAt);
     this.s.osc?.connect(user.key, user.id);
   }
 
-  private userGone(from: Connection, user: UserRecord, reason: DeleteReason, recvAt: number): void {
+  private userGone(from: Connection, user: User, reason: DeleteReason, recvAt: number): void {
     this.s.identity.setActive(user, false);
-    const text = JSON.stringify({ type: 'delete', sliderId: user.id, reason });
+    const text = relayDeleteFrame(user.id, reason);
     this.s.router.forward(from, user.key, 'delete', text, recvAt);
     this.s.osc?.remove(user.key, user.id, reason);
   }
 
   private mismatch(conn: Connection, text: string, recvAt: number): void {
-    const held = conn.userKey === undefined ? undefined : this.s.identity.get(conn.userKey);
-    const id = held === undefined ? conn.userKey : JSON.stringify(held.id);
+    const id = conn.user === undefined ? undefined : JSON.stringify(conn.user.id);
     this.drop(conn, 'id_mismatch', text, `this connection speaks for id ${id} only`, recvAt);
+  }
+
+  private refuseHello(conn: Connection, v: Extract<HelloVerdict, { ok: false }>, text: string, recvAt: number): void {
+    this.s.metrics.helloRefused(v.why);
+    this.refuse(conn, v.code, text, v.message, recvAt, v.closeCode, v.closeReason);
+  }
+
+  /** Refuses the connection for good: the error goes out at once, then the close. */
+  private refuse(conn: Connection, code: ErrorCode, text: string, message: string, recvAt: number, closeCode: number, reason: string): void {
+    this.drop(conn, code, text, message, recvAt, true);
+    conn.refused = code;
+    conn.close(closeCode, reason);
   }
 
   private accept(conn: Connection, text: string): void {

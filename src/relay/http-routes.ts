@@ -1,8 +1,9 @@
 /**
  * Plain HTTP on the relay's port: `/healthz` (JSON), `/metrics` (Prometheus text), and the joystick page
- * (src/web) for everything else it knows.
+ * (src/web) for everything else it knows; and the answer to a WebSocket upgrade the relay refuses.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { handlePageRequest } from '../web/index.js';
 
 export interface HttpRoutes {
@@ -39,4 +40,16 @@ export function createRequestHandler(routes: HttpRoutes): (req: IncomingMessage,
 function send(res: ServerResponse, status: number, type: string, body: string, headOnly: boolean): void {
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
   res.end(headOnly ? undefined : body);
+}
+
+/**
+ * Refuses a WebSocket upgrade with a plain HTTP answer on the raw socket (the upgrade never reached `ws`), e.g.
+ * 403 for an origin not on the allow-list.
+ */
+export function refuseUpgrade(socket: Duplex, status: number, body: string): void {
+  const text = `${body}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
+      `Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+  );
 }

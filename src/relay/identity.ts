@@ -1,33 +1,41 @@
 /**
- * Who speaks for which id (SPEC §2 Identity). An id belongs to the live connection that first claimed it;
- * another connection gets it only with the id's resume token (take-over) or once the holder is gone.
- * Ids compare by their text, so 5 and "5" are one user (they are one row in TouchDesigner).
+ * Who speaks for which id (docs/protocol.md, "Identity"). An id belongs to the live connection that first claimed
+ * it; another connection gets it only with the id's resume token (take-over) or once the holder is gone.
+ * Ids compare by their user key (src/protocol/user-key.ts), so 5 and "5" are one user.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { SliderId } from '../protocol/index.js';
-import type { Connection } from './connection.js';
+import { connectFrame, UpdateFrameWriter, userKey, type SliderId } from '../protocol/index.js';
 
-export interface UserRecord {
+/**
+ * Whatever may hold an id (a connection): Identity only sets and clears its `user`, so it needs to know no more
+ * of a connection than this.
+ */
+export interface IdHolder<O> {
+  /** The id this holder claimed; it may speak for no other. */
+  user: UserRecord<O> | undefined;
+}
+
+export interface UserRecord<O> {
+  /** The id's user key (String(sliderId)): 5 and "5" are one user. */
   readonly key: string;
+  /** The id as the user first claimed it. */
   readonly id: SliderId;
-  owner: Connection;
+  owner: O;
   token: string;
   /** The sinks have this user (false after the phone's own delete, until it moves again). */
   active: boolean;
   /** The connect the sinks got for this user (without the resume token), replayed in snapshots. */
   readonly connectText: string;
+  /** Writes the updates the sinks get for this user, with the id as first claimed (5 and "5" are one user). */
+  readonly updates: UpdateFrameWriter;
   /** Latest update, replayed in snapshots. */
   updateText: string | undefined;
 }
 
-export type ClaimResult =
-  | { kind: 'claimed'; user: UserRecord }
-  | { kind: 'resumed'; user: UserRecord; previous: Connection }
+export type ClaimResult<O> =
+  | { kind: 'claimed'; user: UserRecord<O> }
+  | { kind: 'resumed'; user: UserRecord<O>; previous: O }
   | { kind: 'refused'; code: 'id_taken' | 'bad_resume'; message: string };
-
-export function userKey(id: SliderId): string {
-  return typeof id === 'number' ? String(id) : id;
-}
 
 export function newResumeToken(): string {
   return randomBytes(18).toString('base64url');
@@ -40,8 +48,8 @@ export function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-export class Identity {
-  private readonly users = new Map<string, UserRecord>();
+export class Identity<O extends IdHolder<O>> {
+  private readonly users = new Map<string, UserRecord<O>>();
   private activeCount = 0;
 
   /** Users the sinks currently have. */
@@ -49,29 +57,29 @@ export class Identity {
     return this.activeCount;
   }
 
-  get(key: string): UserRecord | undefined {
+  get(key: string): UserRecord<O> | undefined {
     return this.users.get(key);
   }
 
-  *activeUsers(): IterableIterator<UserRecord> {
+  *activeUsers(): IterableIterator<UserRecord<O>> {
     for (const u of this.users.values()) if (u.active) yield u;
   }
 
-  claim(conn: Connection, id: SliderId, resume: string | undefined): ClaimResult {
+  claim(conn: O, id: SliderId, resume: string | undefined): ClaimResult<O> {
     const key = userKey(id);
     const held = this.users.get(key);
     if (held === undefined) {
-      const user: UserRecord = {
+      const user: UserRecord<O> = {
         key,
         id,
         owner: conn,
         token: newResumeToken(),
         active: false,
-        connectText: JSON.stringify({ type: 'connect', sliderId: id }),
+        connectText: connectFrame(id),
+        updates: new UpdateFrameWriter(id),
         updateText: undefined,
       };
       this.users.set(key, user);
-      conn.userKey = key;
       conn.user = user;
       return { kind: 'claimed', user };
     }
@@ -82,17 +90,15 @@ export class Identity {
       return { kind: 'refused', code: 'bad_resume', message: `wrong resume token for id ${JSON.stringify(id)}` };
     }
     const previous = held.owner;
-    previous.userKey = undefined;
     previous.user = undefined;
     held.owner = conn;
     // A fresh token each time: a token seen once (e.g. in a stolen log) cannot be replayed forever.
     held.token = newResumeToken();
-    conn.userKey = key;
     conn.user = held;
     return { kind: 'resumed', user: held, previous };
   }
 
-  setActive(user: UserRecord, active: boolean): void {
+  setActive(user: UserRecord<O>, active: boolean): void {
     if (user.active === active) return;
     user.active = active;
     this.activeCount += active ? 1 : -1;
@@ -100,14 +106,12 @@ export class Identity {
   }
 
   /** The connection is gone: its id is free again. Returns the user it held, if any. */
-  release(conn: Connection): UserRecord | undefined {
-    const key = conn.userKey;
-    if (key === undefined) return undefined;
-    const user = this.users.get(key);
-    conn.userKey = undefined;
+  release(conn: O): UserRecord<O> | undefined {
+    const user = conn.user;
+    if (user === undefined) return undefined;
     conn.user = undefined;
-    if (user === undefined || user.owner !== conn) return undefined;
-    this.users.delete(key);
+    if (user.owner !== conn || this.users.get(user.key) !== user) return undefined;
+    this.users.delete(user.key);
     return user;
   }
 }

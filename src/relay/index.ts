@@ -1,5 +1,16 @@
-/** The relay (SPEC §3 `tdcrowd relay`); the contract other parts rely on is in this module's exports. */
-export { startRelay, type RelayHandle } from './relay.js';
-export { resolveOptions, DEFAULT_OPTIONS, RelayOptionsError, type RelayMode, type RelayOptions } from './options.js';
+/** The relay (`tdcrowd relay`, README "Commands"); the contract other parts rely on is in this module's exports. */
+export { startRelay, RelayStartError, type RelayEnvironment, type RelayHandle } from './relay.js';
+export {
+  resolveOptions,
+  optionsFromFlags,
+  DEFAULT_OPTIONS,
+  AUTO_TOKEN,
+  CLI_DEFAULTS,
+  CONNECTION_HEADROOM,
+  RelayOptionsError,
+  type RelayFlags,
+  type RelayMode,
+  type RelayOptions,
+} from './options.js';
 export type { RelayMetricsSnapshot } from './metrics.js';
 export { lanAddresses, renderBanner } from './banner.js';

@@ -6,12 +6,13 @@
  * several times dearer than this one (bench/RESULTS.md, section 6).
  */
 import { ERROR_CODES } from '../protocol/index.js';
+import { HELLO_REFUSALS, type HelloRefusal } from './sink-gate.js';
 
 export interface RelayMetricsSnapshot {
   connections: { controller: number; sink: number; unknown: number };
   messagesIn: number;
   messagesOut: number;
-  /** By reason (ERROR_CODES of src/protocol/schema.ts). */
+  /** By reason (ERROR_CODES of src/protocol/constants.ts). */
   dropped: Record<string, number>;
   /** Live controller ids. */
   users: number;
@@ -66,9 +67,17 @@ export class RelayMetrics {
   oscCoalesced = 0;
   /** Connections closed, by the role they had and the close code (`role code` → count). */
   readonly connectionsClosed = new Map<string, number>();
+  /** Sink hellos refused, by why. */
+  readonly hellosRefused: Record<HelloRefusal, number> = Object.fromEntries(HELLO_REFUSALS.map((w) => [w, 0])) as Record<HelloRefusal, number>;
+  /** Upgrades refused because their address had too many connections that had not said who they are. */
+  handshakesRefused = 0;
 
   drop(reason: string, n = 1): void {
     this.dropped[reason] = (this.dropped[reason] ?? 0) + n;
+  }
+
+  helloRefused(why: HelloRefusal): void {
+    this.hellosRefused[why]++;
   }
 
   closed(role: string, code: number): void {
@@ -81,6 +90,8 @@ export interface Gauges {
   connections: RelayMetricsSnapshot['connections'];
   users: number;
   uptimeS: number;
+  /** Users with frames waiting in the fullest sink queue. */
+  sinkQueueUsers: number;
 }
 
 function line(out: string[], name: string, help: string, type: string): void {
@@ -111,6 +122,10 @@ export function renderPrometheus(m: RelayMetrics, g: Gauges): string {
     const [role, code] = key.split(' ');
     out.push(`tdcrowd_connections_closed_total{role="${role}",code="${code}"} ${n}`);
   }
+  line(out, 'tdcrowd_sink_hellos_refused_total', 'Sink hellos refused, by why: address (not in --sink-from, by default not this machine), token (missing or wrong), backoff (after failed hellos from that address), rate (hellos or snapshots per address), full (--max-sinks).', 'counter');
+  for (const [why, n] of Object.entries(m.hellosRefused)) out.push(`tdcrowd_sink_hellos_refused_total{why="${why}"} ${n}`);
+  line(out, 'tdcrowd_handshakes_refused_total', 'WebSocket upgrades refused (HTTP 429): their address already had --max-per-address connections that had not said hello or connect.', 'counter');
+  out.push(`tdcrowd_handshakes_refused_total ${m.handshakesRefused}`);
   const h = m.latency;
   line(out, 'tdcrowd_forward_latency_seconds', 'Time from a frame received to it being sent to a sink.', 'histogram');
   let cumulative = 0;
@@ -131,5 +146,7 @@ export function renderPrometheus(m: RelayMetrics, g: Gauges): string {
   out.push(`tdcrowd_osc_coalesced_total ${m.oscCoalesced}`);
   line(out, 'tdcrowd_uptime_seconds', 'Seconds since the relay started.', 'gauge');
   out.push(`tdcrowd_uptime_seconds ${g.uptimeS}`);
+  line(out, 'tdcrowd_sink_queue_users', 'Users with frames waiting in the fullest sink queue (bounded by users).', 'gauge');
+  out.push(`tdcrowd_sink_queue_users ${g.sinkQueueUsers}`);
   return `${out.join('\n')}\n`;
 }

@@ -3,7 +3,8 @@
  * the next tick is terminated (its user's delete then says `timeout`), so a dead client is gone within two
  * intervals. Plus the tutorial relay's bare "ping" text frames.
  */
-import { PING } from '../protocol/index.js';
+import { CLOSE, PING } from '../protocol/index.js';
+import type { ClientRegistry } from './clients.js';
 import type { Connection } from './connection.js';
 
 /**
@@ -12,15 +13,13 @@ import type { Connection } from './connection.js';
  * keeps them: the tutorial's TouchDesigner patch listens without ever speaking.
  */
 export const IDENTIFY_BEATS = 3;
-/** Close code for a connection that never said who it is. */
-export const CLOSE_UNIDENTIFIED = 4002;
 
 export class Presence {
   private heartbeat: NodeJS.Timeout | undefined;
   private textPing: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly clients: ReadonlySet<Connection>,
+    private readonly clients: ClientRegistry,
     private readonly heartbeatMs: number,
     private readonly textPingMs: number,
     /** Called for each silent connection closed; undefined keeps silent connections (broadcast mode). */
@@ -40,7 +39,7 @@ export class Presence {
   }
 
   private beat(): void {
-    for (const c of this.clients) {
+    for (const c of this.clients.all) {
       if (!c.isOpen) continue;
       if (!c.alive) {
         c.timedOut = true;
@@ -49,7 +48,7 @@ export class Presence {
       }
       if (this.onUnidentified !== undefined && c.role === 'unknown' && ++c.silentBeats >= IDENTIFY_BEATS) {
         this.onUnidentified(c);
-        c.close(CLOSE_UNIDENTIFIED, 'say hello (sink) or connect (phone) first');
+        c.close(CLOSE.unidentified, 'say hello (sink) or connect (phone) first');
         continue;
       }
       c.alive = false;
@@ -58,6 +57,6 @@ export class Presence {
   }
 
   private pingText(): void {
-    for (const c of this.clients) if (c.refused === undefined) c.send(PING);
+    for (const c of this.clients.all) if (c.refused === undefined) c.send(PING);
   }
 }

@@ -2,15 +2,23 @@
  * Wiring: an http server (page, /healthz, /metrics) whose upgrades go to a `ws` server, one Connection per
  * client, the dispatcher for frames, presence timers, and an orderly close.
  */
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { UserError } from '../common/user-error.js';
+import { describeFsError } from '../common/writable.js';
+import { CLOSE } from '../protocol/index.js';
 import { VERSION } from '../version.js';
+import { accessWarnings } from './access-warnings.js';
+import type { InterfaceList } from './address-blocks.js';
 import { renderBanner } from './banner.js';
+import { clientAddress, compileProxyTrust, type ClientAddress } from './client-address.js';
+import { ClientRegistry } from './clients.js';
 import { Connection } from './connection.js';
-import { CLOSE, Dispatcher, type RelayState } from './dispatch.js';
-import { createRequestHandler } from './http-routes.js';
+import { Dispatcher, type RelayState } from './dispatch.js';
+import { createRequestHandler, refuseUpgrade } from './http-routes.js';
 import { Identity } from './identity.js';
 import { LogWriter } from './log-writer.js';
 import { RelayMetrics, renderPrometheus, type RelayMetricsSnapshot } from './metrics.js';
@@ -18,16 +26,43 @@ import { normalizeOrigin, RelayOptionsError, resolveOptions, type RelayOptions }
 import { renderProcessMetrics, startProcessMetrics } from './process-metrics.js';
 import { OscOut } from './osc-out.js';
 import { Presence } from './presence.js';
+import { Listening } from './listening.js';
+import { OperatorLog } from './operator-log.js';
 import { Router } from './router.js';
+import { SinkGate } from './sink-gate.js';
+
+/** What the relay reads from the machine; tests inject their own. */
+export interface RelayEnvironment {
+  /** This machine's interfaces, for "sinks only from this machine" (default os.networkInterfaces). */
+  networkInterfaces?: () => InterfaceList;
+}
+import { ConnectionCap, httpServerOptions, wsServerOptions } from './server-limits.js';
+import { loadPage } from '../web/index.js';
 
 export interface RelayHandle {
   readonly port: number;
+  /** The token sinks need, if any (the generated one with `sinkToken: 'auto'`). */
+  readonly sinkToken: string | undefined;
   /** ws://HOST:PORT (host as bound; 127.0.0.1 when bound to every interface). */
   readonly url: string;
   readonly httpUrl: string;
   metrics(): RelayMetricsSnapshot;
   /** Closes clients with 1001, stops listening, flushes the log. */
   close(): Promise<void>;
+}
+
+/** The relay cannot start here: the port is taken or not allowed, or the log cannot be written. */
+export class RelayStartError extends UserError {
+  override name = 'RelayStartError';
+
+  constructor(
+    message: string,
+    /** The system error code, e.g. EADDRINUSE. */
+    readonly code: string | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
 }
 
 /** How long close() waits for clients to answer the close frame before cutting them. */
@@ -48,39 +83,86 @@ function protocolCloseCode(err: Error & { code?: string }): number | undefined {
   return WS_ERROR_CLOSE_CODES[code] ?? 1002;
 }
 
+/** Why the relay cannot listen, in words the operator can act on; other errors are bugs and pass through. */
+function listenError(host: string, port: number, err: NodeJS.ErrnoException): Error {
+  const why: Record<string, string> = {
+    EADDRINUSE: `port ${port} is in use (try --port)`,
+    EACCES: `not allowed to listen on port ${port} (ports below 1024 need privileges; try --port)`,
+    EADDRNOTAVAIL: `--host ${host} is not an address of this machine (EADDRNOTAVAIL)`,
+    ENOTFOUND: `--host ${host} is not an address or a known host name`,
+    EAI_NONAME: `--host ${host} is not an address or a known host name`,
+    EAI_AGAIN: `--host ${host} could not be looked up (EAI_AGAIN)`,
+    EAI_FAIL: `--host ${host} could not be looked up (EAI_FAIL)`,
+    EINVAL: `cannot listen on ${host}:${port} (EINVAL)`,
+    EAFNOSUPPORT: `cannot listen on ${host}: this machine has no such address family (EAFNOSUPPORT)`,
+  };
+  const message = err.code === undefined ? undefined : why[err.code];
+  return message === undefined ? err : new RelayStartError(message, err.code, { cause: err });
+}
+
+/** The log could not be checked or opened: a start error that names the file and says what is wrong. */
+function logError(path: string, err: NodeJS.ErrnoException): RelayStartError {
+  return new RelayStartError(`cannot write the log ${path}: ${describeFsError(err)}`, err.code, { cause: err });
+}
+
+/** Why /healthz says degraded when nothing receives the phones' updates. */
+function noReceiverReason(mode: RelayOptions['mode'], sinkToken: boolean): string {
+  const nobody = mode === 'route' || sinkToken ? 'no sink connected' : 'no listener connected';
+  return `${nobody}: phone updates reach no one (counted as dropped, reason no_sink)`;
+}
+
 function localHost(host: string): string {
   const h = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
   return h.includes(':') ? `[${h}]` : h;
 }
 
-export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<RelayHandle> {
+export async function startRelay(partial: Partial<RelayOptions> = {}, env: RelayEnvironment = {}): Promise<RelayHandle> {
   const options = resolveOptions(partial);
-  const log = options.log === undefined ? undefined : await LogWriter.open(options.log);
+  const log =
+    options.log === undefined
+      ? undefined
+      : new LogWriter({ path: options.log, append: options.logAppend, maxBytes: options.logMaxBytes, keep: options.logKeep });
+  // Checked before the port is bound, opened after: a relay that cannot start never creates or truncates a log.
+  const lastConn = (await log?.prepare().catch((err: NodeJS.ErrnoException) => {
+    throw logError(options.log!, err);
+  })) ?? 0;
   const metrics = new RelayMetrics();
   startProcessMetrics();
-  const clients = new Set<Connection>();
-  const sinks = new Set<Connection>();
-  const controllers = new Set<Connection>();
+  const clients = new ClientRegistry(options);
+  const trust = compileProxyTrust(options.trustProxy);
   const queueContext = { metrics, highWaterBytes: options.sinkHighWaterBytes };
+  const identity = new Identity<Connection>();
+  // Opened before anything listens: an unresolvable host is a usage error, and the targets count as sinks.
+  const osc =
+    options.osc.length === 0
+      ? undefined
+      : await OscOut.open(
+          { targets: options.osc, hz: options.oscHz, rate: options.oscRate, maxDatagram: options.oscMaxDatagram, snapshotMs: options.oscSnapshotMs },
+          metrics,
+          identity,
+        ).catch((err: Error) => {
+          throw new RelayOptionsError(err.message);
+        });
+  const oscTargets = osc?.size ?? 0;
+  const listening = new Listening(clients, options.mode, options.sinkToken !== undefined, oscTargets);
   const state: RelayState = {
     options,
     metrics,
     log,
-    identity: new Identity(),
-    router: new Router(options.mode, clients, sinks, queueContext, options.sinkToken !== undefined),
+    identity,
+    router: new Router(options.mode, clients, queueContext, options.sinkToken !== undefined, oscTargets),
     queueContext,
     clients,
-    controllers,
-    sinks,
-    osc: undefined,
+    osc,
+    sinkGate: new SinkGate({
+      sinkToken: options.sinkToken,
+      sinkFrom: options.sinkFrom,
+      broadcast: options.mode === 'broadcast',
+      interfaces: env.networkInterfaces ?? networkInterfaces,
+    }),
+    listening,
     closing: false,
   };
-  if (options.osc.length > 0) {
-    const oscOptions = { targets: options.osc, hz: options.oscHz, rate: options.oscRate, maxDatagram: options.oscMaxDatagram, snapshotMs: options.oscSnapshotMs };
-    state.osc = await OscOut.open(oscOptions, metrics, state.identity).catch((err: Error) => {
-      throw new RelayOptionsError(err.message); // an unresolvable host is a usage error
-    });
-  }
   const dispatcher = new Dispatcher(state);
   const presence = new Presence(
     clients,
@@ -89,56 +171,65 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
     options.mode === 'route' ? () => metrics.unidentifiedClosed++ : undefined,
   );
   const startedAt = Date.now();
-  let nextConnId = 1;
+  let nextConnId = lastConn + 1;
+
+  const operator = options.quiet
+    ? undefined
+    : new OperatorLog((line) => process.stdout.write(line), options.statusIntervalMs, () => ({
+        connections: clients.counts(),
+        receivers: listening.receivers(),
+        messagesIn: metrics.messagesIn,
+        messagesOut: metrics.messagesOut,
+        dropped: metrics.dropped,
+      }));
+  clients.onSinkChange = (conn, joined) => {
+    listening.changed();
+    // After the hello has been handled, so the line can say whether the sink asked for batches.
+    if (operator !== undefined) queueMicrotask(() => operator.sinkChanged(conn, joined, conn.out?.batchHz));
+  };
 
   const snapshot = (): RelayMetricsSnapshot => ({
-    connections: {
-      controller: controllers.size,
-      sink: sinks.size,
-      unknown: clients.size - controllers.size - sinks.size,
-    },
+    connections: clients.counts(),
     messagesIn: metrics.messagesIn,
     messagesOut: metrics.messagesOut,
     dropped: { ...metrics.dropped },
     users: state.identity.active,
   });
 
-  const server = createServer(
+  // The page is read now, not per request: serving it must not need a file descriptor (web/assets.ts).
+  loadPage();
+  const server: Server = createServer(
+    httpServerOptions(options),
     createRequestHandler({
       healthz: () => {
         const m = snapshot();
+        // 200 while the process is alive; `status` says whether the show can work, and why not.
+        const degraded = listening.now ? undefined : noReceiverReason(options.mode, options.sinkToken !== undefined);
         return {
           ok: !state.closing,
+          status: degraded === undefined ? 'ok' : 'degraded',
+          ...(degraded === undefined ? {} : { why: degraded }),
           version: VERSION,
           mode: options.mode,
           uptimeS: Math.round((Date.now() - startedAt) / 1000),
           connections: m.connections,
           users: m.users,
           // every place the users go: WebSocket sinks and OSC targets (an OSC target counts as a sink)
-          sinks: { websocket: sinks.size, osc: state.osc?.size ?? 0 },
+          sinks: { websocket: clients.sinks.size, osc: oscTargets },
         };
       },
       metrics: async () => {
         const m = snapshot();
         let queued = 0;
-        for (const s of sinks) queued = Math.max(queued, s.out?.size ?? 0);
-        return (
-          renderPrometheus(metrics, { connections: m.connections, users: m.users, uptimeS: (Date.now() - startedAt) / 1000 }) +
-          '# HELP tdcrowd_sink_queue_users Users with frames waiting in the fullest sink queue (bounded by users).\n' +
-          '# TYPE tdcrowd_sink_queue_users gauge\n' +
-          `tdcrowd_sink_queue_users ${queued}\n` +
-          (await renderProcessMetrics())
-        );
+        for (const s of clients.sinks) queued = Math.max(queued, s.out?.size ?? 0);
+        const gauges = { connections: m.connections, users: m.users, uptimeS: (Date.now() - startedAt) / 1000, sinkQueueUsers: queued };
+        return renderPrometheus(metrics, gauges) + (await renderProcessMetrics()) + cap.metricsText() + (log?.metricsText() ?? '');
       },
     }),
   );
 
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: options.maxPayload,
-    perMessageDeflate: false,
-    clientTracking: false,
-  });
+  const cap: ConnectionCap = new ConnectionCap(server, options.maxConnections);
+  const wss = new WebSocketServer(wsServerOptions(options.maxPayload));
   const allowed = options.origins === undefined ? undefined : new Set(options.origins);
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -151,15 +242,36 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
     const origin = req.headers.origin;
     if (allowed !== undefined && origin !== undefined && !allowed.has(normalizeOrigin(origin))) {
       metrics.drop('origin');
-      const body = 'origin not allowed\n';
-      socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      refuseUpgrade(socket, 403, 'origin not allowed');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws));
+    const address = clientAddress(req, trust);
+    if (!clients.startHandshake(address.key)) {
+      metrics.handshakesRefused++;
+      refuseUpgrade(socket, 429, `too many connections from ${address.ip} that have not said hello or connect yet`);
+      return;
+    }
+    // Counted until it becomes a connection, or its socket closes first.
+    let settled = false;
+    const failed = (): void => {
+      if (settled) return;
+      settled = true;
+      clients.handshakeFailed(address.key);
+    };
+    socket.once('close', failed);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (settled) {
+        ws.terminate();
+        return;
+      }
+      settled = true;
+      socket.off('close', failed);
+      accept(ws, address);
+    });
   });
 
-  function accept(ws: WebSocket): void {
-    const conn = new Connection(nextConnId++, ws, { metrics, log }, options.rate, options.burst, performance.now());
+  function accept(ws: WebSocket, address: ClientAddress): void {
+    const conn = new Connection(nextConnId++, ws, address, { metrics, log }, options.rate, options.burst, performance.now());
     clients.add(conn);
     metrics.connectionsOpened++;
     ws.on('message', (data, isBinary) => {
@@ -180,7 +292,9 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
     ws.on('close', (code) => {
       // The code the relay closed with, if it closed; else the peer's (1005 none given, 1006 cut without one).
       metrics.closed(conn.role, conn.closedWith ?? code);
+      operator?.noteClose(conn, conn.closedWith ?? code);
       dispatcher.onClose(conn);
+      log?.connectionClosed(conn.id);
     });
   }
 
@@ -190,10 +304,24 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
       server.off('error', reject);
       resolve();
     });
+  }).catch(async (err: NodeJS.ErrnoException) => {
+    osc?.close();
+    await log?.close();
+    throw listenError(options.host, options.port, err);
   });
+  try {
+    await log?.open();
+  } catch (err) {
+    osc?.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw logError(options.log!, err as NodeJS.ErrnoException);
+  }
   // Later server errors (e.g. EMFILE on accept) must not crash the process.
   server.on('error', (err) => process.stderr.write(`tdcrowd relay: ${err.message}\n`));
   presence.start();
+  operator?.start();
+  const capNotice = cap.notice(options.maxConnections);
+  if (capNotice !== undefined) process.stderr.write(`${capNotice}\n`);
 
   const port = (server.address() as AddressInfo).port;
   const host = localHost(options.host);
@@ -206,9 +334,11 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
         version: VERSION,
         sinkToken: options.sinkToken !== undefined,
         log: options.log,
-        osc: state.osc?.labels,
+        tty: process.stdout.isTTY === true,
+        osc: osc?.labels,
       }),
     );
+    for (const warning of accessWarnings(options)) process.stdout.write(`warning: ${warning}\n`);
   }
 
   let closed: Promise<void> | undefined;
@@ -216,13 +346,15 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
     closed ??= (async () => {
       state.closing = true;
       presence.stop();
-      for (const c of clients) {
+      operator?.stop();
+      listening.stop();
+      for (const c of clients.all) {
         c.out?.close();
         c.close(CLOSE.goingAway, 'relay shutting down');
       }
       const deadline = Date.now() + CLOSE_GRACE_MS;
       while (clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      for (const c of clients) c.ws.terminate();
+      for (const c of clients.all) c.ws.terminate();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -238,6 +370,7 @@ export async function startRelay(partial: Partial<RelayOptions> = {}): Promise<R
     port,
     url: `ws://${host}:${port}`,
     httpUrl: `http://${host}:${port}`,
+    sinkToken: options.sinkToken,
     metrics: snapshot,
     close,
   };

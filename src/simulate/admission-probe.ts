@@ -4,12 +4,9 @@
  * still processing the sink's hello would count as lost.
  */
 import WebSocket from 'ws';
-import type { SliderId } from '../protocol/index.js';
+import { CLOSE, connectFrame, deleteFrame, PING, PONG, updateFrame, type SliderId } from '../protocol/index.js';
+import { AdmissionError } from './errors.js';
 import type { MeasuringSink } from './measuring-sink.js';
-
-export class AdmissionError extends Error {
-  override name = 'AdmissionError';
-}
 
 export async function probeAdmission(
   url: string,
@@ -19,7 +16,6 @@ export async function probeAdmission(
   legacy = false,
   timeoutMs = 5000,
 ): Promise<void> {
-  const idJson = JSON.stringify(id);
   const ws = new WebSocket(url, { perMessageDeflate: false });
   let timer: NodeJS.Timeout | undefined;
   let resend: NodeJS.Timeout | undefined;
@@ -29,10 +25,10 @@ export async function probeAdmission(
       ws.once('error', (err) => reject(new AdmissionError(`probe could not connect to ${url}: ${err.message}`)));
     });
     ws.on('message', (data: Buffer) => {
-      if (data.length === 4 && data.toString('latin1') === 'ping') ws.send('pong');
+      if (data.length === PING.length && data.toString('latin1') === PING) ws.send(PONG);
     });
-    ws.send(`{"type":"connect","sliderId":${idJson}}`);
-    const update = `{"x":0,"y":0,"speed":0,"angle":0,"sliderId":${idJson}}`;
+    ws.send(connectFrame(id));
+    const update = updateFrame({ x: 0, y: 0, speed: 0, angle: 0, sliderId: id });
     ws.send(update);
     resend = setInterval(() => ws.send(update), 100);
     await Promise.race([
@@ -55,11 +51,11 @@ export async function probeAdmission(
         }, timeoutMs);
       }),
     ]);
-    ws.send(`{"type":"delete","sliderId":${idJson}}`);
+    ws.send(deleteFrame(id));
   } finally {
     if (timer) clearTimeout(timer);
     if (resend) clearInterval(resend);
-    if (ws.readyState === WebSocket.OPEN) ws.close(1000, 'probe done');
+    if (ws.readyState === WebSocket.OPEN) ws.close(CLOSE.normal, 'probe done');
     else ws.terminate();
   }
 }

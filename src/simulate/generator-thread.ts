@@ -9,7 +9,6 @@
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import type { SliderId } from '../protocol/index.js';
 import { TickScheduler, type TickStats } from './scheduler.js';
 import type { Backlog } from './self-monitor.js';
 import type { SentLedger } from './sent-ledger.js';
@@ -20,10 +19,11 @@ type WorkerConfig = Omit<PoolConfig, 'ledger'> & { startEpochMs: number };
 /** What a worker posts: ledger changes since the last flush plus its latest counters. */
 interface Flush {
   type: 'flush';
-  owned: number[];
-  live: Array<[number, boolean]>;
-  /** [id, last seq sent] for ids that sent since the last flush. */
-  lastSeq: Array<[number, number]>;
+  /** User keys (sent-ledger.ts). */
+  owned: string[];
+  live: Array<[string, boolean]>;
+  /** [user key, last seq sent] for users that sent since the last flush. */
+  lastSeq: Array<[string, number]>;
   /** [second of the run, updates sent in it]. */
   perSecond: Array<[number, number]>;
   counters: PoolCounters;
@@ -41,24 +41,25 @@ const FLUSH_MS = 50;
 
 /** Worker side: records what the pool would have written to the ledger. */
 class LedgerRecorder implements LedgerWriter {
-  owned: number[] = [];
-  live: Array<[number, boolean]> = [];
-  lastSeq = new Map<number, number>();
+  /** User keys, as the ledger files them. */
+  owned: string[] = [];
+  live: Array<[string, boolean]> = [];
+  lastSeq = new Map<string, number>();
   perSecond = new Map<number, number>();
 
   constructor(public startEpochMs: number) {}
 
-  own(id: SliderId): void {
-    this.owned.push(id as number);
+  own(key: string): void {
+    this.owned.push(key);
   }
 
-  setLive(id: SliderId, live: boolean): void {
-    this.live.push([id as number, live]);
+  setLive(key: string, live: boolean): void {
+    this.live.push([key, live]);
   }
 
-  sentUpdate(id: SliderId, t: number, seq?: number): number {
-    const n = seq ?? (this.lastSeq.get(id as number) ?? -1) + 1;
-    this.lastSeq.set(id as number, n);
+  sentUpdate(key: string, t: number, seq?: number): number {
+    const n = seq ?? (this.lastSeq.get(key) ?? -1) + 1;
+    this.lastSeq.set(key, n);
     const sec = Math.max(0, Math.floor((t - this.startEpochMs) / 1000));
     this.perSecond.set(sec, (this.perSecond.get(sec) ?? 0) + 1);
     return n;
@@ -167,9 +168,9 @@ export class ThreadedGenerator {
 
   private apply(t: ThreadState, f: Flush): void {
     const l = this.ledger;
-    for (const id of f.owned) l.own(id);
-    for (const [id, live] of f.live) l.setLive(id, live);
-    for (const [id, seq] of f.lastSeq) l.recordLastSeq(id, seq);
+    for (const key of f.owned) l.own(key);
+    for (const [key, live] of f.live) l.setLive(key, live);
+    for (const [key, seq] of f.lastSeq) l.recordLastSeq(key, seq);
     for (const [sec, n] of f.perSecond) l.addSent(sec, n);
     t.last = f;
     if (f.final) t.finalSeen?.();
@@ -186,6 +187,7 @@ export class ThreadedGenerator {
       }
       for (const [code, n] of Object.entries(c.closesByCode)) sum.closesByCode[code] = (sum.closesByCode[code] ?? 0) + n;
       for (const [code, n] of Object.entries(c.relayErrors)) sum.relayErrors[code] = (sum.relayErrors[code] ?? 0) + n;
+      for (const [addr, n] of Object.entries(c.opensBySource)) sum.opensBySource[addr] = (sum.opensBySource[addr] ?? 0) + n;
     }
     return sum;
   }

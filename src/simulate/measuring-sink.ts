@@ -2,16 +2,16 @@
  * The built-in measuring sink: connects like TouchDesigner would (hello first, unless --legacy), validates every
  * frame it receives against the protocol, and measures delivery, duplicates, order, latency and presence for
  * the simulator's own ids. Frames about ids the simulator does not own (real phones on the same relay) are
- * counted as foreign and otherwise ignored.
+ * counted as foreign and otherwise ignored. Users are told apart by user key (5 and "5" are one user).
  */
 import WebSocket from 'ws';
-import { parse, type SliderId, type SinkBoundMessage, type UpdateMessage } from '../protocol/index.js';
-import { AdmissionError } from './admission-probe.js';
+import { CLOSE, helloFrame, parse, PONG, userKey, type SliderId, type SinkBoundMessage, type UpdateMessage } from '../protocol/index.js';
+import { AdmissionError } from './errors.js';
 import { nowMs } from './clock.js';
 import type { SentLedger } from './sent-ledger.js';
 import { valueKey } from './sent-ledger.js';
 import { PerSecond } from './series.js';
-import { LatencyStats, type SecondLatency } from './stats.js';
+import { LatencyStats, type LatencyBin, type LatencySummary, type SecondLatency } from './stats.js';
 
 export interface SinkConfig {
   url: string;
@@ -25,6 +25,29 @@ export interface SinkConfig {
   onProbe?: (() => void) | undefined;
 }
 
+/** What the sink measured, as the report reads it. */
+export interface SinkSummary {
+  delivered: number;
+  duplicates: number;
+  outOfOrder: number;
+  latency: LatencySummary;
+  bins: LatencyBin[];
+  framesReceived: number;
+  /** Frames received in second s of the run. */
+  framesAt: (s: number) => number;
+  /** Distinct updates delivered that were sent in second s. */
+  deliveredAt: (s: number) => number;
+  /** Latency of the updates received in second s (undefined: nothing received then). */
+  latencyAt: (s: number) => SecondLatency | undefined;
+  unmatched: number;
+  foreign: number;
+  connects: number;
+  deletes: Record<string, number>;
+  invalid: Record<string, number>;
+  relayErrors: Record<string, number>;
+  closed: { code: number; reason: string } | undefined;
+}
+
 const SINK_MAX_BYTES = 64 * 1024 * 1024;
 
 /** Sequence window per user for telling a duplicate from a late arrival; older seqs count as out of order. */
@@ -32,6 +55,8 @@ const WINDOW = 4096;
 const WINDOW_WORDS = WINDOW / 32;
 
 interface Track {
+  /** The id as the sink first received it. */
+  id: SliderId;
   live: boolean;
   maxSeq: number;
   seen: Uint32Array;
@@ -72,8 +97,12 @@ export class MeasuringSink {
   readonly whenClosedByRelay = new Promise<{ code: number; reason: string }>((resolve) => (this.markClosed = resolve));
 
   private ws: WebSocket | undefined;
-  private readonly tracks = new Map<SliderId, Track>();
-  constructor(private readonly config: SinkConfig) {}
+  /** By user key. */
+  private readonly tracks = new Map<string, Track>();
+  private readonly probeKey: string | undefined;
+  constructor(private readonly config: SinkConfig) {
+    this.probeKey = config.probeId === undefined ? undefined : userKey(config.probeId);
+  }
 
   private get startMs(): number {
     return this.config.ledger.startMs;
@@ -86,12 +115,7 @@ export class MeasuringSink {
       this.ws = ws;
       ws.on('message', (data: Buffer, isBinary: boolean) => this.onFrame(data, isBinary));
       ws.once('open', () => {
-        if (!this.config.legacy) {
-          const hello: Record<string, unknown> = { type: 'hello', role: 'sink' };
-          if (this.config.token !== undefined) hello.token = this.config.token;
-          if (this.config.batchHz !== undefined) hello.batchHz = this.config.batchHz;
-          ws.send(JSON.stringify(hello));
-        }
+        if (!this.config.legacy) ws.send(helloFrame({ token: this.config.token, batchHz: this.config.batchHz }));
         resolve();
       });
       ws.once('error', (err) => reject(new AdmissionError(`sink could not connect to ${this.config.url}: ${err.message}`)));
@@ -117,7 +141,7 @@ export class MeasuringSink {
         clearTimeout(timer);
         resolve();
       });
-      ws.close(1000, 'simulation over');
+      ws.close(CLOSE.normal, 'simulation over');
     });
   }
 
@@ -139,16 +163,38 @@ export class MeasuringSink {
     this.latencySecond = next;
   }
 
-  /** Our ids the sink currently shows as present. */
+  /** The measurement, for the report: take it once the sink is closed, so nothing changes under it. */
+  summary(): SinkSummary {
+    return {
+      delivered: this.delivered,
+      duplicates: this.duplicates,
+      outOfOrder: this.outOfOrder,
+      latency: this.latency.summary(),
+      bins: this.latency.bins(),
+      framesReceived: this.framesReceived,
+      framesAt: (s) => this.framesPerSecond.at(s),
+      deliveredAt: (s) => this.deliveredPerSecond.at(s),
+      latencyAt: (s) => this.latencyPerSecond[s],
+      unmatched: this.unmatched,
+      foreign: this.foreign,
+      connects: this.connects,
+      deletes: this.deletes,
+      invalid: this.invalid,
+      relayErrors: this.relayErrors,
+      closed: this.closed,
+    };
+  }
+
+  /** Our ids the sink currently shows as present, one per user. */
   liveIds(): SliderId[] {
     const out: SliderId[] = [];
-    for (const [id, t] of this.tracks) if (t.live) out.push(id);
+    for (const t of this.tracks.values()) if (t.live) out.push(t.id);
     return out;
   }
 
-  /** Highest seq received per id. */
-  maxSeq(id: SliderId): number {
-    return this.tracks.get(id)?.maxSeq ?? -1;
+  /** Highest seq received for the user with this key. */
+  maxSeq(key: string): number {
+    return this.tracks.get(key)?.maxSeq ?? -1;
   }
 
   private onFrame(data: Buffer, isBinary: boolean): void {
@@ -166,7 +212,7 @@ export class MeasuringSink {
     }
     switch (r.kind) {
       case 'ping':
-        this.ws?.send('pong');
+        this.ws?.send(PONG);
         return;
       case 'pong':
         return;
@@ -190,15 +236,16 @@ export class MeasuringSink {
   private onMessage(m: SinkBoundMessage | { type: 'delete'; sliderId: SliderId }, now: number): void {
     if (m.type === 'batch') return;
     const id = m.sliderId;
-    if (id === this.config.probeId) {
+    const key = userKey(id);
+    if (key === this.probeKey) {
       this.config.onProbe?.();
       return;
     }
-    if (!this.config.ledger.isOurs(id)) {
+    if (!this.config.ledger.isOurs(key)) {
       this.foreign++;
       return;
     }
-    const track = this.track(id);
+    const track = this.track(key, id);
     if (m.type === 'connect') {
       this.connects++;
       track.live = true;
@@ -208,16 +255,16 @@ export class MeasuringSink {
       track.live = false;
     } else {
       track.live = true;
-      this.onUpdate(m, track, now);
+      this.onUpdate(m, key, track, now);
     }
   }
 
-  private onUpdate(m: UpdateMessage, track: Track, now: number): void {
+  private onUpdate(m: UpdateMessage, key: string, track: Track, now: number): void {
     this.updatesReceived++;
     let seq: number;
     let sentAt: number;
     if (this.config.ledger.matched) {
-      const rec = this.config.ledger.match(m.sliderId, valueKey(m.x, m.y, m.speed, m.angle, m.seq));
+      const rec = this.config.ledger.match(key, valueKey(m.x, m.y, m.speed, m.angle, m.seq));
       if (!rec) {
         this.unmatched++;
         return;
@@ -265,11 +312,11 @@ export class MeasuringSink {
     return true;
   }
 
-  private track(id: SliderId): Track {
-    let t = this.tracks.get(id);
+  private track(key: string, id: SliderId): Track {
+    let t = this.tracks.get(key);
     if (!t) {
-      t = { live: false, maxSeq: -1, seen: new Uint32Array(WINDOW_WORDS) };
-      this.tracks.set(id, t);
+      t = { id, live: false, maxSeq: -1, seen: new Uint32Array(WINDOW_WORDS) };
+      this.tracks.set(key, t);
     }
     return t;
   }

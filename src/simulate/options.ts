@@ -2,9 +2,10 @@
  * The simulator's settings, checked once. Raw flag strings come in (from the CLI or a test); a typed,
  * validated `SimulateOptions` comes out, or an `OptionsError` whose message names the flag.
  */
-import { MAX_BATCH_HZ } from '../protocol/index.js';
+import { MAX_BATCH_HZ, MIN_BATCH_HZ, MAX_SINK_TOKEN } from '../protocol/index.js';
+import { OptionsError } from './errors.js';
 import { PATTERNS, type PatternName } from './patterns.js';
-import { parseSlo, SINK_METRICS, SloSyntaxError, type SloTerm } from './slo.js';
+import { parseSlo, SINK_METRICS, type SloTerm } from './slo.js';
 
 export interface SimulateOptions {
   url: string;
@@ -44,10 +45,6 @@ export interface SimulateOptions {
 
 export type RawOptions = Record<string, string | boolean | undefined>;
 
-export class OptionsError extends Error {
-  override name = 'OptionsError';
-}
-
 export const DEFAULTS = {
   url: 'ws://127.0.0.1:8080',
   users: 10,
@@ -62,6 +59,7 @@ export const DEFAULTS = {
   tickMs: 5,
   idBase: 100000,
   seed: 1,
+  threads: 1,
 };
 
 export function resolveOptions(raw: RawOptions): SimulateOptions {
@@ -82,7 +80,7 @@ export function resolveOptions(raw: RawOptions): SimulateOptions {
     speed: num(raw, 'speed', DEFAULTS.speed, { min: 0.001, max: 1000 }),
     sink,
     sinkToken: str(raw, 'sinkToken'),
-    batchHz: raw.batchHz === undefined ? undefined : num(raw, 'batchHz', 0, { min: 0.01, max: MAX_BATCH_HZ }),
+    batchHz: raw.batchHz === undefined ? undefined : num(raw, 'batchHz', 0, { min: MIN_BATCH_HZ, max: MAX_BATCH_HZ }),
     legacy,
     report: str(raw, 'report'),
     html: str(raw, 'html'),
@@ -93,7 +91,7 @@ export function resolveOptions(raw: RawOptions): SimulateOptions {
     tickMs: num(raw, 'tick', DEFAULTS.tickMs, { min: 1, max: 100 }),
     idBase: num(raw, 'idBase', DEFAULTS.idBase, { integer: true, min: 1, max: Number.MAX_SAFE_INTEGER - 1e9 }),
     progress: raw.progress === false ? 'none' : 'auto',
-    threads: num(raw, 'threads', 1, { integer: true, min: 1, max: 64 }),
+    threads: num(raw, 'threads', DEFAULTS.threads, { integer: true, min: 1, max: 64 }),
   };
 
   if (!/^wss?:\/\/[^\s]+$/i.test(o.url)) throw new OptionsError(`--url must be a ws:// or wss:// URL, got ${JSON.stringify(o.url)}`);
@@ -101,19 +99,14 @@ export function resolveOptions(raw: RawOptions): SimulateOptions {
   if (o.batchHz !== undefined && !sink) throw new OptionsError('--batch-hz needs --sink');
   if (legacy && o.sinkToken !== undefined) throw new OptionsError('--legacy speaks the tutorial format only: no hello, so no --sink-token');
   if (legacy && o.batchHz !== undefined) throw new OptionsError('--legacy speaks the tutorial format only: no hello, so no --batch-hz');
-  if (o.sinkToken !== undefined && (o.sinkToken.length < 1 || o.sinkToken.length > 256)) {
-    throw new OptionsError('--sink-token must be 1-256 characters');
+  if (o.sinkToken !== undefined && (o.sinkToken.length < 1 || o.sinkToken.length > MAX_SINK_TOKEN)) {
+    throw new OptionsError(`--sink-token must be 1-${MAX_SINK_TOKEN} characters`);
   }
   if (o.threads > 1 && (legacy || replay)) throw new OptionsError('--threads works with the stamped format only (not with --legacy or --replay)');
   if (o.threads > o.users) throw new OptionsError(`--threads ${o.threads} is more than --users ${o.users}`);
   if (raw.speed !== undefined && !replay) throw new OptionsError('--speed applies to --replay only');
   if (o.sloText !== undefined) {
-    try {
-      o.slo = parseSlo(o.sloText);
-    } catch (err) {
-      if (err instanceof SloSyntaxError) throw new OptionsError(err.message);
-      throw err;
-    }
+    o.slo = parseSlo(o.sloText);
     const needsSink = o.slo.filter((t) => SINK_METRICS.has(t.metric));
     if (!sink && needsSink.length > 0) {
       throw new OptionsError(`--slo ${needsSink.map((t) => t.metric).join(', ')} is measured by the sink: add --sink`);

@@ -16,6 +16,13 @@ export function rawSocket(ws: WebSocket): Duplex | undefined {
   return socket !== null && typeof socket === 'object' && typeof (socket as Duplex).write === 'function' ? (socket as Duplex) : undefined;
 }
 
+/** Counts a socket under its local (source) address, as the server sees the client. */
+export function countSource(bySource: Record<string, number>, socket: Duplex | undefined): void {
+  const address = (socket as { localAddress?: unknown } | undefined)?.localAddress;
+  const key = typeof address === 'string' ? address : 'unknown';
+  bySource[key] = (bySource[key] ?? 0) + 1;
+}
+
 /**
  * A final, masked text frame for an ASCII payload (our frames: numbers and integer ids). The masking key is
  * all zeros — a valid key that leaves the payload as is; the relay unmasks it like any other.

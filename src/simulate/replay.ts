@@ -9,12 +9,15 @@
  */
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
-import { check, isLogEntry, PING, PONG, type SliderId } from '../protocol/index.js';
+import { check, CLOSE, isLogEntry, PING, PONG, userKey, type SliderId } from '../protocol/index.js';
 import { nowMs, stampMs } from './clock.js';
+import { ReplayError } from './errors.js';
 import type { SentLedger } from './sent-ledger.js';
 import { valueKey } from './sent-ledger.js';
 import { measureBacklog, type Backlog } from './self-monitor.js';
+import { countSource, rawSocket } from './raw-frame.js';
 import { closedOrTerminated } from './socket-close.js';
+import { sourceFor, type SourcePlan } from './source-addresses.js';
 import { emptyCounters, type PoolCounters } from './user-pool.js';
 
 export interface ReplayFrame {
@@ -41,10 +44,6 @@ export interface ReplayPlan {
   /** Offset of the last frame, ms (after the speed factor). */
   durationMs: number;
   skipped: { outbound: number; notController: number; keepAlive: number; plainLines: number };
-}
-
-export class ReplayError extends Error {
-  override name = 'ReplayError';
 }
 
 export function readReplayFile(path: string, speed: number): ReplayPlan {
@@ -129,7 +128,7 @@ function classify(msg: unknown, atMs: number, c: ReplayConnection, dropped: bool
     const id = r.message.sliderId;
     if (c.id === undefined && r.kind !== 'delete' && !dropped) c.id = id;
     const frame: ReplayFrame = { atMs, text, kind: r.kind, id };
-    if (r.kind === 'update' && id === c.id && !dropped) {
+    if (r.kind === 'update' && c.id !== undefined && userKey(id) === userKey(c.id) && !dropped) {
       const m = r.message;
       frame.expectKey = valueKey(m.x, m.y, m.speed, m.angle, m.seq);
     }
@@ -142,6 +141,8 @@ function classify(msg: unknown, atMs: number, c: ReplayConnection, dropped: bool
 const LEAD_MS = 500;
 
 interface Player {
+  /** Position in the plan: picks the source address. */
+  n: number;
   plan: ReplayConnection;
   ws: WebSocket | undefined;
   next: number;
@@ -160,8 +161,8 @@ export interface ReplayTiming {
 export class ReplayRunner {
   readonly counters: PoolCounters = emptyCounters();
   private readonly players: Player[];
-  /** Latest connection to claim each id: only its close means the id is gone. */
-  private readonly holder = new Map<SliderId, Player>();
+  /** Latest connection to claim each id, by user key: only its close means the id is gone. */
+  private readonly holder = new Map<string, Player>();
   private startMs = 0;
   private openCount = 0;
   private lateSum = 0;
@@ -175,9 +176,10 @@ export class ReplayRunner {
     private readonly ledger: SentLedger,
     /** Frames due after this offset (ms) are not played (--duration). */
     private readonly untilMs = Number.POSITIVE_INFINITY,
+    private readonly sources: SourcePlan | undefined = undefined,
   ) {
-    this.players = plan.connections.map((c) => ({ plan: c, ws: undefined, next: 0, state: 'pending' }));
-    for (const c of plan.connections) if (c.id !== undefined) ledger.own(c.id);
+    this.players = plan.connections.map((c, n) => ({ n, plan: c, ws: undefined, next: 0, state: 'pending' }));
+    for (const c of plan.connections) if (c.id !== undefined) ledger.own(userKey(c.id));
   }
 
   get connected(): number {
@@ -217,17 +219,19 @@ export class ReplayRunner {
         if (f.atMs > this.untilMs) continue;
         this.send(p, f, offset - f.atMs);
       }
-      if (p.next >= frames.length) this.finish(p, 1000);
+      if (p.next >= frames.length) this.finish(p, CLOSE.normal);
     }
   }
 
   private open(p: Player): void {
     p.state = 'connecting';
-    const ws = new WebSocket(this.url, { perMessageDeflate: false, skipUTF8Validation: true });
+    const source = this.sources ? sourceFor(this.sources, p.n) : {};
+    const ws = new WebSocket(this.url, { perMessageDeflate: false, skipUTF8Validation: true, ...source });
     p.ws = ws;
     ws.on('open', () => {
       p.state = 'open';
       this.openCount++;
+      countSource(this.counters.opensBySource, rawSocket(ws));
     });
     ws.on('message', (data: Buffer) => {
       this.counters.framesReceived++;
@@ -244,7 +248,7 @@ export class ReplayRunner {
       }
       p.state = 'closed';
       const id = p.plan.id;
-      if (id !== undefined && this.holder.get(id) === p) this.ledger.setLive(id, false);
+      if (id !== undefined && this.holder.get(userKey(id)) === p) this.ledger.setLive(userKey(id), false);
     });
   }
 
@@ -258,17 +262,19 @@ export class ReplayRunner {
     ws.send(f.text);
     this.counters.framesSent++;
     this.counters.bytesSent += f.text.length;
-    if (f.id !== undefined && f.id === p.plan.id) {
+    const own = p.plan.id === undefined ? undefined : userKey(p.plan.id);
+    const key = f.id === undefined ? undefined : userKey(f.id);
+    if (key !== undefined && key === own) {
       if (f.kind === 'connect') {
         this.counters.connectsSent++;
-        this.holder.set(f.id, p);
-        this.ledger.setLive(f.id, true);
+        this.holder.set(key, p);
+        this.ledger.setLive(key, true);
       } else if (f.kind === 'delete') {
-        this.ledger.setLive(f.id, false);
+        this.ledger.setLive(key, false);
       } else if (f.kind === 'update') {
-        this.holder.set(f.id, p);
+        this.holder.set(key, p);
         this.counters.updatesSent++;
-        if (f.expectKey !== undefined) this.ledger.sentUpdate(f.id, stampMs(nowMs()), undefined, f.expectKey);
+        if (f.expectKey !== undefined) this.ledger.sentUpdate(key, stampMs(nowMs()), undefined, f.expectKey);
       }
     }
   }
@@ -307,7 +313,7 @@ export class ReplayRunner {
       const ws = p.ws;
       if (!ws || p.state === 'closed' || ws.readyState === WebSocket.CLOSED) continue;
       waits.push(closedOrTerminated(ws, timeoutMs));
-      this.finish(p, 1000);
+      this.finish(p, CLOSE.normal);
     }
     await Promise.all(waits);
   }

@@ -5,7 +5,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { chartSeconds, histogramSvg, latencyOverTimeSvg, sloMarkers, throughputSvg, type SloMarker } from './report-charts.js';
-import { pct, type SimulationReport } from './report-json.js';
+import { pct } from './report-numbers.js';
+import type { SimulationReport } from './report-json.js';
 import { escapeHtml } from './svg-chart.js';
 
 export { escapeHtml };

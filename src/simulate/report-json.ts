@@ -1,28 +1,18 @@
 /**
- * The run's findings as one JSON document (`--report FILE.json`), with the SPEC's field names at the top level:
+ * The run's findings as one JSON document (`--report FILE.json`), with the field names the README documents at the top level:
  * sent, delivered, deliveryRatio, duplicates, outOfOrder, latencyMs, ghostUsers, generatorBound, eventLoopLagMs,
  * cpu. The HTML report and the summary table are both drawn from this object, so they cannot disagree.
  */
 import { writeFileSync } from 'node:fs';
 import { VERSION } from '../version.js';
-import type { SimulateOptions } from './options.js';
+import { generatorBoundReasons, onTimeShare } from './generator-bound.js';
+import type { ReportInput } from './report-input.js';
+import { round } from './report-numbers.js';
 import type { ReplayTiming } from './replay.js';
 import type { SelfReport } from './self-monitor.js';
-import type { SloResult, SloValues } from './slo.js';
-import type { LatencyBin, LatencySummary, SecondLatency } from './stats.js';
-import type { TickStats } from './scheduler.js';
-import type { PoolCounters } from './user-pool.js';
-
-/**
- * A run is generator-bound when it could not send at least this share of what was due on time. 98 %: since a
- * pass over the crowd stops at its time budget, a generator falling behind no longer shows as event-loop lag;
- * at 3000 users × 30 Hz it sent 95.3 % (86 000 of 90 000 msg/s) with a calm loop, which 95 % let pass.
- */
-export const MIN_ON_TIME_SHARE = 0.98;
-/** ...or when its own event loop lagged this much at p99 (every latency it measured is inflated by it). */
-export const MAX_LAG_P99_MS = 25;
-/** ...or when it used this much of its single core. */
-export const MAX_CPU_PERCENT = 90;
+import type { SloResult } from './slo.js';
+import type { LatencyBin, LatencySummary } from './stats.js';
+import { runWarnings } from './warnings.js';
 
 export interface SeriesPoint {
   /** Second of the run. */
@@ -119,56 +109,25 @@ export interface SimulationReport {
   };
   /** With --threads: worst event-loop lag p99 among the generator threads (eventLoopLagMs is the main thread's). */
   generatorThreadLagP99Ms: number | null;
+  /** Where the virtual phones connected from: a relay caps controllers per client address. */
+  sourceAddresses: {
+    /** Spread over a loopback range (the relay is on IPv4 loopback). */
+    spread: boolean;
+    /** The range spread over, e.g. 127.0.0.2-127.0.0.254. */
+    range: string | null;
+    /** Why the phones were not spread. */
+    note: string | null;
+    /** Sockets the virtual phones opened, by source address (as the relay saw them), in address order. */
+    opens: Record<string, number>;
+    addresses: number;
+    maxPerAddress: number;
+  };
   maxRssMb: number;
   replay: (ReplayTiming & { frames: number; connections: number }) | null;
   series: SeriesPoint[];
   latencyHistogram: LatencyBin[];
   slo: { spec: string; passed: boolean; results: SloResult[] } | null;
   warnings: string[];
-}
-
-export interface ReportInput {
-  options: SimulateOptions;
-  startedAt: Date;
-  sendSeconds: number;
-  measurement: SimulationReport['measurement'];
-  sent: number;
-  sentPerSecond: (s: number) => number;
-  seconds: number;
-  sink:
-    | {
-        delivered: number;
-        duplicates: number;
-        outOfOrder: number;
-        latency: LatencySummary;
-        bins: LatencyBin[];
-        framesReceived: number;
-        framesAt: (s: number) => number;
-        deliveredAt: (s: number) => number;
-        /** Latency of the updates received in second s (undefined: nothing received then). */
-        latencyAt: (s: number) => SecondLatency | undefined;
-        ghostIds: Array<number | string>;
-        missing: number;
-        finalUsers: number;
-        finalMatched: number;
-        unmatched: number;
-        foreign: number;
-        connects: number;
-        deletes: Record<string, number>;
-        invalid: Record<string, number>;
-        relayErrors: Record<string, number>;
-        closed: { code: number; reason: string } | undefined;
-      }
-    | undefined;
-  counters: PoolCounters;
-  /** Virtual users with an open socket when sending stopped. */
-  connectedAtEnd: number;
-  ticks: TickStats;
-  threads: number;
-  /** With --threads: the worst event-loop lag p99 among the generator threads. */
-  workerLagP99Ms: number | undefined;
-  self: SelfReport;
-  replay: (ReplayTiming & { frames: number; connections: number }) | undefined;
 }
 
 export function buildReport(input: ReportInput): SimulationReport {
@@ -198,49 +157,9 @@ export function buildReport(input: ReportInput): SimulationReport {
   const maxFps = series.reduce((m, p) => Math.max(m, p.framesReceived), 0);
 
   const cpuS = (self.cpu.userMs + self.cpu.systemMs) / 1000;
-  const onTimeShare = c.scheduled > 0 ? round(1 - c.missedLate / c.scheduled, 6) : null;
-  const reasons: string[] = [];
-  if (onTimeShare !== null && onTimeShare < MIN_ON_TIME_SHARE) {
-    reasons.push(
-      `sent only ${pct(onTimeShare)} of the updates due on time (${c.missedLate} missed by late ticks; bar ${pct(MIN_ON_TIME_SHARE)})`,
-    );
-  }
-  if (self.eventLoopLagMs.p99 > MAX_LAG_P99_MS) {
-    reasons.push(`event-loop lag p99 ${self.eventLoopLagMs.p99} ms > ${MAX_LAG_P99_MS} ms: latencies measured here include that lag`);
-  }
-  const workerLag = input.workerLagP99Ms ?? 0;
-  if (workerLag > MAX_LAG_P99_MS) reasons.push(`a generator thread's event-loop lag p99 was ${round(workerLag, 3)} ms > ${MAX_LAG_P99_MS} ms`);
-  // With worker threads the process may use several cores; saturation then shows as lag, not as CPU > 1 core.
-  if (input.threads === 1 && self.cpu.percentOfCore > MAX_CPU_PERCENT) {
-    reasons.push(`CPU ${self.cpu.percentOfCore}% of one core > ${MAX_CPU_PERCENT}%: the simulator process was saturated`);
-  } else if (input.threads === 1 && reasons.length > 0 && self.cpu.percentOfCore < 0.75 * MAX_CPU_PERCENT) {
-    // Busy loop but little CPU used: the process was waiting for a core other processes held.
-    reasons.push(`the process got only ${self.cpu.percentOfCore}% of a core while behind: the machine was oversubscribed by other processes`);
-  }
-
-  const warnings: string[] = [];
-  if (c.missedBacklog > 0) warnings.push(`${c.missedBacklog} updates not sent because the relay was not reading (send buffer > 256 KiB)`);
-  if (c.connectFailures > 0) warnings.push(`${c.connectFailures} connections failed to open`);
-  if (!o.replay && input.connectedAtEnd < o.users * 0.99) {
-    // Users that never got a socket send nothing and are due nothing: the on-time share cannot show them. (1 %
-    // slack: with churn a few replacements are always mid-handshake.)
-    warnings.push(`only ${input.connectedAtEnd} of ${o.users} virtual users were connected when sending stopped: the load was lower than asked`);
-  }
-  const closes = Object.entries(c.closesByCode);
-  if (closes.length > 0) warnings.push(`relay closed users' sockets: ${closes.map(([k, v]) => `${v}× code ${k}`).join(', ')}`);
-  if (sink?.closed) warnings.push(`the sink's socket was closed by the relay (code ${sink.closed.code}${sink.closed.reason ? `, ${sink.closed.reason}` : ''})`);
-  if (sink && Object.keys(sink.invalid).length > 0) warnings.push(`the sink received frames that break the protocol: ${JSON.stringify(sink.invalid)}`);
-  if (sink && sink.unmatched > 0) warnings.push(`${sink.unmatched} updates at the sink matched nothing sent (duplicates or altered values)`);
-  if (sink && reasons.length > 0 && updateRatio !== null && updateRatio < 1) {
-    warnings.push(
-      "some updates did not arrive while this process was overloaded: part of the loss may be the relay coalescing for this slow-reading sink (tdcrowd relay counts it as dropped, reason=\"backpressure\")",
-    );
-  }
-  if (batch) {
-    warnings.push(
-      'batch mode: the relay keeps only the latest update per user per batch, so deliveryRatio is the share of users whose final state reached the sink; updateDeliveryRatio shows how much coalescing removed',
-    );
-  }
+  const reasons = generatorBoundReasons(input);
+  const warnings = runWarnings(input, reasons.length > 0, updateRatio);
+  const opens = sortedByAddress(c.opensBySource);
 
   const config: Record<string, unknown> = {
     url: o.url,
@@ -304,7 +223,7 @@ export function buildReport(input: ReportInput): SimulationReport {
       scheduled: c.scheduled,
       updatesSent: c.updatesSent,
       framesSent: c.framesSent,
-      onTimeShare,
+      onTimeShare: onTimeShare(c),
       missedLate: c.missedLate,
       missedBacklog: c.missedBacklog,
       connectsSent: c.connectsSent,
@@ -325,6 +244,14 @@ export function buildReport(input: ReportInput): SimulationReport {
     cpu: self.cpu,
     sendBacklog: { ...self.backlog, lateTicks: input.ticks.lateTicks, skippedTicks: input.ticks.skippedTicks, maxTickLateMs: round(input.ticks.maxLateMs, 3), ticksCut: c.ticksCut },
     generatorThreadLagP99Ms: input.workerLagP99Ms === undefined ? null : round(input.workerLagP99Ms, 3),
+    sourceAddresses: {
+      spread: input.sources.spread,
+      range: input.sources.spread ? input.sources.range : null,
+      note: input.sources.spread ? null : input.sources.reason,
+      opens,
+      addresses: Object.keys(opens).length,
+      maxPerAddress: Object.values(opens).reduce((m, n) => Math.max(m, n), 0),
+    },
     maxRssMb: self.maxRssMb,
     replay: input.replay ?? null,
     series,
@@ -332,6 +259,20 @@ export function buildReport(input: ReportInput): SimulationReport {
     slo: null,
     warnings,
   };
+}
+
+/** Dotted IPv4 addresses in numeric order (others after them, as text). */
+function sortedByAddress(counts: Record<string, number>): Record<string, number> {
+  const rank = (a: string): number[] => (/^\d+\.\d+\.\d+\.\d+$/.test(a) ? a.split('.').map(Number) : [256]);
+  const order = Object.keys(counts).sort((a, b) => {
+    const ra = rank(a);
+    const rb = rank(b);
+    for (let i = 0; i < Math.max(ra.length, rb.length); i++) if ((ra[i] ?? -1) !== (rb[i] ?? -1)) return (ra[i] ?? -1) - (rb[i] ?? -1);
+    return a < b ? -1 : a > b ? 1 : 0;
+  });
+  const out: Record<string, number> = {};
+  for (const a of order) out[a] = counts[a]!;
+  return out;
 }
 
 function steadyRate(series: SeriesPoint[], rampS: number, sendSeconds: number): number | null {
@@ -343,34 +284,6 @@ function steadyRate(series: SeriesPoint[], rampS: number, sendSeconds: number): 
   return round(sum / (to - from), 1);
 }
 
-/** What `--slo` terms read from a report. */
-export function sloValues(r: SimulationReport): SloValues {
-  return {
-    p50: r.latencyMs.p50,
-    p95: r.latencyMs.p95,
-    p99: r.latencyMs.p99,
-    max: r.latencyMs.max,
-    mean: r.latencyMs.mean,
-    delivery: r.deliveryRatio,
-    duplicates: r.sink ? r.duplicates : null,
-    outOfOrder: r.sink ? r.outOfOrder : null,
-    ghosts: r.sink ? r.ghostUsers : null,
-    lag: r.eventLoopLagMs.p99,
-    cpu: r.cpu.percentOfCore,
-    rate: r.generator.achievedRate,
-    fps: r.sink ? r.framesPerSecond : null,
-  };
-}
-
 export function writeReportJson(path: string, report: SimulationReport): void {
   writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
-}
-
-function round(v: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(v * f) / f;
-}
-
-export function pct(share: number): string {
-  return `${(share * 100).toFixed(share >= 0.9995 || share === 0 ? 1 : 2)}%`;
 }

@@ -6,8 +6,10 @@
  * - matched (--legacy, --replay): the frame carries no usable stamp, so the sender files each update under its
  *   field values and the sink looks the values up to recover seq and send time. JSON numbers survive a relay's
  *   re-serialisation exactly, so the lookup is exact; identical repeated values are queued first-in first-out.
+ *
+ * Ids are filed under their user key (`userKey` in src/protocol, docs/protocol.md "Identity"): 5 and "5" are one
+ * user here as at the relay. Callers pass the key, computed once per user (senders) or per frame (the sink).
  */
-import type { SliderId } from '../protocol/index.js';
 import { PerSecond } from './series.js';
 
 export interface SentRecord {
@@ -27,7 +29,8 @@ interface IdState {
 const MAX_PENDING_PER_ID = 50_000;
 
 export class SentLedger {
-  private readonly ids = new Map<SliderId, IdState>();
+  /** By user key. */
+  private readonly ids = new Map<string, IdState>();
   /** Updates that the sink should receive. */
   sent = 0;
   readonly sentPerSecond = new PerSecond();
@@ -43,8 +46,8 @@ export class SentLedger {
     this.startMs = startMs;
   }
 
-  own(id: SliderId): void {
-    if (!this.ids.has(id)) this.ids.set(id, { live: false, lastSeq: -1, updates: 0, pending: this.matched ? new Map() : undefined });
+  own(key: string): void {
+    if (!this.ids.has(key)) this.ids.set(key, { live: false, lastSeq: -1, updates: 0, pending: this.matched ? new Map() : undefined });
   }
 
   /**
@@ -57,47 +60,51 @@ export class SentLedger {
 
   private range: { from: number; to: number } | undefined;
 
-  private inRange(id: SliderId): boolean {
-    return this.range !== undefined && typeof id === 'number' && id >= this.range.from && id < this.range.to;
+  /** The key of an integer id in the range (an integer's key is its decimal text). */
+  private inRange(key: string): boolean {
+    if (this.range === undefined) return false;
+    const n = Number(key);
+    return n >= this.range.from && n < this.range.to && String(n) === key;
   }
 
-  private state(id: SliderId): IdState | undefined {
-    const s = this.ids.get(id);
-    if (s || !this.inRange(id)) return s;
-    this.own(id);
-    return this.ids.get(id);
+  private state(key: string): IdState | undefined {
+    const s = this.ids.get(key);
+    if (s || !this.inRange(key)) return s;
+    this.own(key);
+    return this.ids.get(key);
   }
 
-  isOurs(id: SliderId): boolean {
-    return this.ids.has(id) || this.inRange(id);
+  isOurs(key: string): boolean {
+    return this.ids.has(key) || this.inRange(key);
   }
 
   /** The id announced itself (connect) or moved: the sink should show it. */
-  setLive(id: SliderId, live: boolean): void {
-    const s = this.state(id);
+  setLive(key: string, live: boolean): void {
+    const s = this.state(key);
     if (s) s.live = live;
   }
 
-  isLive(id: SliderId): boolean {
-    return this.ids.get(id)?.live === true;
+  isLive(key: string): boolean {
+    return this.ids.get(key)?.live === true;
   }
 
-  liveIds(): SliderId[] {
-    const out: SliderId[] = [];
-    for (const [id, s] of this.ids) if (s.live) out.push(id);
+  /** Keys of the users the sink should show. */
+  liveKeys(): Set<string> {
+    const out = new Set<string>();
+    for (const [key, s] of this.ids) if (s.live) out.add(key);
     return out;
   }
 
-  /** Ids that sent at least one update, with the seq of their last one. */
-  lastSeqs(): Map<SliderId, number> {
-    const out = new Map<SliderId, number>();
-    for (const [id, s] of this.ids) if (s.lastSeq >= 0) out.set(id, s.lastSeq);
+  /** Keys of the users that sent at least one update, with the seq of their last one. */
+  lastSeqs(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [key, s] of this.ids) if (s.lastSeq >= 0) out.set(key, s.lastSeq);
     return out;
   }
 
-  /** Record an update (stamped mode: `seq` as sent). Returns the seq. */
-  sentUpdate(id: SliderId, t: number, seq?: number, key?: string): number {
-    const s = this.ids.get(id);
+  /** Record an update (stamped mode: `seq` as sent). Returns the seq. `values`: the update's valueKey. */
+  sentUpdate(key: string, t: number, seq?: number, values?: string): number {
+    const s = this.ids.get(key);
     if (!s) return -1;
     const n = seq ?? s.lastSeq + 1;
     s.lastSeq = n;
@@ -105,13 +112,13 @@ export class SentLedger {
     s.live = true;
     this.sent++;
     this.sentPerSecond.add((t - this.startMs) / 1000);
-    if (s.pending && key !== undefined) file(s.pending, key, { seq: n, t });
+    if (s.pending && values !== undefined) file(s.pending, values, { seq: n, t });
     return n;
   }
 
-  /** From a generator thread: `id` has sent updates up to `seq`. */
-  recordLastSeq(id: SliderId, seq: number): void {
-    const s = this.state(id);
+  /** From a generator thread: the user `key` has sent updates up to `seq`. */
+  recordLastSeq(key: string, seq: number): void {
+    const s = this.state(key);
     if (s && seq > s.lastSeq) s.lastSeq = seq;
   }
 
@@ -121,18 +128,18 @@ export class SentLedger {
     this.sentPerSecond.add(second, n);
   }
 
-  /** Matched mode: which update of `id` these field values were; undefined when none is outstanding. */
-  match(id: SliderId, key: string): SentRecord | undefined {
-    const pending = this.ids.get(id)?.pending;
+  /** Matched mode: which update of user `key` these field values were; undefined when none is outstanding. */
+  match(key: string, values: string): SentRecord | undefined {
+    const pending = this.ids.get(key)?.pending;
     if (!pending) return undefined;
-    const entry = pending.get(key);
+    const entry = pending.get(values);
     if (entry === undefined) return undefined;
     if (!Array.isArray(entry)) {
-      pending.delete(key);
+      pending.delete(values);
       return entry;
     }
     const first = entry.shift();
-    if (entry.length === 0) pending.delete(key);
+    if (entry.length === 0) pending.delete(values);
     return first;
   }
 }

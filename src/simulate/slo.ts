@@ -2,6 +2,7 @@
  * `--slo "p99<50,delivery>=0.999"`: a comma-separated list of `metric op number`. Parsing fails loudly (the CLI
  * turns it into exit 2); evaluation says which terms held (a breach makes the run exit 1).
  */
+import { SloSyntaxError } from './errors.js';
 
 /** Metric names the SLO may use, and what each one reads. */
 export const SLO_METRICS = {
@@ -39,10 +40,6 @@ export interface SloResult {
   metric: SloMetric;
   actual: number | null;
   ok: boolean;
-}
-
-export class SloSyntaxError extends Error {
-  override name = 'SloSyntaxError';
 }
 
 const ALIASES: Record<string, SloMetric> = {

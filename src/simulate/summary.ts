@@ -5,7 +5,8 @@
  */
 import Table from 'cli-table3';
 import wrapAnsi from 'wrap-ansi';
-import { pct, type SimulationReport } from './report-json.js';
+import { pct } from './report-numbers.js';
+import type { SimulationReport } from './report-json.js';
 
 /** A terminal's classic width; the summary never needs more. */
 export const SUMMARY_COLUMNS = 80;

@@ -4,12 +4,14 @@
  * drifting, and what cannot be caught up is counted as missed rather than silently lost.
  */
 import { performance } from 'node:perf_hooks';
+import { CLOSE } from '../protocol/index.js';
 import { createRng, knobAt, motionParams, toWire, type Knob, type PatternName, type WireValues } from './patterns.js';
 import { nowMs, stampMs } from './clock.js';
 import type { SentLedger } from './sent-ledger.js';
 import { valueKey } from './sent-ledger.js';
 import { measureBacklog, type Backlog } from './self-monitor.js';
 import { closedOrTerminated } from './socket-close.js';
+import { sourceFor, type SourcePlan } from './source-addresses.js';
 import { VirtualUser, type UserEvents, type WireCounters } from './virtual-user.js';
 
 export interface PoolConfig {
@@ -33,6 +35,8 @@ export interface PoolConfig {
   userStride?: number;
   /** Users across all threads (for the ramp position). */
   totalUsers?: number;
+  /** Source addresses to spread the users over (default: the kernel picks). */
+  sources?: SourcePlan;
 }
 
 /** What the pool tells the ledger; a worker thread records it for the main thread instead. */
@@ -68,6 +72,7 @@ export function emptyCounters(): PoolCounters {
     connectFailures: 0,
     closesByCode: {},
     relayErrors: {},
+    opensBySource: {},
     scheduled: 0,
     updatesSent: 0,
     missedLate: 0,
@@ -127,8 +132,8 @@ export class UserPool implements UserEvents {
   private createUser(connectAt: number): VirtualUser {
     const n = this.offset + this.stride * this.nextUser++;
     const id = this.config.idBase + n;
-    this.config.ledger.own(id);
-    const u = new VirtualUser(id, motionParams(this.config.seed, n), connectAt, this.rng(), this.counters);
+    const u = new VirtualUser(id, motionParams(this.config.seed, n), connectAt, this.rng(), this.counters, n);
+    this.config.ledger.own(u.key);
     this.all.push(u);
     return u;
   }
@@ -137,12 +142,12 @@ export class UserPool implements UserEvents {
     this.connecting--;
     this.openCount++;
     if (this.stopped) {
-      u.leave(1000);
+      u.leave(CLOSE.normal);
       return;
     }
     u.send(u.connectFrame);
     this.counters.connectsSent++;
-    this.config.ledger.setLive(u.id, true);
+    this.config.ledger.setLive(u.key, true);
     const now = performance.now();
     u.lastMove = now;
     u.nextDue = now + u.phase * this.interval;
@@ -152,7 +157,7 @@ export class UserPool implements UserEvents {
     if (u.opened) this.openCount--;
     else this.connecting--;
     // Whoever closed it, the relay owes the sink a delete for this id now.
-    this.config.ledger.setLive(u.id, false);
+    this.config.ledger.setLive(u.key, false);
   }
 
   /**
@@ -177,7 +182,7 @@ export class UserPool implements UserEvents {
         if (now >= u.nextDue) this.due(u, now, runS);
       } else if (u.state === 'pending' && now >= u.connectAt && this.connecting < MAX_CONNECTING) {
         this.connecting++;
-        u.open(this.config.url, this);
+        u.open(this.config.url, this, this.config.sources ? sourceFor(this.config.sources, u.n) : {});
       }
       if (++i === n) i = 0;
       if ((visited & 31) === 31 && performance.now() >= deadline) {
@@ -203,7 +208,7 @@ export class UserPool implements UserEvents {
         u.idleDeleted = false;
         u.send(u.connectFrame);
         c.connectsSent++;
-        this.config.ledger.setLive(u.id, true);
+        this.config.ledger.setLive(u.key, true);
       }
       u.lastMove = now;
       u.wasMoving = true;
@@ -225,7 +230,7 @@ export class UserPool implements UserEvents {
       u.idleDeleted = true;
       u.send(u.deleteFrame);
       c.idleDeletes++;
-      this.config.ledger.setLive(u.id, false);
+      this.config.ledger.setLive(u.key, false);
     }
   }
 
@@ -233,10 +238,10 @@ export class UserPool implements UserEvents {
     const t = stampMs(nowMs());
     if (this.config.legacy) {
       u.sendLegacy(x, y, speed, angle);
-      this.config.ledger.sentUpdate(u.id, t, undefined, valueKey(x, y, speed, angle));
+      this.config.ledger.sentUpdate(u.key, t, undefined, valueKey(x, y, speed, angle));
     } else {
       const seq = u.sendStamped(x, y, speed, angle, t);
-      this.config.ledger.sentUpdate(u.id, t, seq);
+      this.config.ledger.sentUpdate(u.key, t, seq);
     }
     this.counters.updatesSent++;
   }
@@ -251,8 +256,8 @@ export class UserPool implements UserEvents {
       for (let i = 0; i < this.slots.length; i++) if (this.slots[i]!.state === 'open') open.push(i);
       if (open.length === 0) return;
       const slot = open[Math.floor(this.rng() * open.length)]!;
-      this.slots[slot]!.leave(1001);
-      this.config.ledger.setLive(this.slots[slot]!.id, false);
+      this.slots[slot]!.leave(CLOSE.goingAway);
+      this.config.ledger.setLive(this.slots[slot]!.key, false);
       this.counters.leaves++;
       this.slots[slot] = this.createUser(now);
       this.counters.joins++;
@@ -269,7 +274,7 @@ export class UserPool implements UserEvents {
     this.stopped = true;
   }
 
-  /** Close every socket (1000) and wait for the closes, terminating stragglers. */
+  /** Close every socket (normal closure) and wait for the closes, terminating stragglers. */
   async closeAll(timeoutMs = 3000): Promise<void> {
     this.stopped = true;
     const waits: Promise<void>[] = [];
@@ -277,7 +282,7 @@ export class UserPool implements UserEvents {
       const ws = u.ws;
       if (!ws || u.state === 'closed') continue;
       waits.push(closedOrTerminated(ws, timeoutMs));
-      u.leave(1000);
+      u.leave(CLOSE.normal);
     }
     await Promise.all(waits);
   }

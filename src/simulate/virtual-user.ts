@@ -1,15 +1,16 @@
 /**
  * One virtual phone: a `ws` client that speaks like the joystick page (connect on open, updates while the
- * finger moves, a zero update on release, delete when idle). Frames are built by string concatenation around
- * pre-built pieces: at tens of thousands of frames per second JSON.stringify of a fresh object is the cost
- * that matters.
+ * finger moves, a zero update on release, delete when idle). Frames come from the protocol's serialisers;
+ * updates from its UpdateFrameWriter, which concatenates around pre-built pieces: at tens of thousands of frames
+ * per second JSON.stringify of a fresh object is the cost that matters.
  */
 import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
-import type { SliderId } from '../protocol/index.js';
+import { CLOSE, connectFrame, deleteFrame, PING, PONG, UpdateFrameWriter, userKey } from '../protocol/index.js';
 import type { MotionParams } from './patterns.js';
 import { hundredthsText, thousandthsText } from './number-text.js';
-import { maskedTextFrame, MAX_RAW_PAYLOAD, rawSocket } from './raw-frame.js';
+import { countSource, maskedTextFrame, MAX_RAW_PAYLOAD, rawSocket } from './raw-frame.js';
+import type { SourceOptions } from './source-addresses.js';
 
 export type UserState = 'pending' | 'connecting' | 'open' | 'closed';
 
@@ -21,6 +22,8 @@ export interface WireCounters {
   connectFailures: number;
   closesByCode: Record<string, number>;
   relayErrors: Record<string, number>;
+  /** Sockets opened, by the source address the kernel gave them (what the relay sees as the client). */
+  opensBySource: Record<string, number>;
 }
 
 export interface UserEvents {
@@ -39,11 +42,6 @@ function zeroMask(mask: Uint8Array): void {
   mask[3] = 0;
 }
 
-/** The opening of every update frame: `{"x":…,"y":…,"speed":…,"angle":…` (the tails add the id and the rest). */
-function knobFields(x: number, y: number, speed: number, angle: number): string {
-  return '{"x":' + hundredthsText(x) + ',"y":' + hundredthsText(y) + ',"speed":' + hundredthsText(speed) + ',"angle":' + hundredthsText(angle);
-}
-
 export class VirtualUser {
   state: UserState = 'pending';
   /** The handshake completed at some point. */
@@ -60,8 +58,9 @@ export class VirtualUser {
   /** We closed the socket on purpose (churn, end of run). */
   leaving = false;
   seq = 0;
-  private readonly stampedTail: string;
-  private readonly legacyTail: string;
+  /** The id's user key, what the ledger files it under. */
+  readonly key: string;
+  private readonly updates: UpdateFrameWriter;
   readonly connectFrame: string;
   readonly deleteFrame: string;
 
@@ -73,22 +72,26 @@ export class VirtualUser {
     /** Fraction of the send interval this user is offset by, so sends spread over ticks. */
     readonly phase: number,
     private readonly counters: WireCounters,
+    /** The user's number in the crowd (ids are idBase + n); it picks the source address. */
+    readonly n: number,
   ) {
-    const idJson = JSON.stringify(id as SliderId);
-    this.stampedTail = `,"sliderId":${idJson},"seq":`;
-    this.legacyTail = `,"sliderId":${idJson}}`;
-    this.connectFrame = `{"type":"connect","sliderId":${idJson}}`;
-    this.deleteFrame = `{"type":"delete","sliderId":${idJson}}`;
+    this.key = userKey(id);
+    // The knob is rounded to hundredths and t to thousandths (patterns.ts, clock.ts): printed without V8's
+    // general number printer.
+    this.updates = new UpdateFrameWriter(id, hundredthsText, thousandthsText);
+    this.connectFrame = connectFrame(id);
+    this.deleteFrame = deleteFrame(id);
   }
 
-  open(url: string, events: UserEvents): void {
+  open(url: string, events: UserEvents, source: SourceOptions): void {
     this.state = 'connecting';
-    const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true, generateMask: zeroMask, handshakeTimeout: 15_000 });
+    const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true, generateMask: zeroMask, handshakeTimeout: 15_000, ...source });
     this.ws = ws;
     ws.on('open', () => {
       this.state = 'open';
       this.opened = true;
       this.socket = rawSocket(ws);
+      countSource(this.counters.opensBySource, this.socket);
       events.onOpen(this);
     });
     ws.on('message', (data: Buffer) => this.onFrame(data));
@@ -109,8 +112,8 @@ export class VirtualUser {
   /** The page ignores what it does not understand; we answer keep-alives and count relay errors. */
   private onFrame(data: Buffer): void {
     this.counters.framesReceived++;
-    if (data.length === 4 && data.toString('latin1') === 'ping') {
-      this.send('pong');
+    if (data.length === PING.length && data.toString('latin1') === PING) {
+      this.send(PONG);
       return;
     }
     // Cheap pre-check: in broadcast mode every other user's frames arrive here too.
@@ -152,15 +155,15 @@ export class VirtualUser {
   }
 
   stampedFrame(x: number, y: number, speed: number, angle: number, seq: number, t: number): string {
-    return knobFields(x, y, speed, angle) + this.stampedTail + seq + ',"t":' + thousandthsText(t) + '}';
+    return this.updates.stamped(x, y, speed, angle, seq, t);
   }
 
   legacyFrame(x: number, y: number, speed: number, angle: number): string {
-    return knobFields(x, y, speed, angle) + this.legacyTail;
+    return this.updates.plain(x, y, speed, angle);
   }
 
-  /** Close as a tab does (1001 going away): no delete, the relay must notice. */
-  leave(code = 1001): void {
+  /** Close as a tab does (going away): no delete, the relay must notice. */
+  leave(code: number = CLOSE.goingAway): void {
     this.leaving = true;
     const ws = this.ws;
     if (!ws) {
@@ -168,6 +171,6 @@ export class VirtualUser {
       return;
     }
     if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
-    else if (ws.readyState === WebSocket.OPEN) ws.close(code, code === 1001 ? 'left' : 'simulation over');
+    else if (ws.readyState === WebSocket.OPEN) ws.close(code, code === CLOSE.goingAway ? 'left' : 'simulation over');
   }
 }

@@ -2,7 +2,7 @@
  * Checks one frame against the protocol, for the sender the log names. Thin over `parse`/`check` from
  * src/protocol: the protocol's rules live there, once.
  */
-import { check, MAX_BATCH_FRAME_BYTES, MAX_FRAME_BYTES, parse, type Origin, type ParseResult } from '../protocol/index.js';
+import { check, frameLimit, parse, type Origin, type ParseResult } from '../protocol/index.js';
 import type { LogEntry } from '../protocol/index.js';
 import { everySchemaError, type SchemaError } from './schema-errors.js';
 
@@ -35,8 +35,7 @@ export function checkLoggedFrame(msg: unknown, sender: Sender): ParseResult {
   }
   // The log holds the decoded value, so its size on the wire is that of its re-serialisation.
   const bytes = Buffer.byteLength(JSON.stringify(msg), 'utf8');
-  // Batches (relay → sink) hold a message per user and have their own, larger cap.
-  const cap = sender === 'relay' && (msg as { type?: unknown }).type === 'batch' ? MAX_BATCH_FRAME_BYTES : MAX_FRAME_BYTES;
+  const cap = frameLimit(sender, (msg as { type?: unknown }).type === 'batch');
   if (bytes > cap) {
     return { ok: false, reason: 'too_large', message: `frame is larger than ${cap} bytes (${bytes} re-serialised)` };
   }

@@ -1,5 +1,7 @@
 /**
- * Validates one file's lines: classify each line, check its frame, feed the stateful rules. State is per file.
+ * Validates one file's lines: classify each line, check its frame, feed the stateful rules. State is per file,
+ * except across a rotated log set (FILE.N … FILE.1, FILE), which is one stream cut into files: there the caller
+ * passes the same rules to each file and ends them after the last.
  */
 import type { ParseResult } from '../protocol/index.js';
 import { checkBareFrame, checkLoggedFrame, schemaErrorsOf, senderOf, syntaxErrorColumn, type Sender } from './check-frame.js';
@@ -18,18 +20,18 @@ export interface FileValidatorOptions {
   burst: number;
 }
 
+export function createRules(options: FileValidatorOptions): StatefulRule[] {
+  return [new RateLimitRule(options.rate, options.burst), new IdClaimRule(), new SinkHelloRule(), new NotConnectedRule()];
+}
+
 export async function validateLines(
   file: string,
   lines: AsyncIterable<Line>,
   collector: Collector,
   options: FileValidatorOptions,
+  shared?: { rules: StatefulRule[]; last: boolean },
 ): Promise<FileReport> {
-  const rules: StatefulRule[] = [
-    new RateLimitRule(options.rate, options.burst),
-    new IdClaimRule(),
-    new SinkHelloRule(),
-    new NotConnectedRule(),
-  ];
+  const rules = shared?.rules ?? createRules(options);
   const before = collector.counts();
   let findingsOnLine = 0;
   const emit: Emit = (finding: Finding) => {
@@ -81,6 +83,7 @@ export async function validateLines(
           sender,
           result: placeholderVerdict(entry) ?? checkLoggedFrame(entry.msg, sender),
           ...(entry.drop !== undefined ? { dropped: entry.drop } : {}),
+          ...(entry.skipped !== undefined ? { skipped: entry.skipped } : {}),
         };
         reportFrame(frame, emit, false, entry.msg);
         let covered = false;
@@ -99,7 +102,7 @@ export async function validateLines(
       }
     }
   }
-  for (const rule of rules) rule.onEnd(emit);
+  if (shared === undefined || shared.last) for (const rule of rules) rule.onEnd(emit);
   const after = collector.counts();
   report.errors = after.errors - before.errors;
   report.warnings = after.warnings - before.warnings;

@@ -97,6 +97,3 @@ export interface ValidateOptions {
   maxLineBytes?: number;
 }
 
-export const DEFAULT_RATE = 120;
-export const DEFAULT_BURST = 240;
-export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;

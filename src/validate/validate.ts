@@ -1,51 +1,26 @@
 /**
  * `validateFiles(paths, options)`: the validator's programmatic entry (the CLI, CI and the relay's tests use it).
  * Files are read one after another, each as a stream of lines; a file that cannot be read is recorded as such
- * and the others are still validated.
+ * and the others are still validated. A relay log named with rotated files beside it (FILE.1, FILE.2, … from
+ * `relay --log-max-mb`) is read as its whole rotated set, oldest first, as one stream.
  */
+import { statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Collector } from './collector.js';
-import { validateLines } from './file-validator.js';
+import { createRules, validateLines } from './file-validator.js';
+import type { StatefulRule } from './rules/rule.js';
 import { openTextFile, readLines, UnreadableFile } from './line-reader.js';
-import {
-  DEFAULT_BURST,
-  DEFAULT_MAX_LINE_BYTES,
-  DEFAULT_RATE,
-  type FileReport,
-  type Report,
-  type ValidateOptions,
-} from './types.js';
-
-interface Resolved {
-  rate: number;
-  burst: number;
-  strict: boolean;
-  maxErrors: number;
-  maxLineBytes: number;
-}
-
-function resolve(options: ValidateOptions): Resolved {
-  const resolved = {
-    rate: options.rate ?? DEFAULT_RATE,
-    burst: options.burst ?? DEFAULT_BURST,
-    strict: options.strict ?? false,
-    maxErrors: options.maxErrors ?? Number.POSITIVE_INFINITY,
-    maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
-  };
-  if (!(resolved.rate > 0)) throw new RangeError(`rate must be > 0, got ${resolved.rate}`);
-  if (!(resolved.burst >= 1)) throw new RangeError(`burst must be >= 1, got ${resolved.burst}`);
-  if (!(resolved.maxErrors >= 0)) throw new RangeError(`maxErrors must be >= 0, got ${resolved.maxErrors}`);
-  return resolved;
-}
+import { resolveOptions } from './options.js';
+import type { FileReport, Report, ValidateOptions } from './types.js';
 
 /** A named source of lines: a file path, or an already-open stream (e.g. stdin, or a test's buffer). */
 export type Source = string | { name: string; stream: Readable | AsyncIterable<Buffer | string> };
 
 export async function validateFiles(paths: readonly Source[], options: ValidateOptions = {}): Promise<Report> {
-  const opts = resolve(options);
+  const opts = resolveOptions(options);
   const collector = new Collector(opts.maxErrors, opts.strict);
   const files: FileReport[] = [];
-  for (const source of paths) {
+  for (const { source, shared } of withRotatedSets(paths, opts)) {
     const name = typeof source === 'string' ? source : source.name;
     let stream: Readable | AsyncIterable<Buffer | string>;
     try {
@@ -56,7 +31,7 @@ export async function validateFiles(paths: readonly Source[], options: ValidateO
       continue;
     }
     try {
-      files.push(await validateLines(name, readLines(stream, opts.maxLineBytes), collector, opts));
+      files.push(await validateLines(name, readLines(stream, opts.maxLineBytes), collector, opts, shared));
     } catch (err) {
       // A read error mid-file (EIO, file removed under us): what was read stands, the file counts as unreadable.
       const e = err as NodeJS.ErrnoException;
@@ -80,4 +55,41 @@ export async function validateFiles(paths: readonly Source[], options: ValidateO
     },
     exitCode: unreadable > 0 ? 2 : collector.errors > 0 ? 1 : 0,
   };
+}
+
+/** Most rotated files looked for beside a log (relay --log-keep allows up to 1000). */
+const MAX_ROTATED = 1000;
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Each path, preceded by its rotated files when it has any (FILE.1 exists) and none of them was named on its
+ * own; the files of one set share their stateful rules, so a connection that spans a rotation is judged whole.
+ */
+function withRotatedSets(
+  paths: readonly Source[],
+  opts: { rate: number; burst: number },
+): { source: Source; shared?: { rules: StatefulRule[]; last: boolean } }[] {
+  const named = new Set(paths.filter((p): p is string => typeof p === 'string'));
+  const out: { source: Source; shared?: { rules: StatefulRule[]; last: boolean } }[] = [];
+  for (const source of paths) {
+    const rotated: string[] = [];
+    if (typeof source === 'string') {
+      for (let i = 1; i <= MAX_ROTATED && isFile(`${source}.${i}`) && !named.has(`${source}.${i}`); i++) rotated.push(`${source}.${i}`);
+    }
+    if (rotated.length === 0) {
+      out.push({ source });
+      continue;
+    }
+    const rules = createRules(opts);
+    for (const file of rotated.reverse()) out.push({ source: file, shared: { rules, last: false } });
+    out.push({ source, shared: { rules, last: true } });
+  }
+  return out;
 }

@@ -1,10 +1,12 @@
 /**
- * The page's files: static ones from src/web/static (tsc does not copy them) and the compiled client from
- * dist/web/client. Paths are resolved from this module's location, which is two levels below the package root
- * both as source (src/web) and compiled (dist/web), so it works from a checkout, from dist/ and from npm.
+ * The page's files: static ones from src/web/static (tsc does not copy them), the compiled client from
+ * dist/web/client, and the browser-safe protocol modules it imports from dist/protocol (served at /protocol/,
+ * where the client's `../../protocol/NAME.js` imports resolve in the browser). Paths are resolved from this
+ * module's location, which is two levels below the package root both as source (src/web) and compiled
+ * (dist/web), so it works from a checkout, from dist/ and from npm.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,6 +21,13 @@ export interface Asset {
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const STATIC_DIR = join(PACKAGE_ROOT, 'src', 'web', 'static');
 export const CLIENT_DIR = join(PACKAGE_ROOT, 'dist', 'web', 'client');
+export const PROTOCOL_DIR = join(PACKAGE_ROOT, 'dist', 'protocol');
+
+/**
+ * The protocol modules the page may load: those with no Node import (test/architecture/imports.test.ts checks the
+ * page's import graph stays within these and the client; tsconfig.web.json type-checks it without Node's types).
+ */
+export const BROWSER_PROTOCOL_MODULES: readonly string[] = ['constants', 'close-codes', 'serialize', 'user-key'];
 
 // The HTML is revalidated on every load so a relay upgrade reaches phones at once; the rest may be reused for
 // a minute (a crowd joining at once then costs one request per phone per file at most).
@@ -33,45 +42,112 @@ const STATIC_ROUTES: Record<string, { file: string; type: string; cache: string 
   '/favicon.svg': { file: 'favicon.svg', type: 'image/svg+xml', cache: ASSET_CACHE },
 };
 
-const CLIENT_ROUTE = /^\/client\/([a-z][a-z0-9-]*)\.js$/;
 
-export type Lookup = { found: true; asset: Asset } | { found: false; missingBuild?: string };
+/**
+ * `found: false` with `unavailable`: the asset exists but cannot be served now (503 with that text); without it,
+ * there is no such asset (404).
+ */
+export type Lookup = { found: true; asset: Asset } | { found: false; unavailable?: string };
 
-const cache = new Map<string, Asset>();
-
-function load(file: string, type: string, cacheControl: string): Asset | undefined {
-  const hit = cache.get(file);
-  if (hit) return hit;
-  let body: Buffer;
-  try {
-    body = readFileSync(file);
-  } catch {
-    return undefined;
-  }
-  const etag = `"${createHash('sha1').update(body).digest('base64url').slice(0, 22)}"`;
-  const asset: Asset = { body, contentType: type, etag, cache: cacheControl };
-  cache.set(file, asset);
-  return asset;
+export interface AssetDirs {
+  static: string;
+  client: string;
+  protocol: string;
 }
 
-/** Find the asset for a URL path (query already stripped). */
+export const DEFAULT_DIRS: Readonly<AssetDirs> = Object.freeze({ static: STATIC_DIR, client: CLIENT_DIR, protocol: PROTOCOL_DIR });
+
+/** Reads a file whole; injectable so tests can make reads fail like a process out of file descriptors. */
+export type ReadFile = (path: string) => Buffer;
+
+const NOT_BUILT = 'the joystick page is not built: run `npm run build`';
+
+interface Route {
+  file: string;
+  type: string;
+  cache: string;
+}
+
+/**
+ * Every file the page may serve, read once when the relay starts, so serving the page never touches the disk:
+ * a relay short of file descriptors (a flood of half-open connections) still serves it. A file that could not
+ * be read at start is tried again when asked for; while it still cannot be read the answer is 503 with the
+ * reason, never 404.
+ */
+export class PageAssets {
+  private readonly routes = new Map<string, Route>();
+  private readonly loaded = new Map<string, Asset>();
+  /** Files that could not be read, with why (e.g. "EMFILE"). */
+  readonly failed = new Map<string, string>();
+
+  constructor(
+    dirs: AssetDirs = DEFAULT_DIRS,
+    private readonly read: ReadFile = readFileSync,
+    list: (dir: string) => string[] = readdirSync,
+  ) {
+    for (const [path, r] of Object.entries(STATIC_ROUTES)) this.routes.set(path, { ...r, file: join(dirs.static, r.file) });
+    let clientFiles: string[] = [];
+    try {
+      clientFiles = list(dirs.client).filter((f) => /^[a-z][a-z0-9-]*\.js$/.test(f));
+    } catch {
+      // not built: /client/main.js answers with how to fix it
+    }
+    // main.js is always a route: when it is missing the answer says how to build it.
+    for (const f of new Set([...clientFiles, 'main.js'])) {
+      this.routes.set(`/client/${f}`, { file: join(dirs.client, f), type: 'text/javascript; charset=utf-8', cache: ASSET_CACHE });
+    }
+    for (const m of BROWSER_PROTOCOL_MODULES) {
+      this.routes.set(`/protocol/${m}.js`, { file: join(dirs.protocol, `${m}.js`), type: 'text/javascript; charset=utf-8', cache: ASSET_CACHE });
+    }
+    for (const path of this.routes.keys()) this.load(path);
+  }
+
+  /** Find the asset for a URL path (query already stripped). */
+  lookup(path: string): Lookup {
+    const hit = this.loaded.get(path);
+    if (hit !== undefined) return { found: true, asset: hit };
+    if (!this.routes.has(path)) return { found: false };
+    const asset = this.load(path);
+    if (asset !== undefined) return { found: true, asset };
+    const why = this.failed.get(path) ?? 'EIO';
+    return { found: false, unavailable: why === 'ENOENT' ? NOT_BUILT : `the joystick page cannot be read right now (${why}); try again` };
+  }
+
+  private load(path: string): Asset | undefined {
+    const route = this.routes.get(path)!;
+    let body: Buffer;
+    try {
+      body = this.read(route.file);
+    } catch (err) {
+      this.failed.set(path, (err as NodeJS.ErrnoException).code ?? 'EIO');
+      return undefined;
+    }
+    this.failed.delete(path);
+    const etag = `"${createHash('sha1').update(body).digest('base64url').slice(0, 22)}"`;
+    const asset: Asset = { body, contentType: route.type, etag, cache: route.cache };
+    this.loaded.set(path, asset);
+    return asset;
+  }
+}
+
+let defaultAssets: PageAssets | undefined;
+
+/** The page as installed, read on first use; the relay reads it at start-up (loadPage). */
+export function pageAssets(): PageAssets {
+  return (defaultAssets ??= new PageAssets());
+}
+
+/** Reads the installed page now (the relay calls this when it starts). */
+export function loadPage(): PageAssets {
+  return pageAssets();
+}
+
+/** Find the asset for a URL path in the installed page. */
 export function lookupAsset(path: string): Lookup {
-  const route = STATIC_ROUTES[path];
-  if (route) {
-    const asset = load(join(STATIC_DIR, route.file), route.type, route.cache);
-    return asset ? { found: true, asset } : { found: false };
-  }
-  const m = CLIENT_ROUTE.exec(path);
-  if (m) {
-    const asset = load(join(CLIENT_DIR, `${m[1]}.js`), 'text/javascript; charset=utf-8', ASSET_CACHE);
-    if (asset) return { found: true, asset };
-    // main.js missing means the client was never compiled: say how to fix it instead of a bare 404.
-    return m[1] === 'main' ? { found: false, missingBuild: 'the joystick page is not built: run `npm run build`' } : { found: false };
-  }
-  return { found: false };
+  return pageAssets().lookup(path);
 }
 
-/** Forget loaded files (tests that rebuild; never needed in production). */
+/** Forget the loaded page (tests that rebuild; never needed in production). */
 export function clearAssetCache(): void {
-  cache.clear();
+  defaultAssets = undefined;
 }

@@ -3,22 +3,26 @@
  * itself when this returns false.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { lookupAsset } from './assets.js';
+import { pageAssets, type PageAssets } from './assets.js';
 import { SECURITY_HEADERS } from './headers.js';
 
 export { CONTENT_SECURITY_POLICY } from './headers.js';
+export { loadPage, PageAssets, type AssetDirs, type ReadFile } from './assets.js';
 
-/** Serves the joystick page and its assets (GET and HEAD). Returns true when it answered the request. */
-export function handlePageRequest(req: IncomingMessage, res: ServerResponse): boolean {
+/**
+ * Serves the joystick page and its assets (GET and HEAD). Returns true when it answered the request: with the
+ * asset, or 503 when the asset exists but cannot be read (never 404 for a known asset).
+ */
+export function handlePageRequest(req: IncomingMessage, res: ServerResponse, assets: PageAssets = pageAssets()): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   const path = pathOf(req.url);
   if (path === undefined) return false;
-  const lookup = lookupAsset(path);
+  const lookup = assets.lookup(path);
   const head = req.method === 'HEAD';
 
   if (!lookup.found) {
-    if (lookup.missingBuild === undefined) return false;
-    const body = Buffer.from(`${lookup.missingBuild}\n`);
+    if (lookup.unavailable === undefined) return false;
+    const body = Buffer.from(`${lookup.unavailable}\n`);
     res.writeHead(503, {
       ...SECURITY_HEADERS,
       'content-type': 'text/plain; charset=utf-8',

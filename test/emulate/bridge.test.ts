@@ -3,29 +3,20 @@
  * first a small scripted `ws` server, then the real relay with real phone clients.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket, { WebSocketServer } from 'ws';
+import { describe, expect, it } from 'vitest';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { Bridge } from '../../src/emulate/bridge.js';
 import { renderBoxed } from '../../src/emulate/table-view.js';
 import { resolveOptions } from '../../src/generate/index.js';
 import { startRelay, type RelayHandle } from '../../src/relay/index.js';
+import { useCleanups } from '../helpers/cleanup.js';
+import { CLI, requireBuiltCli } from '../helpers/paths.js';
+import { Peer } from '../helpers/peers.js';
+import { freePort } from '../helpers/ports.js';
 import { hasPython } from '../helpers/requirements.js';
-import { freePort } from '../reliability/support.js';
+import { sleep, until } from '../helpers/wait.js';
 import { byUser, update } from './harness.js';
 
-const CLI = join(new URL('../../', import.meta.url).pathname, 'dist/cli/main.js');
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 interface Conn {
   ws: WebSocket;
@@ -49,10 +40,7 @@ async function scriptedServer(): Promise<{ wss: WebSocketServer; url: string; co
 }
 
 describe.skipIf(!hasPython())('tdcrowd emulate bridge', () => {
-  const cleanups: (() => Promise<unknown> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const cleanups = useCleanups();
 
   it('plays the WebSocket DAT against a ws server: hello, rows, pings, pong, delete, reconnect after a cut', async () => {
     const srv = await scriptedServer();
@@ -61,33 +49,33 @@ describe.skipIf(!hasPython())('tdcrowd emulate bridge', () => {
     cleanups.push(() => bridge.stop());
     await bridge.start();
 
-    const first = await waitFor('a connection with hello', () => (srv.conns[0]?.received.length ? srv.conns[0] : undefined));
+    const first = await until(() => (srv.conns[0]?.received.length ? srv.conns[0] : undefined), 'a connection with hello');
     expect(JSON.parse(first.received[0] ?? '')).toEqual({ type: 'hello', role: 'sink', token: 'bridge-token-0123456789' });
     for (const m of [update(1, 10, 20, 30, 40), update('phone-b', -5, 5, 50, 180), { type: 'connect', sliderId: 3 }]) first.ws.send(JSON.stringify(m));
-    let users = await waitFor('three rows', async () => {
+    let users = await until(async () => {
       const u = byUser((await bridge.state()).table);
       return u.size === 3 && u;
-    });
+    }, 'three rows');
     expect(users.get('1')).toEqual(['10', '20', '30', '40']);
     expect(users.get('phone-b')).toEqual(['-5', '5', '50', '180']);
 
     first.ws.send('ping');
     first.ws.ping(Buffer.from('hb-1'));
-    await waitFor('text pong and protocol pong', () => first.received.includes('pong') && first.pongs.includes('hb-1'));
+    await until(() => first.received.includes('pong') && first.pongs.includes('hb-1'), 'text pong and protocol pong');
 
     first.ws.send(JSON.stringify({ type: 'delete', sliderId: 'phone-b', reason: 'closed' }));
-    users = await waitFor('the delete', async () => {
+    users = await until(async () => {
       const u = byUser((await bridge.state()).table);
       return u.size === 2 && u;
-    });
+    }, 'the delete');
     expect(users.has('phone-b')).toBe(false);
 
     // cut the connection without a close handshake: the scripts back off ~1 s, reconnect and say hello again
     bridge.dropSocket();
-    const second = await waitFor('a second connection with hello', () => (srv.conns[1]?.received.length ? srv.conns[1] : undefined), 10_000);
+    const second = await until(() => (srv.conns[1]?.received.length ? srv.conns[1] : undefined), 'a second connection with hello', 10_000);
     expect(JSON.parse(second.received[0] ?? '').type).toBe('hello');
     second.ws.send(JSON.stringify(update(9, 1, 1, 1, 1)));
-    await waitFor('the new row', async () => byUser((await bridge.state()).table).has('9'));
+    await until(async () => byUser((await bridge.state()).table).has('9'), 'the new row');
     const s = await bridge.state();
     expect(s.errors).toEqual([]);
     expect(renderBoxed(s, { url: srv.url, socketOpen: true }, 10)).toMatch(/user.*valuex[\s\S]*\b9\b/);
@@ -103,10 +91,10 @@ describe.skipIf(!hasPython())('tdcrowd emulate bridge', () => {
     const bridge = new Bridge({ url, options: resolveOptions({}), variants: { failed_connect_disconnect: true } });
     cleanups.push(() => bridge.stop());
     await bridge.start();
-    const failed = await waitFor('the first attempt to fail', async () => {
+    const failed = await until(async () => {
       const s = await bridge.state();
       return s.attempts.length >= 1 && !s.attempting && !s.connected && s;
-    });
+    }, 'the first attempt to fail');
     expect(failed.connects).toBe(0);
     expect(bridge.net.opens).toBe(0);
     // the relay comes up on that port: the retry opens a fresh socket and connects
@@ -118,17 +106,17 @@ describe.skipIf(!hasPython())('tdcrowd emulate bridge', () => {
     });
     const hello = new Promise<string>((r) => wss.once('connection', (ws) => ws.once('message', (d) => r(d.toString()))));
     expect(JSON.parse(await hello).type).toBe('hello');
-    const s = await waitFor('connected', async () => {
+    const s = await until(async () => {
       const st = await bridge.state();
       return st.connected && st;
-    });
+    }, 'connected');
     expect(s.attempts.length).toBeGreaterThanOrEqual(2);
     expect(s.connects).toBe(1);
     expect(s.errors).toEqual([]);
   });
 
   it('the CLI prints a snapshot with --once, and rejects a missing or malformed --url with exit 2', async () => {
-    if (!existsSync(CLI)) throw new Error('dist/cli/main.js missing: run `npm run build` (npm test does)');
+    requireBuiltCli();
     const srv = await scriptedServer();
     cleanups.push(() => new Promise((r) => srv.wss.close(() => r(undefined))));
     srv.wss.on('connection', (ws) => {
@@ -161,35 +149,35 @@ describe.skipIf(!hasPython())('tdcrowd emulate bridge', () => {
   it('against the real relay: rows follow real phones, deletes remove them, a cut sink refills from the snapshot', async () => {
     const relay: RelayHandle = await startRelay({ port: 0, host: '127.0.0.1', quiet: true, heartbeatMs: 500 });
     cleanups.push(() => relay.close());
-    const phones: WebSocket[] = [];
+    const phones: Peer[] = [];
     cleanups.push(() => phones.forEach((p) => p.terminate()));
     for (let i = 0; i < 5; i++) {
-      const ws = new WebSocket(relay.url);
-      await new Promise((r, j) => ws.once('open', r).once('error', j));
-      ws.send(JSON.stringify({ type: 'connect', sliderId: `phone${i}` }));
-      phones.push(ws);
+      const p = await Peer.open(relay.url);
+      p.send({ type: 'connect', sliderId: `phone${i}` });
+      phones.push(p);
     }
-    const bridge = new Bridge({ url: relay.url, options: resolveOptions({}) });
+    // no pruning: rows go only by the relay's deletes, and none can expire while the test waits for the others
+    const bridge = new Bridge({ url: relay.url, options: resolveOptions({ timeout: 0 }) });
     cleanups.push(() => bridge.stop());
     await bridge.start();
-    await waitFor('the bridge admitted as a sink', () => relay.metrics().connections.sink === 1);
-    phones.forEach((p, i) => p.send(JSON.stringify(update(`phone${i}`, i * 10, -i * 10, i * 5, i * 30))));
-    await waitFor('five live rows', async () => {
+    await until(() => relay.metrics().connections.sink === 1, 'the bridge admitted as a sink');
+    phones.forEach((p, i) => p.send(update(`phone${i}`, i * 10, -i * 10, i * 5, i * 30)));
+    await until(async () => {
       const u = byUser((await bridge.state()).table);
       return u.size === 5 && u.get('phone4')?.[0] === '40' && u;
-    });
+    }, 'five live rows');
 
     // a phone's socket closes: the relay sends delete (reason closed); the row goes
     phones[2]?.close();
-    await waitFor('phone2 removed', async () => !byUser((await bridge.state()).table).has('phone2'));
+    await until(async () => !byUser((await bridge.state()).table).has('phone2'), 'phone2 removed');
     // a phone says delete itself
-    phones[3]?.send(JSON.stringify({ type: 'delete', sliderId: 'phone3' }));
-    await waitFor('phone3 removed', async () => !byUser((await bridge.state()).table).has('phone3'));
+    phones[3]?.send({ type: 'delete', sliderId: 'phone3' });
+    await until(async () => !byUser((await bridge.state()).table).has('phone3'), 'phone3 removed');
 
     // the relay's 500 ms heartbeat pings the sink; onReceivePing's sendPong keeps it admitted
     const opensBefore = bridge.net.opens;
     const pingsBefore = bridge.net.pings;
-    await waitFor('three more heartbeat pings', () => bridge.net.pings >= pingsBefore + 3);
+    await until(() => bridge.net.pings >= pingsBefore + 3, 'three more heartbeat pings');
     expect(bridge.net.opens).toBe(opensBefore);
 
     // kill the sink's socket and clear the table as a restarted TouchDesigner would have it: the scripts
@@ -197,10 +185,10 @@ describe.skipIf(!hasPython())('tdcrowd emulate bridge', () => {
     bridge.dropSocket();
     await bridge.emu.request('start');
     expect((await bridge.state()).table).toEqual([['user', 'valuex', 'valuey', 'speed', 'angle']]);
-    const users = await waitFor('the snapshot after reconnecting', async () => {
+    const users = await until(async () => {
       const u = byUser((await bridge.state()).table);
       return u.size === 3 && u;
-    }, 10_000);
+    }, 'the snapshot after reconnecting', 10_000);
     expect([...users.keys()].sort()).toEqual(['phone0', 'phone1', 'phone4']);
     expect(users.get('phone4')).toEqual(['40', '-40', '20', '120']);
     expect(bridge.net.opens).toBe(opensBefore + 1);
@@ -208,50 +196,48 @@ describe.skipIf(!hasPython())('tdcrowd emulate bridge', () => {
   });
 
   it('`tdcrowd emulate` started before the relay connects once the relay listens (the venue start order)', async () => {
-    if (!existsSync(CLI)) throw new Error('dist/cli/main.js missing: run `npm run build` (npm test does)');
+    requireBuiltCli();
     const port = await freePort();
     const emulate = spawn(process.execPath, [CLI, 'emulate', '--url', `ws://127.0.0.1:${port}`, '--duration', '40'], { stdio: ['ignore', 'pipe', 'pipe'] });
     cleanups.push(() => void emulate.kill('SIGKILL'));
     let out = '';
     emulate.stdout.on('data', (d: Buffer) => (out += d.toString()));
     // TouchDesigner first: several failed attempts before anything listens
-    await new Promise((r) => setTimeout(r, 6000));
+    await sleep(6000);
     expect(out).not.toMatch(/^connected/m);
     const relay: RelayHandle = await startRelay({ port, host: '127.0.0.1', quiet: true });
     cleanups.push(() => relay.close());
     const t0 = Date.now();
     // generous: the scripts retry at most every 2.25 s while they have never connected
-    await waitFor('the emulated TouchDesigner admitted as a sink', () => relay.metrics().connections.sink === 1, 20_000);
+    await until(() => relay.metrics().connections.sink === 1, 'the emulated TouchDesigner admitted as a sink', 20_000);
     const took = Date.now() - t0;
-    const phone = new WebSocket(relay.url);
+    const phone = await Peer.open(relay.url);
     cleanups.push(() => phone.terminate());
-    await new Promise((r, j) => phone.once('open', r).once('error', j));
-    phone.send(JSON.stringify({ type: 'connect', sliderId: 'late-phone' }));
-    phone.send(JSON.stringify(update('late-phone', 12, 34, 5, 6)));
-    await waitFor('the phone in the printed table', () => /^late-phone\t12\t34\t5\t6$/m.test(out), 20_000);
+    phone.send({ type: 'connect', sliderId: 'late-phone' });
+    phone.send(update('late-phone', 12, 34, 5, 6));
+    await until(() => /^late-phone\t12\t34\t5\t6$/m.test(out), 'the phone in the printed table', 20_000);
     expect(took).toBeLessThan(20_000);
   }, 60_000);
 
   it('against the real relay in broadcast mode: --mode broadcast sends no hello and still fills the table', async () => {
     const relay: RelayHandle = await startRelay({ port: 0, host: '127.0.0.1', quiet: true, mode: 'broadcast' });
     cleanups.push(() => relay.close());
-    const bridge = new Bridge({ url: relay.url, options: resolveOptions({ mode: 'broadcast' }) });
+    const bridge = new Bridge({ url: relay.url, options: resolveOptions({ mode: 'broadcast', timeout: 0 }) });
     cleanups.push(() => bridge.stop());
     await bridge.start();
-    await waitFor('the bridge connected', async () => (await bridge.state()).connected);
-    const phones: WebSocket[] = [];
+    await until(async () => (await bridge.state()).connected, 'the bridge connected');
+    const phones: Peer[] = [];
     cleanups.push(() => phones.forEach((p) => p.terminate()));
     for (let i = 0; i < 3; i++) {
-      const ws = new WebSocket(relay.url);
-      await new Promise((r, j) => ws.once('open', r).once('error', j));
-      ws.send(JSON.stringify({ type: 'connect', sliderId: i }));
-      ws.send(JSON.stringify(update(i, i, i, i, i)));
-      phones.push(ws);
+      const p = await Peer.open(relay.url);
+      p.send({ type: 'connect', sliderId: i });
+      p.send(update(i, i, i, i, i));
+      phones.push(p);
     }
-    const users = await waitFor('three rows', async () => {
+    const users = await until(async () => {
       const u = byUser((await bridge.state()).table);
       return u.size === 3 && u;
-    });
+    }, 'three rows');
     expect(users.get('2')).toEqual(['2', '2', '2', '2']);
     const s = await bridge.state();
     expect(s.outbox.filter((o) => o.data.includes('hello'))).toEqual([]);

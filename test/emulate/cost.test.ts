@@ -1,4 +1,4 @@
-/** SPEC §3/§5: per-message cost independent of the number of users, on counted table operations. */
+/** README, "Benchmarks": per-message cost independent of the number of users, on counted table operations. */
 import { describe, expect, it } from 'vitest';
 import { hasPython } from '../helpers/requirements.js';
 import { EmulatorProcess } from '../../src/emulate/process.js';

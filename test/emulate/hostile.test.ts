@@ -1,4 +1,4 @@
-/** SPEC §3/§6: the generated Python never raises on hostile input; it counts and ignores every bad message. */
+/** docs/protocol.md, "Compatibility" (README, "Reliability"): the generated Python never raises on hostile input; it counts and ignores every bad message. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasPython } from '../helpers/requirements.js';
 import { byUser, startHarness, update, type Harness } from './harness.js';

@@ -1,4 +1,4 @@
-/** Behaviour of the generated scripts in the emulator: the tutorial's session and each SPEC §3 promise. */
+/** Behaviour of the generated scripts in the emulator: the tutorial's session and each promise of README's `tdcrowd generate` and TouchDesigner sections. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { hasPython } from '../helpers/requirements.js';
 import { AUDIT_EVERY, byUser, HEADER, startHarness, update, type Harness } from './harness.js';

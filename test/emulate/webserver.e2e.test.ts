@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServerBridge } from '../../src/emulate/server-bridge.js';
 import { resolveOptions } from '../../src/generate/index.js';
 import { hasChromium, hasNumpy, hasPython } from '../helpers/requirements.js';
-import { launchChromium, waitFor } from '../web/e2e-helpers.js';
+import { launchChromium } from '../web/e2e-helpers.js';
+import { until } from '../helpers/wait.js';
 
 const ID_KEY = 'tdcrowd.sliderId';
 const RESUME_KEY = 'tdcrowd.resume';
@@ -47,38 +48,38 @@ describe.skipIf(!hasChromium() || !hasPython() || !hasNumpy())('joystick page se
         if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(`csp: ${m.text()}`);
       });
       await page.goto(`${url}?idle=1500`);
-      await waitFor(async () => (await page.locator('#state').getAttribute('data-state')) === 'live' || undefined, 'page live', 15_000);
-      const id = await waitFor(() => page.evaluate((k) => sessionStorage.getItem(k), ID_KEY).then((v) => v ?? undefined), 'id');
+      await until(async () => (await page.locator('#state').getAttribute('data-state')) === 'live' || undefined, 'page live', 15_000);
+      const id = await until(() => page.evaluate((k) => sessionStorage.getItem(k), ID_KEY).then((v) => v ?? undefined), 'id');
       // the welcome reached the page: it keeps the resume token the scripts made
-      await waitFor(() => page.evaluate((k) => sessionStorage.getItem(k), RESUME_KEY).then((v) => v ?? undefined), 'resume token');
-      await waitFor(() => row(id), 'the row of the connect');
+      await until(() => page.evaluate((k) => sessionStorage.getItem(k), RESUME_KEY).then((v) => v ?? undefined), 'resume token');
+      await until(() => row(id), 'the row of the connect');
 
       const g = await pad(page);
       await page.mouse.move(g.cx, g.cy);
       await page.mouse.down();
       await page.mouse.move(g.cx + g.r, g.cy, { steps: 8 });
-      const right = await waitFor(async () => {
+      const right = await until(async () => {
         const r = await row(id);
         return r !== undefined && Number(r[1]) > 168 ? r : undefined;
       }, 'the row at the right rim');
       expect(Math.abs(Number(right[2]))).toBeLessThan(2);
       expect(Number(right[3])).toBeGreaterThan(98.5);
       expect(right[5]).toBe('0'); // slot 0
-      await waitFor(async () => ((await bridge.state()).chop?.channels.valuex?.[0] ?? 0) > 168 || undefined, 'the Script CHOP follows');
+      await until(async () => ((await bridge.state()).chop?.channels.valuex?.[0] ?? 0) > 168 || undefined, 'the Script CHOP follows');
       await page.mouse.up();
-      await waitFor(async () => (await row(id))?.slice(1, 5).join() === '0,0,0,0' || undefined, 'zero on release');
+      await until(async () => (await row(id))?.slice(1, 5).join() === '0,0,0,0' || undefined, 'zero on release');
 
       // idle delete after 1.5 s, then back on the next movement
-      await waitFor(async () => (await row(id)) === undefined || undefined, 'idle delete');
+      await until(async () => (await row(id)) === undefined || undefined, 'idle delete');
       await page.mouse.move(g.cx, g.cy);
       await page.mouse.down();
       await page.mouse.move(g.cx, g.cy + g.r / 2, { steps: 4 });
-      await waitFor(async () => Number((await row(id))?.[2]) > 80 || undefined, 'back after idle');
+      await until(async () => Number((await row(id))?.[2]) > 80 || undefined, 'back after idle');
       await page.mouse.up();
 
       // the tab goes: onWebSocketClose deletes the row
       await page.close();
-      await waitFor(async () => (await row(id)) === undefined || undefined, 'row gone after the page closed');
+      await until(async () => (await row(id)) === undefined || undefined, 'row gone after the page closed');
       const s = await bridge.state();
       expect(s.errors).toEqual([]);
       expect(s.stats?.ignored).toEqual({});

@@ -6,9 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VERSION } from '../../src/version.js';
 import { hasPython } from '../helpers/requirements.js';
+import { CLI, requireBuiltCli, ROOT } from '../helpers/paths.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
-const CLI = join(ROOT, 'dist/cli/main.js');
 let tmp: string;
 
 function run(args: string[]): { code: number | null; stdout: string; stderr: string } {
@@ -17,7 +16,7 @@ function run(args: string[]): { code: number | null; stdout: string; stderr: str
 }
 
 beforeAll(() => {
-  if (!existsSync(CLI)) throw new Error('dist/cli/main.js missing: run `npm run build` (npm test does)');
+  requireBuiltCli();
   tmp = mkdtempSync(join(tmpdir(), 'tdcrowd-gen-'));
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -70,10 +69,12 @@ describe('tdcrowd generate', () => {
     ['non-numeric timeout', ['--timeout', 'ten'], /--timeout must be a number/],
     ['infinite timeout', ['--timeout', 'Infinity'], /--timeout must be a number/],
     ['unknown mode', ['--mode', 'mesh'], /--mode must be route or broadcast/],
-    ['zero batch rate', ['--batch-hz', '0'], /--batch-hz must be > 0/],
+    ['zero batch rate', ['--batch-hz', '0'], /--batch-hz must be from 1 to 240/],
+    ['a batch rate below one a second', ['--batch-hz', '0.05'], /--batch-hz must be from 1 to 240/],
     ['huge batch rate', ['--batch-hz', '1000'], /--batch-hz/],
-    ['token in broadcast mode', ['--mode', 'broadcast', '--sink-token', 'abc'], /only --mode route/],
-    ['over-long token', ['--sink-token', 'x'.repeat(300)], /--sink-token must be a string of 1-256/],
+    ['token in broadcast mode', ['--mode', 'broadcast', '--sink-token', 'abcdefghijklmnop'], /only --mode route/],
+    ['a token shorter than the relay accepts', ['--sink-token', 'abc'], /--sink-token must be a string of 16-256 characters/],
+    ['over-long token', ['--sink-token', 'x'.repeat(300)], /--sink-token must be a string of 16-256/],
     ['websocket DAT name', ['--websocket-dat', 'web socket'], /--websocket-dat/],
     ['callbacks DAT same as table', ['--callbacks-dat', 'test_test'], /must name different operators/],
     ['execute DAT same as the WebSocket DAT', ['--execute-dat', 'websocket1'], /must name different operators/],
@@ -127,7 +128,7 @@ describe('tdcrowd generate', () => {
       [],
       ['--mode', 'broadcast'],
       ['--invert-y', '--normalize', '--timeout', '0'],
-      ['--sink-token', 'a"b\'c\\d\n"""', '--batch-hz', '0.5', '--columns', 'A,B,C,D,E', '--table', '_t'],
+      ['--sink-token', 'a"b\'c\\d\n""" and more', '--batch-hz', '2.5', '--columns', 'A,B,C,D,E', '--table', '_t'],
       ['--target', 'webserver', '--extra-columns', 'slot,hue', '--port', '9980'],
       ['--target', 'osc', '--normalize', '--invert-y', '--oscin-dat', 'crowd_osc'],
     ];

@@ -3,8 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { partialSources, pyLiteral, pyString, renderScripts, resolveOptions, TEMPLATE_FILES } from '../../src/generate/index.js';
-import { UsageError } from '../../src/cli/usage-error.js';
+import { GenerateOptionsError, partialSources, pyLiteral, pyString, renderScripts, resolveOptions, TEMPLATE_FILES } from '../../src/generate/index.js';
 import { hasPython } from '../helpers/requirements.js';
 import { startHarness } from '../emulate/harness.js';
 
@@ -55,15 +54,15 @@ describe('Python literal rendering', () => {
 describe('hostile option values', () => {
   it('names (table, columns, DAT names) are rejected unless they are plain identifiers', () => {
     for (const s of HOSTILE_STRINGS) {
-      expect(() => resolveOptions({ table: `t${s}` })).toThrow(UsageError);
-      expect(() => resolveOptions({ columns: `a,b,c,d,e${s}` })).toThrow(UsageError);
-      expect(() => resolveOptions({ websocketDat: `w${s}` })).toThrow(UsageError);
-      expect(() => resolveOptions({ callbacksDat: `c${s}` })).toThrow(UsageError);
+      expect(() => resolveOptions({ table: `t${s}` })).toThrow(GenerateOptionsError);
+      expect(() => resolveOptions({ columns: `a,b,c,d,e${s}` })).toThrow(GenerateOptionsError);
+      expect(() => resolveOptions({ websocketDat: `w${s}` })).toThrow(GenerateOptionsError);
+      expect(() => resolveOptions({ callbacksDat: `c${s}` })).toThrow(GenerateOptionsError);
     }
   });
 
   it.skipIf(!hasPython())('tokens are rendered inert: the scripts compile and send the exact token in hello', async () => {
-    const tokens = HOSTILE_STRINGS.filter((s) => s !== '\ud800').map((s) => `ZQXtok${s}end`);
+    const tokens = HOSTILE_STRINGS.filter((s) => s !== '\ud800').map((s) => `ZQXtok${s}end-of-sixteen`);
     for (const sinkToken of tokens) {
       const scripts = renderScripts(resolveOptions({ sinkToken }));
       for (const s of scripts) {

@@ -24,6 +24,9 @@ describe('parse: the tutorial wire format is accepted verbatim', () => {
   it('relay-made messages parse from the relay', () => {
     expect(parse('{"type":"delete","sliderId":1,"reason":"timeout"}', { origin: 'relay' })).toMatchObject({ ok: true, kind: 'relayDelete' });
     expect(parse('{"type":"welcome","sliderId":1,"resume":"0123456789abcdef0123"}', { origin: 'relay' })).toMatchObject({ ok: true, kind: 'welcome' });
+    expect(parse('{"type":"status","listening":false}', { origin: 'relay' })).toMatchObject({ ok: true, kind: 'status' });
+    expect(parse('{"type":"status","listening":true}', { origin: 'controller' })).toMatchObject({ ok: false, reason: 'wrong_direction' });
+    expect(parse('{"type":"status","listening":"no"}', { origin: 'relay' })).toMatchObject({ ok: false, reason: 'schema' });
     expect(
       parse('{"type":"batch","messages":[{"x":1,"y":1,"speed":1,"angle":1,"sliderId":1},{"type":"delete","sliderId":2,"reason":"closed"}]}', { origin: 'relay' }),
     ).toMatchObject({ ok: true, kind: 'batch' });
@@ -116,8 +119,8 @@ describe('protocolSchema', () => {
   it('is one JSON document with every message', () => {
     const doc = JSON.parse(JSON.stringify(protocolSchema));
     expect(Object.keys(doc.definitions).sort()).toEqual(
-      ['batch', 'connect', 'delete', 'error', 'hello', 'relayDelete', 'sliderId', 'update', 'welcome'].sort(),
+      ['batch', 'connect', 'delete', 'error', 'hello', 'relayDelete', 'sliderId', 'status', 'update', 'welcome'].sort(),
     );
-    expect(doc.oneOf).toHaveLength(8);
+    expect(doc.oneOf).toHaveLength(9);
   });
 });

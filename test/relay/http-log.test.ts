@@ -5,7 +5,12 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ERROR_CODES, isLogEntry, logEntrySchema, parse, type Origin } from '../../src/protocol/index.js';
 import type { RelayHandle } from '../../src/relay/index.js';
 import { VERSION } from '../../src/version.js';
-import { Client, controller, fetchText, metric, sink, update, waitFor, useRelays } from './helpers.js';
+import { fetchText } from '../helpers/http.js';
+import { update } from '../helpers/messages.js';
+import { metric } from '../helpers/metrics.js';
+import { claim, Peer, sink } from '../helpers/peers.js';
+import { useRelays } from '../helpers/relay.js';
+import { until } from '../helpers/wait.js';
 
 let relay: RelayHandle | undefined;
 const { start, keep } = useRelays();
@@ -16,13 +21,14 @@ describe('HTTP', () => {
   it('/healthz reports ok, version, mode, uptime, connections, users and sinks', async () => {
     relay = await start({ mode: 'broadcast' });
     keep(await sink(relay));
-    keep(await controller(relay, 1));
-    keep(await Client.open(relay.url));
+    keep(await claim(relay, 1));
+    keep(await Peer.open(relay.url));
     const r = await fetchText(`${relay.httpUrl}/healthz`);
     expect(r.status).toBe(200);
     expect(r.type).toMatch(/application\/json/);
     expect(JSON.parse(r.body)).toEqual({
       ok: true,
+      status: 'ok',
       version: VERSION,
       mode: 'broadcast',
       uptimeS: expect.any(Number),
@@ -35,11 +41,11 @@ describe('HTTP', () => {
   it('/metrics is Prometheus text with connections, messages, drops by reason and the latency histogram', async () => {
     relay = await start();
     const s = keep(await sink(relay));
-    const c = keep(await controller(relay, 1));
+    const c = keep(await claim(relay, 1));
     for (let i = 0; i < 5; i++) c.send(update(1, i));
     c.send('garbage');
-    await waitFor(() => s.ofType('update').length === 5, 'updates');
-    await waitFor(() => relay!.metrics().dropped.not_json === 1, 'the drop');
+    await until(() => s.ofType('update').length === 5, 'updates');
+    await until(() => relay!.metrics().dropped.not_json === 1, 'the drop');
     const r = await fetchText(`${relay.httpUrl}/metrics`);
     expect(r.status).toBe(200);
     expect(r.type).toMatch(/text\/plain/);
@@ -76,17 +82,17 @@ describe('--log', () => {
     const file = join(dir, 'relay.jsonl');
     relay = await start({ log: file, textPingMs: 50 });
     const s = keep(await sink(relay));
-    const c = keep(await controller(relay, 'a'));
+    const c = keep(await claim(relay, 'a'));
     c.send(update('a', 1));
     c.send('{"x":\n'); // not JSON (and spans lines)
     c.send(update('b', 2)); // id_mismatch
     c.send('ping');
-    await c.waitFor((m) => m.type === 'error', 'an error');
-    await waitFor(() => s.received.includes('ping'), 'a text ping at the sink');
+    await c.waitForMessage((m) => m.type === 'error', 'an error');
+    await until(() => s.frames.includes('ping'), 'a text ping at the sink');
     s.send('pong');
     c.send({ type: 'delete', sliderId: 'a' });
-    await s.waitFor((m) => m.type === 'delete', 'the delete');
-    await waitFor(() => relay!.metrics().messagesIn === 8, 'all frames in');
+    await s.waitForMessage((m) => m.type === 'delete', 'the delete');
+    await until(() => relay!.metrics().messagesIn === 8, 'all frames in');
     const outCount = relay.metrics().messagesOut;
     await relay.close();
     relay = undefined;

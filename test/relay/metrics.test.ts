@@ -4,7 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LATENCY_BOUNDS_S } from '../../src/relay/metrics.js';
-import { Client, controller, fetchText, metric, sink, update, useRelays, waitFor } from './helpers.js';
+import { fetchText } from '../helpers/http.js';
+import { update } from '../helpers/messages.js';
+import { metric } from '../helpers/metrics.js';
+import { claim, Peer, sink } from '../helpers/peers.js';
+import { useRelays } from '../helpers/relay.js';
+import { until } from '../helpers/wait.js';
 
 const { start, keep } = useRelays();
 
@@ -18,15 +23,15 @@ describe('/metrics', () => {
   it('counts connections opened and closed, by role and close code', async () => {
     const relay = await start({ maxPayload: 256 });
     const s = keep(await sink(relay));
-    const c = await controller(relay, 1);
-    const idle = await Client.open(relay.url);
-    const big = await controller(relay, 2);
+    const c = await claim(relay, 1);
+    const idle = await Peer.open(relay.url);
+    const big = await claim(relay, 2);
     c.ws.close(1000, 'bye');
     idle.ws.terminate();
     big.send('x'.repeat(300)); // over --max-payload: the relay closes it with 1009
     await big.waitClosed();
     await c.waitClosed();
-    await waitFor(() => relay.metrics().connections.unknown === 0 && relay.metrics().connections.controller === 0, 'the closes');
+    await until(() => relay.metrics().connections.unknown === 0 && relay.metrics().connections.controller === 0, 'the closes');
     const text = (await fetchText(`${relay.httpUrl}/metrics`)).body;
     const m = (series: string): number | undefined => metric(text, series);
     expect(m('tdcrowd_connections_opened_total')).toBe(4);
@@ -37,16 +42,16 @@ describe('/metrics', () => {
     // The sink is still open: not counted as closed.
     expect(text).not.toMatch(/closed_total\{role="sink"/);
     s.close();
-    await waitFor(() => relay.metrics().connections.sink === 0, 'the sink to go');
+    await until(() => relay.metrics().connections.sink === 0, 'the sink to go');
     expect(metric((await fetchText(`${relay.httpUrl}/metrics`)).body, 'tdcrowd_connections_closed_total{role="sink",code="1005"}')).toBe(1);
   });
 
   it('has latency buckets from 5 µs up, cumulative, holding every loopback forward', async () => {
     const relay = await start();
     const s = keep(await sink(relay));
-    const c = keep(await controller(relay, 7));
+    const c = keep(await claim(relay, 7));
     for (let i = 0; i < 50; i++) c.send(update(7, i));
-    await waitFor(() => s.ofType('update').length === 50, 'the updates');
+    await until(() => s.ofType('update').length === 50, 'the updates');
     const text = (await fetchText(`${relay.httpUrl}/metrics`)).body;
     const buckets = [...text.matchAll(/^tdcrowd_forward_latency_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)].map((b) => [b[1]!, Number(b[2])] as const);
     expect(buckets.map(([le]) => le)).toEqual([...LATENCY_BOUNDS_S.map(String), '+Inf']);

@@ -14,7 +14,12 @@ import { EmulatorProcess } from '../../src/emulate/process.js';
 import { renderScripts, resolveOptions } from '../../src/generate/index.js';
 import { encodeUpdate, OSC_ADDRESS, parseOscTarget } from '../../src/relay/osc-out.js';
 import { hasNumpy, hasPython } from '../helpers/requirements.js';
-import { Client, controller, fetchText, metric, sink, table, update, useRelays, waitFor } from './helpers.js';
+import { fetchText } from '../helpers/http.js';
+import { tableOf, update } from '../helpers/messages.js';
+import { metric } from '../helpers/metrics.js';
+import { claim, sink, type Peer } from '../helpers/peers.js';
+import { useRelays } from '../helpers/relay.js';
+import { until } from '../helpers/wait.js';
 
 interface OscMsg {
   address: string;
@@ -98,43 +103,43 @@ describe('relay --osc', () => {
     const rx = await receiver();
     const relay = await start({ osc: [{ host: '127.0.0.1', port: rx.port }], oscHz: 50 });
     const big = 9007199254740991;
-    const c = keep(await controller(relay, big));
+    const c = keep(await claim(relay, big));
     c.send(update(big, 1.1, -20));
     c.send(update(big, 2.2, -30)); // same tick: only the latest goes
-    const upd = await waitFor(() => rx.of(OSC_ADDRESS.update, String(big))[0], 'the update');
+    const upd = await until(() => rx.of(OSC_ADDRESS.update, String(big))[0], 'the update');
     expect(rx.of(OSC_ADDRESS.connect, String(big))).toEqual([{ address: '/tdcrowd/connect', args: [String(big)], types: 's' }]);
     expect(upd.types).toBe('sffff');
     expect(upd.args[1]).toBe(Math.fround(2.2));
     expect(upd.args[2]).toBe(-30);
     expect(rx.of(OSC_ADDRESS.update)).toHaveLength(1);
     c.send({ type: 'delete', sliderId: big });
-    const del = await waitFor(() => rx.of(OSC_ADDRESS.delete)[0], 'the delete');
+    const del = await until(() => rx.of(OSC_ADDRESS.delete)[0], 'the delete');
     expect(del).toEqual({ address: '/tdcrowd/delete', args: [String(big), 'client'], types: 'ss' });
     // a socket that closes is a delete with reason closed
-    const d = keep(await controller(relay, 'dee'));
+    const d = keep(await claim(relay, 'dee'));
     d.close();
-    expect((await waitFor(() => rx.of(OSC_ADDRESS.delete, 'dee')[0], 'closed delete')).args).toEqual(['dee', 'closed']);
+    expect((await until(() => rx.of(OSC_ADDRESS.delete, 'dee')[0], 'closed delete')).args).toEqual(['dee', 'closed']);
     expect(rx.datagrams.every((b) => b.subarray(0, 8).toString('latin1') === '#bundle\0')).toBe(true);
   });
 
   it('with --osc-hz 0 sends each message as its own datagram, at once', async () => {
     const rx = await receiver();
     const relay = await start({ osc: [{ host: '127.0.0.1', port: rx.port }], oscHz: 0 });
-    const c = keep(await controller(relay, 'solo'));
+    const c = keep(await claim(relay, 'solo'));
     for (let i = 1; i <= 5; i++) c.send(update('solo', i * 10, 0));
-    await waitFor(() => rx.of(OSC_ADDRESS.update).length === 5 || undefined, 'five updates');
+    await until(() => rx.of(OSC_ADDRESS.update).length === 5 || undefined, 'five updates');
     expect(rx.of(OSC_ADDRESS.update).map((m) => m.args[1])).toEqual([10, 20, 30, 40, 50]);
     expect(rx.datagrams.every((b) => b[0] === 0x2f)).toBe(true); // '/': a message, not a bundle
   });
 
   it('splits a tick into bundles that each fit one datagram, losing nothing', async () => {
     const rx = await receiver();
-    const relay = await start({ osc: [{ host: '127.0.0.1', port: rx.port }], oscHz: 10, oscMaxDatagram: 600 });
+    const relay = await start({ osc: [{ host: '127.0.0.1', port: rx.port }], oscHz: 10, oscMaxDatagram: 600, maxPerAddress: 100 });
     const ids = Array.from({ length: 120 }, (_, i) => `${String(i).padStart(3, '0')}${'x'.repeat(61)}`); // 64-character ids
-    const phones = await Promise.all(ids.map((id) => controller(relay, id)));
+    const phones = await Promise.all(ids.map((id) => claim(relay, id)));
     phones.forEach(keep);
     phones.forEach((p, i) => p.send(update(ids[i]!, i, 0)));
-    await waitFor(() => new Set(rx.of(OSC_ADDRESS.update).map((m) => m.args[0])).size === ids.length || undefined, 'every update');
+    await until(() => new Set(rx.of(OSC_ADDRESS.update).map((m) => m.args[0])).size === ids.length || undefined, 'every update');
     expect(Math.max(...rx.datagrams.map((b) => b.length))).toBeLessThanOrEqual(600);
     expect(rx.datagrams.length).toBeGreaterThan(10);
     for (const [i, id] of ids.entries()) expect(rx.of(OSC_ADDRESS.update, id).at(-1)?.args[1]).toBe(i);
@@ -143,24 +148,24 @@ describe('relay --osc', () => {
   it('re-sends every live user at the snapshot interval (UDP may lose packets)', async () => {
     const rx = await receiver();
     const relay = await start({ osc: [{ host: '127.0.0.1', port: rx.port }], oscHz: 50, oscSnapshotMs: 150 });
-    const a = keep(await controller(relay, 'a'));
-    keep(await controller(relay, 'b')); // connected, never moved
+    const a = keep(await claim(relay, 'a'));
+    keep(await claim(relay, 'b')); // connected, never moved
     a.send(update('a', 42, 0));
-    await waitFor(() => rx.of(OSC_ADDRESS.update, 'a').length >= 4 || undefined, 'a re-sent by snapshots');
+    await until(() => rx.of(OSC_ADDRESS.update, 'a').length >= 4 || undefined, 'a re-sent by snapshots');
     expect(rx.of(OSC_ADDRESS.update, 'a').every((m) => m.args[1] === 42)).toBe(true);
-    await waitFor(() => rx.of(OSC_ADDRESS.connect, 'b').length >= 3 || undefined, 'b re-sent as a connect');
+    await until(() => rx.of(OSC_ADDRESS.connect, 'b').length >= 3 || undefined, 'b re-sent as a connect');
   });
 
   it('caps each target at --osc-rate messages a second; deletes still arrive; the cap is counted', async () => {
     const rx = await receiver();
-    const relay = await start({ osc: [{ host: '127.0.0.1', port: rx.port }], oscHz: 20, oscRate: 100, oscSnapshotMs: 0 });
+    const relay = await start({ osc: [{ host: '127.0.0.1', port: rx.port }], oscHz: 20, oscRate: 100, oscSnapshotMs: 0, maxPerAddress: 100 });
     const t0 = Date.now();
-    const phones = await Promise.all(Array.from({ length: 80 }, (_, i) => controller(relay, `r${i}`)));
+    const phones = await Promise.all(Array.from({ length: 80 }, (_, i) => claim(relay, `r${i}`)));
     phones.forEach(keep);
     for (let round = 0; round < 3; round++) phones.forEach((p, i) => p.send(update(`r${i}`, round + 1, 0)));
     phones[0]!.send({ type: 'delete', sliderId: 'r0' });
-    await waitFor(() => rx.of(OSC_ADDRESS.delete, 'r0')[0], 'the delete through the cap', 10_000);
-    await waitFor(() => new Set(rx.of(OSC_ADDRESS.update).map((m) => m.args[0])).size >= 79 || undefined, 'every user eventually', 10_000);
+    await until(() => rx.of(OSC_ADDRESS.delete, 'r0')[0], 'the delete through the cap', 10_000);
+    await until(() => new Set(rx.of(OSC_ADDRESS.update).map((m) => m.args[0])).size >= 79 || undefined, 'every user eventually', 10_000);
     const seconds = (Date.now() - t0) / 1000;
     // 80 connects + 79 latest updates + 1 delete, at 100 a second (the first second's bucket is full)
     expect(rx.messages.length).toBeLessThanOrEqual(100 * (seconds + 1) + 5);
@@ -190,7 +195,7 @@ describe('relay --osc', () => {
 
   it.skipIf(!hasPython() || !hasNumpy())('feeds the generated OSC In DAT callbacks the same table a WebSocket sink keeps (end to end, real UDP)', async () => {
     const rx = await receiver();
-    const relay = await start({ osc: [{ host: '127.0.0.1', port: rx.port }], oscHz: 30 });
+    const relay = await start({ osc: [{ host: '127.0.0.1', port: rx.port }], oscHz: 30, maxPerAddress: 100 });
     const ws = keep(await sink(relay));
     const o = resolveOptions({ target: 'osc' });
     const emu = new EmulatorProcess();
@@ -204,19 +209,19 @@ describe('relay --osc', () => {
         fed += packets.length;
         if (packets.length > 0) await emu.request('osc', { packets });
       };
-      const phones: Client[] = [];
-      for (let i = 0; i < 20; i++) phones.push(keep(await controller(relay, i % 2 ? `p${i}` : i)));
+      const phones: Peer[] = [];
+      for (let i = 0; i < 20; i++) phones.push(keep(await claim(relay, i % 2 ? `p${i}` : i)));
       phones.forEach((p, i) => p.send(update(i % 2 ? `p${i}` : i, i * 5, -i)));
       phones[3]!.send({ type: 'delete', sliderId: 'p3' });
       phones[4]!.close();
       phones[6]!.send(update(6, 99, 1));
-      await waitFor(() => (table(ws.messages).size === 18 && rx.of(OSC_ADDRESS.delete).length === 2) || undefined, 'the sink and OSC settled');
+      await until(() => (tableOf(ws.messages).size === 18 && rx.of(OSC_ADDRESS.delete).length === 2) || undefined, 'the sink and OSC settled');
       await new Promise((r) => setTimeout(r, 150));
       await feed();
       await emu.request('step');
       const s = await emu.state();
       expect(s.errors).toEqual([]);
-      const expected = [...table(ws.messages)].map(([id, m]) => [id, [m.x, m.y, m.speed, m.angle].map((v) => Math.fround(v as number))]).sort();
+      const expected = [...tableOf(ws.messages)].map(([id, m]) => [id, [m.x, m.y, m.speed, m.angle].map((v) => Math.fround(v as number))]).sort();
       const got = s.table.slice(1).map((r) => [r[0], r.slice(1, 5).map(Number)]).sort();
       expect(got).toEqual(expected);
       expect(s.stats?.ignored).toEqual({});

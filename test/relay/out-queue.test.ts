@@ -1,12 +1,12 @@
 /**
- * The per-recipient queue's rules, with a fake connection whose backlog the test controls.
+ * The per-recipient queue's rules, with a fake outlet whose backlog the test controls.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Connection } from '../../src/relay/connection.js';
+import { MAX_BATCH_FRAME_BYTES, MAX_BATCH_MESSAGES } from '../../src/protocol/index.js';
 import { RelayMetrics } from '../../src/relay/metrics.js';
-import { OutQueue } from '../../src/relay/sink.js';
+import { OutQueue, type Outlet } from '../../src/relay/out-queue.js';
 
-class FakeConn {
+class FakeConn implements Outlet {
   backlog = 0;
   isOpen = true;
   readonly sent: string[] = [];
@@ -23,7 +23,7 @@ const del = (id: string, reason = 'closed'): string => `{"type":"delete","slider
 function setup(batchHz?: number): { conn: FakeConn; q: OutQueue; metrics: RelayMetrics } {
   const conn = new FakeConn();
   const metrics = new RelayMetrics();
-  const q = new OutQueue(conn as unknown as Connection, { metrics, highWaterBytes: HIGH }, batchHz);
+  const q = new OutQueue(conn, { metrics, highWaterBytes: HIGH }, batchHz);
   return { conn, q, metrics };
 }
 
@@ -108,9 +108,11 @@ describe('OutQueue, batch', () => {
   it('one batch frame per tick with the latest update per user, connects and deletes kept; nothing when idle', () => {
     vi.useFakeTimers();
     const { conn, q, metrics } = setup(10);
+    q.push('b', 'connect', con('b'), 1);
+    vi.advanceTimersByTime(100); // the sink now has b
+    conn.sent.length = 0;
     q.push('a', 'connect', con('a'), 1);
     for (let x = 0; x < 5; x++) q.push('a', 'update', upd('a', x), 1);
-    q.push('b', 'connect', con('b'), 1);
     q.push('b', 'delete', del('b', 'client'), 1);
     expect(conn.sent).toEqual([]);
     vi.advanceTimersByTime(100);
@@ -119,10 +121,53 @@ describe('OutQueue, batch', () => {
       type: 'batch',
       messages: [JSON.parse(con('a')), JSON.parse(upd('a', 4)), JSON.parse(del('b', 'client'))],
     });
-    expect(metrics.batchCoalesced).toBe(5);
+    expect(metrics.batchCoalesced).toBe(4);
     expect(metrics.dropped.backpressure).toBe(0);
     vi.advanceTimersByTime(1000);
     expect(conn.sent).toHaveLength(1);
+    q.close();
+  });
+
+  it('a user who joins and leaves between two ticks never reaches the sink: dropped as a pair, counted as coalesced', () => {
+    vi.useFakeTimers();
+    const { conn, q, metrics } = setup(10);
+    q.push('keep', 'update', upd('keep', 1), 1);
+    for (let i = 0; i < 1000; i++) {
+      q.push(`c${i}`, 'connect', con(`c${i}`), 1);
+      q.push(`c${i}`, 'update', upd(`c${i}`, 3), 1);
+      q.push(`c${i}`, 'delete', del(`c${i}`), 1);
+    }
+    expect(q.size).toBe(1); // churn between ticks holds nothing
+    vi.advanceTimersByTime(100);
+    expect(conn.sent.map((f) => JSON.parse(f) as unknown)).toEqual([{ type: 'batch', messages: [JSON.parse(upd('keep', 1))] }]);
+    expect(metrics.batchCoalesced).toBe(3000);
+    expect(metrics.dropped.backpressure).toBe(0);
+    q.close();
+  });
+
+  it('a tick over MAX_BATCH_MESSAGES is split over several frames, in order', () => {
+    vi.useFakeTimers();
+    const { conn, q } = setup(10);
+    const n = 2 * MAX_BATCH_MESSAGES + 5000;
+    for (let i = 0; i < n; i++) q.push(`u${i}`, 'update', upd(`u${i}`, i % 170), 1);
+    vi.advanceTimersByTime(100);
+    const frames = conn.sent.map((f) => JSON.parse(f) as { type: string; messages: { sliderId: string }[] });
+    expect(frames.map((f) => f.messages.length)).toEqual([MAX_BATCH_MESSAGES, MAX_BATCH_MESSAGES, 5000]);
+    expect(frames.every((f) => f.type === 'batch')).toBe(true);
+    expect(frames.flatMap((f) => f.messages.map((m) => m.sliderId))).toEqual(Array.from({ length: n }, (_, i) => `u${i}`));
+    q.close();
+  });
+
+  it('a tick over MAX_BATCH_FRAME_BYTES is split so that no frame passes it', () => {
+    vi.useFakeTimers();
+    const { conn, q } = setup(10);
+    // 10 000 users whose messages are close to the 1 KiB a message may take: ~10 MB in one tick
+    const big = (id: string): string => `{"x":1,"y":0,"speed":0,"angle":0,"sliderId":"${id}"${' '.repeat(960)}}`;
+    for (let i = 0; i < 10_000; i++) q.push(`u${i}`, 'update', big(`u${i}`), 1);
+    vi.advanceTimersByTime(100);
+    expect(conn.sent.length).toBe(3);
+    for (const f of conn.sent) expect(Buffer.byteLength(f)).toBeLessThanOrEqual(MAX_BATCH_FRAME_BYTES);
+    expect(conn.sent.reduce((n, f) => n + (JSON.parse(f) as { messages: unknown[] }).messages.length, 0)).toBe(10_000);
     q.close();
   });
 

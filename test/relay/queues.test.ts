@@ -1,29 +1,36 @@
 import { describe, expect, it } from 'vitest';
 import type { Socket } from 'node:net';
 import type { RelayHandle } from '../../src/relay/index.js';
-import { Client, controller, fetchText, metric, sink, table, update, waitFor, type Json, useRelays } from './helpers.js';
+import { fetchText } from '../helpers/http.js';
+import { type Json, tableOf, update } from '../helpers/messages.js';
+import { metric } from '../helpers/metrics.js';
+import { claim, Peer, sink } from '../helpers/peers.js';
+import { useRelays } from '../helpers/relay.js';
+import { sleep, until } from '../helpers/wait.js';
 
 let relay: RelayHandle | undefined;
+/** Every phone here comes from 127.0.0.1: the per-address cap is not what these tests are about. */
+const MANY = { maxPerAddress: 1000 };
 const { start, keep } = useRelays();
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 describe('batch mode', () => {
   it('sends at most batchHz frames per second, each with the latest update per user; connects and deletes kept in order', async () => {
-    relay = await start({ rate: 10_000, burst: 10_000 });
+    relay = await start({ ...MANY, rate: 10_000, burst: 10_000 });
     const batchHz = 5;
     const s = keep(await sink(relay, { batchHz }));
     const helloAt = Date.now();
-    const users = await Promise.all(Array.from({ length: 10 }, (_, i) => controller(relay!, `u${i}`)));
+    const users = await Promise.all(Array.from({ length: 10 }, (_, i) => claim(relay!, `u${i}`)));
     users.forEach(keep);
     // Stream for about 1.5 s: 10 users x 100 updates each.
     for (let step = 0; step < 100; step++) {
       users.forEach((c, i) => c.send(update(`u${i}`, step, i)));
-      if (step % 10 === 9) await new Promise((r) => setTimeout(r, 100));
+      if (step % 10 === 9) await sleep(100);
     }
     users[3]!.send({ type: 'delete', sliderId: 'u3' });
     users.forEach((c, i) => i !== 3 && c.send(update(`u${i}`, 150, i)));
-    await waitFor(() => {
-      const rows = table(s.messages);
+    await until(() => {
+      const rows = tableOf(s.messages);
       return rows.size === 9 && [...rows.values()].every((r) => r.x === 150) && !rows.has('u3');
     }, 'the final state at the sink');
     const elapsedS = (Date.now() - helloAt) / 1000;
@@ -48,11 +55,11 @@ describe('batch mode', () => {
 
   it('a batch sink gets the snapshot in its first batch', async () => {
     relay = await start();
-    const c = keep(await controller(relay, 1));
+    const c = keep(await claim(relay, 1));
     c.send(update(1, 12));
-    await waitFor(() => relay!.metrics().messagesIn >= 2, 'the update');
+    await until(() => relay!.metrics().messagesIn >= 2, 'the update');
     const s = keep(await sink(relay, { batchHz: 20 }));
-    const first = await s.waitFor((m) => m.type === 'batch', 'a batch');
+    const first = await s.waitForMessage((m) => m.type === 'batch', 'a batch');
     expect(first.messages).toEqual([{ type: 'connect', sliderId: 1 }, update(1, 12)]);
   });
 });
@@ -60,17 +67,17 @@ describe('batch mode', () => {
 describe('back-pressure', () => {
   it('a sink that stops reading: bounded queue (coalesced, counted) and fresh state when it resumes', async () => {
     const users = 20;
-    relay = await start({ rate: 1e6, burst: 1e6, sinkHighWaterBytes: 16 * 1024, heartbeatMs: 120_000 });
+    relay = await start({ ...MANY, rate: 1e6, burst: 1e6, sinkHighWaterBytes: 16 * 1024, heartbeatMs: 120_000 });
     const s = keep(await sink(relay));
     const socket = (s.ws as unknown as { _socket: Socket })._socket;
     socket.pause();
-    const cs = await Promise.all(Array.from({ length: users }, (_, i) => controller(relay!, `user-${i}-${'p'.repeat(50)}`)));
+    const cs = await Promise.all(Array.from({ length: users }, (_, i) => claim(relay!, `user-${i}-${'p'.repeat(50)}`)));
     cs.forEach(keep);
     const id = (i: number): string => `user-${i}-${'p'.repeat(50)}`;
 
     // Flood until the relay has had to coalesce for a while (the kernel's socket buffers fill first).
     let step = 0;
-    await waitFor(
+    await until(
       () => {
         for (let k = 0; k < 50; k++, step++) cs.forEach((c, i) => c.send(update(id(i), step % 170, i, { seq: step })));
         return (relay!.metrics().dropped.backpressure ?? 0) > 20_000;
@@ -92,11 +99,11 @@ describe('back-pressure', () => {
 
     // A final, distinct value per user, then the sink reads again.
     cs.forEach((c, i) => c.send(update(id(i), -1, i, { seq: 1e9 })));
-    await waitFor(() => relay!.metrics().messagesIn >= step * users + users * 2 + 1, 'the final updates in', 20_000);
+    await until(() => relay!.metrics().messagesIn >= step * users + users * 2 + 1, 'the final updates in', 20_000);
     await tick();
     socket.resume();
-    await waitFor(() => {
-      const rows = table(s.messages);
+    await until(() => {
+      const rows = tableOf(s.messages);
       return rows.size === users && [...rows.values()].every((r) => r.seq === 1e9);
     }, 'fresh state at the sink', 30_000);
     // It skipped most of the flood rather than replaying it.

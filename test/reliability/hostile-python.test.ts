@@ -1,5 +1,5 @@
 /**
- * SPEC §6: the relay suite's hostile corpus, fed to the generated TouchDesigner callbacks in the emulator —
+ * Hostile input (README, "Reliability"): the relay suite's hostile corpus, fed to the generated TouchDesigner callbacks in the emulator —
  * as plain text frames, wrapped in batches as a relay would send them, as binary frames, and as invalid UTF-8
  * both as binary and as a lenient decoder's text — with honest users' updates interleaved.
  * No callback raises; every message is counted (received = applied + ignored); honest rows are exact.
@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { byUser, startHarness, type Harness } from '../emulate/harness.js';
 import { hasPython } from '../helpers/requirements.js';
 import { closingCorpus, honestText, inConnectionCorpus, tally } from './corpus.js';
-import { recordFigures } from './support.js';
+import { recordFigures } from '../helpers/figures.js';
 
 const HONEST = 5;
 const CHUNK = 25;

@@ -1,5 +1,5 @@
 /**
- * SPEC §6 hostile input against the real relay (a child process, so its RSS is its own): the shared corpus from
+ * Hostile input (README, "Reliability") against the real relay (a child process, so its RSS is its own): the shared corpus from
  * several connections, invalid UTF-8 and oversize frames that close their connection mid-stream, spoofed claims,
  * a flood above the rate limit and a connection storm above the controller cap, all while 20 honest phones
  * stream at 20 Hz to a real sink.
@@ -11,7 +11,12 @@
 import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closingCorpus, honestText, inConnectionCorpus, tally, type HostileFrame } from './corpus.js';
-import { claim, Peer, recordFigures, RssSampler, sleep, spawnRelay, until, type ChildRelay, type Metrics } from './support.js';
+import { recordFigures } from '../helpers/figures.js';
+import type { Metrics } from '../helpers/metrics.js';
+import { claim, Peer } from '../helpers/peers.js';
+import { type ChildRelay, spawnRelay } from '../helpers/relay.js';
+import { RssSampler } from '../helpers/rss.js';
+import { sleep, until } from '../helpers/wait.js';
 
 const HONEST = 20;
 const HOSTILE = 4;
@@ -28,11 +33,14 @@ let relay: ChildRelay;
 const peers: Peer[] = [];
 const keep = (p: Peer): Peer => (peers.push(p), p);
 
+/** Honest phones, attackers and the storm all come from 127.0.0.1: the per-address cap has its own tests. */
+const MANY_PER_ADDRESS = ['--max-per-address', '10000'];
+
 beforeAll(async () => {
-  relay = await spawnRelay(['--rate', String(RATE), '--burst', String(RATE), '--max-controllers', String(MAX_CONTROLLERS), '--ping-interval', '3600']);
+  relay = await spawnRelay([...MANY_PER_ADDRESS, '--rate', String(RATE), '--burst', String(RATE), '--max-controllers', String(MAX_CONTROLLERS), '--ping-interval', '3600']);
 });
 afterAll(async () => {
-  for (const p of peers) p.close();
+  for (const p of peers) p.terminate();
   await relay?.stop();
 });
 
@@ -86,7 +94,7 @@ describe('hostile input while honest users stream', () => {
 
     // honest phones
     const honest: Peer[] = [];
-    for (let i = 0; i < HONEST; i++) honest.push(keep((await claim(relay.url, `honest-${i}`)).peer));
+    for (let i = 0; i < HONEST; i++) honest.push(keep(await claim(relay.url, `honest-${i}`)));
     framesIn += HONEST;
     const sentTexts = new Set<string>();
     const honestSeq = new Array<number>(HONEST).fill(0);
@@ -103,7 +111,7 @@ describe('hostile input while honest users stream', () => {
     const hostile: Peer[] = [];
     const plans: HostileFrame[][] = [];
     for (let i = 0; i < HOSTILE; i++) {
-      hostile.push(keep((await claim(relay.url, `evil-${i}`)).peer));
+      hostile.push(keep(await claim(relay.url, `evil-${i}`)));
       plans.push(inConnectionCorpus({ own: `evil-${i}`, victim: `honest-${i}`, seed: 5000 + i, perCategory: 100 }));
     }
     framesIn += HOSTILE;
@@ -123,7 +131,7 @@ describe('hostile input while honest users stream', () => {
       expect1('bad_resume');
       framesIn += 4;
     }
-    const flood = keep((await claim(relay.url, 'flood')).peer);
+    const flood = keep(await claim(relay.url, 'flood'));
     framesIn++;
     await until(async () => (await relay.metrics()).messagesIn >= framesIn, 'set-up frames read');
     const controllersBefore = (await relay.metrics()).connections.controller!;
@@ -259,7 +267,7 @@ describe('hostile input while honest users stream', () => {
     // alive and still accepting
     const health = (await (await fetch(`${relay.httpUrl}/healthz`)).json()) as { ok: boolean };
     expect(health.ok).toBe(true);
-    const late = keep((await claim(relay.url, 'late-honest')).peer);
+    const late = keep(await claim(relay.url, 'late-honest'));
     late.send(honestText('late-honest', 0));
     await until(() => s.ofType('update').some((u) => u.sliderId === 'late-honest'), 'a new phone after the barrage reaches the sink');
     expect(relay.proc.exitCode).toBeNull();
@@ -288,12 +296,12 @@ describe('hostile input while honest users stream', () => {
   }, 60_000);
 
   it('broadcast mode (the tutorial relay): phones get every honest frame and no hostile one', async () => {
-    const b = await spawnRelay(['--mode', 'broadcast', '--rate', String(RATE), '--burst', String(RATE), '--ping-interval', '3600']);
+    const b = await spawnRelay([...MANY_PER_ADDRESS, '--mode', 'broadcast', '--rate', String(RATE), '--burst', String(RATE), '--ping-interval', '3600']);
     try {
       const honest: Peer[] = [];
-      for (let i = 0; i < 6; i++) honest.push(keep((await claim(b.url, `bh-${i}`)).peer));
+      for (let i = 0; i < 6; i++) honest.push(keep(await claim(b.url, `bh-${i}`)));
       const evil: Peer[] = [];
-      for (let i = 0; i < 2; i++) evil.push(keep((await claim(b.url, `be-${i}`)).peer));
+      for (let i = 0; i < 2; i++) evil.push(keep(await claim(b.url, `be-${i}`)));
       const plans = evil.map((_, i) => inConnectionCorpus({ own: `be-${i}`, victim: `bh-${i}`, seed: 9000 + i, perCategory: 25 }));
       const sent = new Array<number>(honest.length).fill(0);
       const streaming = setInterval(() => honest.forEach((p, i) => p.send(honestText(`bh-${i}`, sent[i]!++))), 50);
@@ -332,7 +340,7 @@ describe('hostile input while honest users stream', () => {
     try {
       const s = keep(await Peer.open(r.url));
       s.send({ type: 'hello', role: 'sink' });
-      const phone = keep((await claim(r.url, 'frag')).peer);
+      const phone = keep(await claim(r.url, 'frag'));
       const text = honestText('frag', 7);
       // one message in three fragments, a control frame in between
       phone.ws.send(text.slice(0, 10), { fin: false });

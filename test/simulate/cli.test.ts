@@ -3,12 +3,10 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type RelayHandle } from '../../src/relay/index.js';
+import { CLI, ROOT } from '../helpers/paths.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'dist/cli/main.js');
 
 interface Run {
   code: number;
@@ -40,7 +38,7 @@ afterAll(async () => {
 const load = (): string[] => ['--url', relay.url, '--users', '5', '--rate', '10', '--duration', '1', '--sink'];
 
 describe('tdcrowd simulate (CLI)', () => {
-  it('exits 0 when the SLO holds and writes a report with the SPEC field names', async () => {
+  it('exits 0 when the SLO holds and writes a report with the documented field names', async () => {
     const report = join(dir, 'ok.json');
     const r = await cli([...load(), '--slo', 'p99<60000,delivery>=0.999,ghosts==0', '--report', report]);
     expect(r.stderr).toBe('');

@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from '../../src/protocol/index.js';
+import { until } from '../helpers/wait.js';
 import { startForwarder, type Forwarder } from './helpers/forwarder.js';
 import { simulate } from './helpers/run.js';
 
@@ -166,7 +167,7 @@ describe('simulate against a minimal forwarder', () => {
     const abort = new AbortController();
     const pending = simulate({ url: fwd.url, users: '4', rate: '10', duration: '60', sink: true }, abort.signal);
     // Abort once updates are flowing (polling the forwarder, not sleeping a fixed time).
-    while (fwd.controllerFrames.length < 20) await new Promise((r) => setTimeout(r, 20));
+    await until(() => fwd!.controllerFrames.length >= 20, 'updates flowing at the forwarder');
     abort.abort();
     const { report } = await pending;
     expect(report.generator.sendSeconds).toBeLessThan(30);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { OptionsError, resolveOptions } from '../../src/simulate/options.js';
+import { OptionsError } from '../../src/simulate/errors.js';
+import { resolveOptions } from '../../src/simulate/options.js';
 
 describe('simulate options', () => {
   it('has working defaults', () => {

@@ -14,7 +14,7 @@ import {
 } from '../../src/simulate/patterns.js';
 import { VirtualUser, type WireCounters } from '../../src/simulate/virtual-user.js';
 
-const counters = (): WireCounters => ({ framesSent: 0, bytesSent: 0, framesReceived: 0, connectFailures: 0, closesByCode: {}, relayErrors: {} });
+const counters = (): WireCounters => ({ framesSent: 0, bytesSent: 0, framesReceived: 0, connectFailures: 0, closesByCode: {}, relayErrors: {}, opensBySource: {} });
 const knob = (): Knob => ({ x: 0, y: 0, moving: false });
 const wire = (): WireValues => ({ x: 0, y: 0, speed: 0, angle: 0 });
 
@@ -27,7 +27,7 @@ describe('patterns: every generated frame is a valid controller message', () => 
         fc.double({ min: 0, max: 3600, noNaN: true }),
         fc.nat({ max: 2 ** 40 }),
         (seed, n, tS, seq) => {
-          const user = new VirtualUser(100000 + n, motionParams(seed, n), 0, 0.5, counters());
+          const user = new VirtualUser(100000 + n, motionParams(seed, n), 0, 0.5, counters(), n);
           const w = toWire(knobAt(pattern, motionParams(seed, n), tS, knob()), wire());
           const t = 1_764_000_000_000.123;
           for (const frame of [user.stampedFrame(w.x, w.y, w.speed, w.angle, seq, t), user.legacyFrame(w.x, w.y, w.speed, w.angle)]) {
@@ -45,7 +45,7 @@ describe('patterns: every generated frame is a valid controller message', () => 
   });
 
   it('connect and delete frames parse as controller messages', () => {
-    const user = new VirtualUser(7, motionParams(1, 7), 0, 0, counters());
+    const user = new VirtualUser(7, motionParams(1, 7), 0, 0, counters(), 7);
     expect(parse(user.connectFrame, { origin: 'controller' })).toMatchObject({ ok: true, kind: 'connect', message: { sliderId: 7 } });
     expect(parse(user.deleteFrame, { origin: 'controller' })).toMatchObject({ ok: true, kind: 'delete', message: { sliderId: 7 } });
   });

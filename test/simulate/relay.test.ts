@@ -4,6 +4,12 @@ import { startRelay, type RelayHandle } from '../../src/relay/index.js';
 import { AdmissionError } from '../../src/simulate/index.js';
 import { simulate } from './helpers/run.js';
 
+/**
+ * The simulator's phones all come from 127.0.0.1 here, so the relay's per-address cap (a venue LAN's default)
+ * would refuse all but a few: these tests are about the simulator, not that cap.
+ */
+const LOOPBACK = { port: 0, host: '127.0.0.1', quiet: true, maxPerAddress: 10_000 } as const;
+
 let relay: RelayHandle | undefined;
 afterEach(async () => {
   await relay?.close();
@@ -12,7 +18,7 @@ afterEach(async () => {
 
 describe('simulate against the relay', () => {
   it('route mode, 50 users × 20 Hz × 3 s: everything delivered once, in order, no ghosts', async () => {
-    relay = await startRelay({ port: 0, host: '127.0.0.1', quiet: true });
+    relay = await startRelay({ ...LOOPBACK });
     const { report } = await simulate({ url: relay.url, users: '50', rate: '20', duration: '3', sink: true, ramp: '0.5' });
     expect(report.sent).toBeGreaterThan(50 * 20);
     expect(report.deliveryRatio).toBe(1);
@@ -28,7 +34,7 @@ describe('simulate against the relay', () => {
   });
 
   it('churn: users who close their tab are deleted at the sink (reason closed), new ones appear', async () => {
-    relay = await startRelay({ port: 0, host: '127.0.0.1', quiet: true });
+    relay = await startRelay({ ...LOOPBACK });
     const { report } = await simulate({ url: relay.url, users: '10', rate: '10', duration: '2.4', churn: '120', sink: true });
     expect(report.generator.leaves).toBeGreaterThanOrEqual(3);
     expect(report.sink?.deletes.closed).toBe(report.generator.leaves);
@@ -38,7 +44,7 @@ describe('simulate against the relay', () => {
   });
 
   it('idle delete: still users are deleted at the sink (reason client)', async () => {
-    relay = await startRelay({ port: 0, host: '127.0.0.1', quiet: true });
+    relay = await startRelay({ ...LOOPBACK });
     const { report } = await simulate({ url: relay.url, users: '5', rate: '10', duration: '3', pattern: 'still', idleDelete: true, idleAfter: '1', sink: true });
     expect(report.generator.idleDeletes).toBe(5);
     expect(report.sink?.deletes.client).toBe(5);
@@ -47,7 +53,7 @@ describe('simulate against the relay', () => {
   });
 
   it('batch mode: delivery is the final state per user; coalescing is shown, not hidden', async () => {
-    relay = await startRelay({ port: 0, host: '127.0.0.1', quiet: true });
+    relay = await startRelay({ ...LOOPBACK });
     const { report, summary } = await simulate({ url: relay.url, users: '20', rate: '30', duration: '2', sink: true, batchHz: '5' });
     expect(report.deliverySemantics).toBe('final-state-per-user');
     expect(report.deliveryRatio).toBe(1);
@@ -60,7 +66,7 @@ describe('simulate against the relay', () => {
   });
 
   it('--legacy against the broadcast mode: tutorial frames only, measured through the sender-side ledger', async () => {
-    relay = await startRelay({ port: 0, host: '127.0.0.1', quiet: true, mode: 'broadcast' });
+    relay = await startRelay({ ...LOOPBACK, mode: 'broadcast' });
     const { report } = await simulate({ url: relay.url, users: '8', rate: '10', duration: '2', sink: true, legacy: true, churn: '60' });
     expect(report.measurement).toBe('matched');
     expect(report.sent).toBeGreaterThan(0);
@@ -74,15 +80,15 @@ describe('simulate against the relay', () => {
   });
 
   it('--legacy against the route mode: the sink, saying no hello, gets nothing, and the run says why', async () => {
-    relay = await startRelay({ port: 0, host: '127.0.0.1', quiet: true });
+    relay = await startRelay({ ...LOOPBACK });
     await expect(simulate({ url: relay.url, users: '2', rate: '10', duration: '1', sink: true, legacy: true })).rejects.toThrow(
       /only receives from a relay that broadcasts/,
     );
   });
 
   it('sink token: the right token is admitted, a wrong one is refused with a clear error', async () => {
-    relay = await startRelay({ port: 0, host: '127.0.0.1', quiet: true, sinkToken: 'let-me-in' });
-    const ok = await simulate({ url: relay.url, users: '3', rate: '10', duration: '1', sink: true, sinkToken: 'let-me-in' });
+    relay = await startRelay({ ...LOOPBACK, sinkToken: 'let-me-in-0123456789' });
+    const ok = await simulate({ url: relay.url, users: '3', rate: '10', duration: '1', sink: true, sinkToken: 'let-me-in-0123456789' });
     expect(ok.report.deliveryRatio).toBe(1);
     expect(ok.report.config.sinkToken).toBe('(set)');
     await expect(simulate({ url: relay.url, users: '3', rate: '10', duration: '1', sink: true, sinkToken: 'wrong' })).rejects.toThrow(AdmissionError);
@@ -95,10 +101,10 @@ describe('simulate against the relay', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tdcrowd-sim-'));
     try {
       const logPath = join(dir, 'relay.jsonl');
-      const recorder = await startRelay({ port: 0, host: '127.0.0.1', quiet: true, log: logPath });
+      const recorder = await startRelay({ ...LOOPBACK, log: logPath });
       const recorded = await simulate({ url: recorder.url, users: '3', rate: '10', duration: '1', sink: true });
       await recorder.close();
-      relay = await startRelay({ port: 0, host: '127.0.0.1', quiet: true });
+      relay = await startRelay({ ...LOOPBACK });
       const { report } = await simulate({ url: relay.url, replay: logPath, speed: '2', sink: true });
       // The recording includes the admission probe's frames (another id): only the crowd's updates are expected.
       expect(report.sent).toBeGreaterThanOrEqual(recorded.report.sent);

@@ -2,7 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { WebSocketServer } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
-import { planReplay, ReplayError } from '../../src/simulate/replay.js';
+import { ReplayError } from '../../src/simulate/errors.js';
+import { planReplay } from '../../src/simulate/replay.js';
 import { startForwarder, type Forwarder } from './helpers/forwarder.js';
 import { simulate } from './helpers/run.js';
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { TickScheduler } from '../../src/simulate/scheduler.js';
+import { until } from '../helpers/wait.js';
 import { startForwarder, type Forwarder } from './helpers/forwarder.js';
 import { simulate } from './helpers/run.js';
 
@@ -22,7 +23,7 @@ describe('TickScheduler', () => {
       }
     });
     s.start();
-    while (calls < 20) await new Promise((r) => setTimeout(r, 5));
+    await until(() => calls >= 20, 'twenty ticks');
     s.stop();
     expect(s.running).toBe(false);
     expect(s.stats.ticks).toBe(calls);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateSlo, parseSlo, SloSyntaxError, type SloValues } from '../../src/simulate/slo.js';
+import { SloSyntaxError } from '../../src/simulate/errors.js';
+import { evaluateSlo, parseSlo, type SloValues } from '../../src/simulate/slo.js';
 
 const values = (over: Partial<SloValues> = {}): SloValues => ({
   p50: 1,
@@ -19,7 +20,7 @@ const values = (over: Partial<SloValues> = {}): SloValues => ({
 });
 
 describe('slo: parsing', () => {
-  it('reads the SPEC example', () => {
+  it('reads the documented example', () => {
     expect(parseSlo('p99<50,delivery>=0.999')).toEqual([
       { metric: 'p99', op: '<', value: 50, text: 'p99<50' },
       { metric: 'delivery', op: '>=', value: 0.999, text: 'delivery>=0.999' },

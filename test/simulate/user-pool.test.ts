@@ -5,8 +5,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SliderId } from '../../src/protocol/index.js';
 import { UserPool, type LedgerWriter, type PoolConfig } from '../../src/simulate/user-pool.js';
+import { sleep } from '../helpers/wait.js';
 import { startForwarder, type Forwarder } from './helpers/forwarder.js';
 
 const USERS = 100;
@@ -21,10 +21,10 @@ afterEach(async () => {
   fwd = undefined;
 });
 
-/** A ledger that remembers which user sent each update, in send order. */
-function recorder(): LedgerWriter & { ids: SliderId[] } {
-  const ids: SliderId[] = [];
-  return { ids, own: () => undefined, setLive: () => undefined, sentUpdate: (id) => (ids.push(id), 0) };
+/** A ledger that remembers which user (by user key) sent each update, in send order. */
+function recorder(): LedgerWriter & { ids: string[] } {
+  const ids: string[] = [];
+  return { ids, own: () => undefined, setLive: () => undefined, sentUpdate: (key) => (ids.push(key), 0) };
 }
 
 async function connectedPool(passBudgetMs: number, ledger: LedgerWriter): Promise<UserPool> {
@@ -40,15 +40,15 @@ async function connectedPool(passBudgetMs: number, ledger: LedgerWriter): Promis
   while (p.connected < USERS) {
     if (Date.now() > deadline) throw new Error(`only ${p.connected} of ${USERS} users connected`);
     p.tick(performance.now());
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
   }
   return p;
 }
 
 /** How many updates each user sent, by user index. */
-function perUser(ids: SliderId[]): number[] {
+function perUser(keys: string[]): number[] {
   const counts = new Array<number>(USERS).fill(0);
-  for (const id of ids) counts[(id as number) - ID_BASE]!++;
+  for (const key of keys) counts[Number(key) - ID_BASE]!++;
   return counts;
 }
 
@@ -65,7 +65,7 @@ describe('user pool: a pass over the crowd keeps to its time budget', () => {
     expect(first.size).toBe(32);
     expect(p.counters.ticksCut).toBe(before.ticksCut + 1);
     // The slice is consecutive users (wrapping around the end of the crowd).
-    const idx = [...first].map((id) => (id as number) - ID_BASE);
+    const idx = [...first].map((key) => Number(key) - ID_BASE);
     const start = idx[0]!;
     expect(idx.map((i) => (i - start + USERS) % USERS).sort((a, b) => a - b)).toEqual([...Array(32).keys()]);
 

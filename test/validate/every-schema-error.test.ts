@@ -16,11 +16,11 @@ const LINE_1 = [
   ['/x', 'update: /x must be <= 170'],
   ['/y', 'update: /y must be >= -170'],
   ['/speed', 'update: /speed must be number'],
-  ['/sliderId', 'update: /sliderId must be an integer 0..2^53-1 or a string of 1-64 characters from [A-Za-z0-9_-]'],
+  ['/sliderId', 'update: /sliderId must be an integer from 0 to 9007199254740991 (2^53-1) or a string matching [A-Za-z0-9_-]{1,64}'],
 ];
 const LINE_3 = [
   ['/token', 'hello: /token must NOT have fewer than 1 characters'],
-  ['/batchHz', 'hello: /batchHz must be > 0'],
+  ['/batchHz', 'hello: /batchHz must be >= 1'],
 ];
 
 function run(lines = LINES): Promise<Report> {

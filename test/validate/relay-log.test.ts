@@ -5,30 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { startRelay, type RelayHandle } from '../../src/relay/index.js';
 import { validateFiles, type Report } from '../../src/validate/index.js';
+import { Peer } from '../helpers/peers.js';
+import { until } from '../helpers/wait.js';
 import { scratch } from './helpers.js';
-
-async function waitFor(probe: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-async function open(url: string): Promise<{ ws: WebSocket; received: string[] }> {
-  const ws = new WebSocket(url);
-  const received: string[] = [];
-  ws.on('message', (data) => received.push((data as Buffer).toString()));
-  ws.on('error', () => undefined);
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
-  return { ws, received };
-}
 
 const update = (id: number, i: number) => JSON.stringify({ x: i % 170, y: -(i % 170), speed: 50, angle: 90, sliderId: id, seq: i });
 
@@ -53,25 +34,25 @@ beforeAll(async () => {
   hostileLog = join(tmp.dir, 'hostile.jsonl');
 
   await record(honestLog, async (relay) => {
-    const sink = await open(relay.url);
+    const sink = await Peer.open(relay.url);
     sink.ws.send(JSON.stringify({ type: 'hello', role: 'sink' }));
-    await waitFor(() => relay.metrics().connections.sink === 1, 'the sink to be admitted');
-    const phones = await Promise.all([1, 2, 3].map(() => open(relay.url)));
+    await until(() => relay.metrics().connections.sink === 1, 'the sink to be admitted');
+    const phones = await Promise.all([1, 2, 3].map(() => Peer.open(relay.url)));
     for (const [n, p] of phones.entries()) p.ws.send(JSON.stringify({ type: 'connect', sliderId: 100 + n }));
     for (let i = 0; i < 50; i++) for (const [n, p] of phones.entries()) p.ws.send(update(100 + n, i));
     phones[0]!.ws.send('pong');
     phones[0]!.ws.send(JSON.stringify({ type: 'delete', sliderId: 100 }));
     // 3 connects + 150 updates + 1 delete reach the sink.
-    await waitFor(() => sink.received.length >= 154, 'the sink to receive every frame');
+    await until(() => sink.texts.length >= 154, 'the sink to receive every frame');
     for (const p of phones) p.ws.close();
     sink.ws.close();
   });
 
   await record(hostileLog, async (relay) => {
-    const sink = await open(relay.url);
+    const sink = await Peer.open(relay.url);
     sink.ws.send(JSON.stringify({ type: 'hello', role: 'sink' }));
-    await waitFor(() => relay.metrics().connections.sink === 1, 'the sink to be admitted');
-    const phone = await open(relay.url);
+    await until(() => relay.metrics().connections.sink === 1, 'the sink to be admitted');
+    const phone = await Peer.open(relay.url);
     phone.ws.send(JSON.stringify({ type: 'connect', sliderId: 7 }));
     phone.ws.send('{"x":1,');
     phone.ws.send(JSON.stringify({ x: 999, y: 0, speed: 0, angle: 0, sliderId: 7 }));
@@ -79,17 +60,17 @@ beforeAll(async () => {
     phone.ws.send(JSON.stringify({ type: 'batch', messages: [] }));
     phone.ws.send(Buffer.from([1, 2, 3]), { binary: true });
     phone.ws.send(JSON.stringify({ x: 1, y: 1, speed: 1, angle: 1, sliderId: 7 }));
-    await waitFor(() => sink.received.some((t) => t.includes('"x":1,"y":1')), 'the honest update after the junk');
+    await until(() => sink.texts.some((t) => t.includes('"x":1,"y":1')), 'the honest update after the junk');
     phone.ws.close();
     sink.ws.close();
   });
 
   floodLog = join(tmp.dir, 'flood.jsonl');
   await record(floodLog, async (relay) => {
-    const phone = await open(relay.url);
+    const phone = await Peer.open(relay.url);
     phone.ws.send(JSON.stringify({ type: 'connect', sliderId: 9 }));
     for (let i = 0; i < 1000; i++) phone.ws.send(update(9, i));
-    await waitFor(() => relay.metrics().messagesIn >= 1001, 'the relay to work through the flood');
+    await until(() => relay.metrics().messagesIn >= 1001, 'the relay to work through the flood');
     floodDropped = relay.metrics().dropped.rate_limited ?? 0;
     phone.ws.close();
   });

@@ -92,9 +92,9 @@ describe('per-line checks', () => {
 });
 
 describe('stateful checks', () => {
-  it('id_mismatch: a connection speaking for a second id (a number and its string are different ids)', async () => {
+  it('id_mismatch: a connection speaking for a second id (a number and its decimal string are one id)', async () => {
     const report = await validateFiles([fixture('id-mismatch.jsonl')]);
-    expect(brief(report.violations)).toEqual(['3 error id_mismatch', '4 error id_mismatch']);
+    expect(brief(report.violations)).toEqual(['3 error id_mismatch', '5 error id_mismatch']);
     expect(report.violations[0]).toMatchObject({ conn: 5, dropped: 'id_mismatch', path: '/sliderId' });
     expect(report.violations[0]?.message).toMatch(/claimed id 10 .*speaks for id 11/);
   });

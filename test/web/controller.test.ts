@@ -5,7 +5,8 @@ import type { ConnectionState } from '../../src/web/client/connection.js';
 import { createController, type Controller } from '../../src/web/client/controller.js';
 import { Identity } from '../../src/web/client/identity.js';
 import { valuesFromOffset, ZERO } from '../../src/web/client/joystick.js';
-import { FakeClock, until } from './fake-clock.js';
+import { sleep, until } from '../helpers/wait.js';
+import { FakeClock } from './fake-clock.js';
 import { MapStore } from './map-store.js';
 
 const URL = 'ws://relay.test:8080/';
@@ -139,7 +140,7 @@ describe('controller against a mock relay', () => {
     expect(relay.connections.length).toBe(1);
     // First retry: between 250 and 500 ms (random = 0 → 250).
     clock.advance(249);
-    await new Promise((r) => setTimeout(r, 30));
+    await sleep(30);
     expect(relay.connections.length).toBe(1);
     clock.advance(1);
     await until(() => relay!.connections.length === 2 && relay!.last().frames.length >= 2, 'second connection');
@@ -169,7 +170,7 @@ describe('controller against a mock relay', () => {
     const delays: number[] = [];
     for (let i = 0; i < 6; i++) {
       await until(() => closed === i + 1, `attempt ${i} failed`);
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
       const pending = clock.pendingDelays();
       expect(pending).toHaveLength(1); // only the retry: nothing else runs while disconnected
       delays.push(pending[0]!);
@@ -222,7 +223,7 @@ describe('controller against a mock relay', () => {
     ctl.session.move(valuesFromOffset(10, 10, 100));
     ctl.session.move(ZERO); // released
     clock.advance(IDLE_MS - 1);
-    await new Promise((r) => setTimeout(r, 30));
+    await sleep(30);
     expect(relay.all.map(json).some((m) => m.type === 'delete')).toBe(false);
     clock.advance(1);
     await until(() => relay!.all.length >= 4, 'delete');
@@ -251,7 +252,7 @@ describe('controller against a mock relay', () => {
     ctl.session.setPressed(false);
     ctl.session.move(ZERO);
     clock.advance(IDLE_MS - 1);
-    await new Promise((r) => setTimeout(r, 30));
+    await sleep(30);
     expect(relay.all.map(json).filter((m) => m.type === 'delete')).toHaveLength(0);
     clock.advance(1);
     await until(() => relay!.all.map(json).some((m) => m.type === 'delete'), 'delete after release');
@@ -267,7 +268,7 @@ describe('controller against a mock relay', () => {
     await until(() => states.at(-1) === 'reconnecting', 'drop');
     clock.advance(500);
     await until(() => relay!.connections.length === 2 && states.at(-1) === 'live', 'reconnected');
-    await new Promise((r) => setTimeout(r, 30));
+    await sleep(30);
     expect(relay.last().frames).toEqual([]);
     ctl.session.move(valuesFromOffset(1, 1, 100));
     await until(() => relay!.last().frames.length >= 2, 'connect on movement');

@@ -1,19 +1,9 @@
-/** Real parts for the page's browser tests: a measuring sink, a cuttable TCP proxy, Chromium, polling. */
+/** Real parts for the page's browser tests: a timing sink, a cuttable TCP proxy, Chromium. */
 import { connect as tcpConnect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { WebSocket } from 'ws';
+import { Peer } from '../helpers/peers.js';
+import { until } from '../helpers/wait.js';
 
 export { launchChromium } from '../helpers/chromium.js';
-
-/** Poll until `probe` returns a value other than undefined/false (no fixed sleeps in tests). */
-export async function waitFor<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 export interface SinkFrame {
   at: number;
@@ -24,11 +14,10 @@ export interface SinkFrame {
 /** A sink like TouchDesigner's WebSocket DAT: says hello, answers ping, records every JSON frame. */
 export class Sink {
   readonly frames: SinkFrame[] = [];
-  private constructor(private readonly ws: WebSocket) {
-    ws.on('message', (data, isBinary) => {
-      const text = isBinary ? '' : String(data);
+  private constructor(private readonly peer: Peer) {
+    peer.onText = (text) => {
       if (text === 'ping') {
-        ws.send('pong');
+        peer.send('pong');
         return;
       }
       let msg: unknown;
@@ -39,17 +28,14 @@ export class Sink {
       }
       const list = (msg as { type?: string }).type === 'batch' ? ((msg as { messages: unknown[] }).messages ?? []) : [msg];
       for (const m of list) this.frames.push({ at: Date.now(), text, msg: m as Record<string, unknown> });
-    });
+    };
   }
 
   static async connect(url: string): Promise<Sink> {
-    const ws = new WebSocket(url);
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
-    ws.send(JSON.stringify({ type: 'hello', role: 'sink' }));
-    return new Sink(ws);
+    const peer = await Peer.open(url);
+    const sink = new Sink(peer);
+    peer.send({ type: 'hello', role: 'sink' });
+    return sink;
   }
 
   /** Frames for one id (connect, update, delete), in arrival order. */
@@ -61,12 +47,13 @@ export class Sink {
     return this.of(id).filter((m) => m.type === undefined || m.type === 'update');
   }
 
-  async waitFor(pred: (m: Record<string, unknown>) => boolean, what: string, from = 0, timeoutMs = 10_000): Promise<Record<string, unknown>> {
-    return waitFor(() => this.frames.slice(from).find((f) => pred(f.msg))?.msg, `sink: ${what}`, timeoutMs);
+  /** Waits for a message (from the `from`-th on) matching `pred`, and returns it. */
+  async waitForMessage(pred: (m: Record<string, unknown>) => boolean, what: string, from = 0, timeoutMs = 10_000): Promise<Record<string, unknown>> {
+    return until(() => this.frames.slice(from).find((f) => pred(f.msg))?.msg, `sink: ${what}`, timeoutMs);
   }
 
   close(): void {
-    this.ws.close();
+    this.peer.close();
   }
 }
 

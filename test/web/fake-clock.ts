@@ -41,12 +41,3 @@ export class FakeClock implements Timers {
     this.now = end;
   }
 }
-
-/** Poll until cond() holds (mock-socket delivers asynchronously on real timers). */
-export async function until(cond: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

@@ -8,11 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { parse } from '../../src/protocol/index.js';
 import { startRelay, type RelayHandle } from '../../src/relay/index.js';
 import { hasChromium } from '../helpers/requirements.js';
-import { CuttableProxy, launchChromium, Sink, waitFor } from './e2e-helpers.js';
+import { Peer } from '../helpers/peers.js';
+import { until } from '../helpers/wait.js';
+import { CuttableProxy, launchChromium, Sink } from './e2e-helpers.js';
 
 const MOBILE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, hasTouch: true, isMobile: true } as const;
 const DESKTOP = { viewport: { width: 1000, height: 800 } } as const;
@@ -41,12 +42,12 @@ async function openPage(context: BrowserContext, url: string, waitLive = true): 
   });
   await page.goto(url);
   if (waitLive) await waitForState(page, 'live');
-  const id = await waitFor(() => page.evaluate((k) => sessionStorage.getItem(k), ID_KEY).then((v) => v ?? undefined), 'id in sessionStorage');
+  const id = await until(() => page.evaluate((k) => sessionStorage.getItem(k), ID_KEY).then((v) => v ?? undefined), 'id in sessionStorage');
   return { page, id, problems };
 }
 
 function waitForState(page: Page, state: string, timeoutMs = 15_000): Promise<true> {
-  return waitFor(
+  return until(
     async () => (await page.locator('#state').getAttribute('data-state')) === state || undefined,
     `page state ${state}`,
     timeoutMs,
@@ -143,7 +144,7 @@ describe.skipIf(!CHROMIUM)('joystick page in Chromium against the relay', () => 
       const since = Date.now();
       const { page, id, problems } = await openPage(context, `${relay.httpUrl}/`);
       expect(id).toMatch(/^[A-Za-z0-9_-]{22,}$/);
-      await sink.waitFor((m) => m.type === 'connect' && m.sliderId === id, 'connect with the page id');
+      await sink.waitForMessage((m) => m.type === 'connect' && m.sliderId === id, 'connect with the page id');
       expect(await page.locator('#state').textContent()).toBe('live');
 
       const g = await padGeometry(page);
@@ -152,14 +153,14 @@ describe.skipIf(!CHROMIUM)('joystick page in Chromium against the relay', () => 
       await page.mouse.move(g.cx, g.cy);
       await page.mouse.down();
       await page.mouse.move(g.cx + g.r, g.cy, { steps: 10 });
-      const right = await sink.waitFor((m) => m.sliderId === id && isUpdate(m) && (m.x as number) > 168, 'update at the right rim', from);
+      const right = await sink.waitForMessage((m) => m.sliderId === id && isUpdate(m) && (m.x as number) > 168, 'update at the right rim', from);
       expect(right.x as number).toBeCloseTo(170, -0.5);
       expect(Math.abs(right.y as number)).toBeLessThan(2);
       expect(right.speed as number).toBeGreaterThan(98.5);
       expect(angleDiff(right.angle as number, 0)).toBeLessThan(1);
 
       // The readout shows what was sent.
-      await waitFor(async () => (await readout(page)).x === String(Math.round(right.x as number)) || undefined, 'readout x');
+      await until(async () => (await readout(page)).x === String(Math.round(right.x as number)) || undefined, 'readout x');
       expect(await readout(page)).toEqual({
         x: String(Math.round(right.x as number)),
         y: String(Math.round(right.y as number)),
@@ -171,16 +172,16 @@ describe.skipIf(!CHROMIUM)('joystick page in Chromium against the relay', () => 
       expect(Math.abs(knobRight.y - g.cy)).toBeLessThan(2);
 
       await page.mouse.move(g.cx, g.cy - g.r, { steps: 10 });
-      const up = await sink.waitFor((m) => m.sliderId === id && isUpdate(m) && (m.y as number) < -168, 'update at the top', from);
+      const up = await sink.waitForMessage((m) => m.sliderId === id && isUpdate(m) && (m.y as number) < -168, 'update at the top', from);
       expect(angleDiff(up.angle as number, 90)).toBeLessThan(1);
       expect(Math.abs(up.x as number)).toBeLessThan(2);
       expect(up.speed as number).toBeGreaterThan(98.5);
-      await waitFor(async () => (await readout(page)).angle === '90' || undefined, 'readout angle 90');
+      await until(async () => (await readout(page)).angle === '90' || undefined, 'readout angle 90');
       expect((await readout(page)).y).toBe('-170');
 
       const beforeRelease = sink.frames.length;
       await page.mouse.up();
-      await sink.waitFor((m) => m.sliderId === id && isZeroUpdate(m), 'zero update on release', beforeRelease);
+      await sink.waitForMessage((m) => m.sliderId === id && isZeroUpdate(m), 'zero update on release', beforeRelease);
       const frames = await page.evaluate(() => (window as unknown as { __frames: number }).__frames);
       const updates = sink.frames.slice(from).map((f) => f.msg).filter((m) => m.sliderId === id && isUpdate(m));
       expect(updates.length).toBeGreaterThanOrEqual(4);
@@ -191,7 +192,7 @@ describe.skipIf(!CHROMIUM)('joystick page in Chromium against the relay', () => 
       expect(updates.every((u) => (u.y as number) <= 1)).toBe(true);
       expectWellFormed(updates, since);
 
-      await waitFor(async () => {
+      await until(async () => {
         const k = await knobCentre(page);
         return (Math.abs(k.x - g.cx) < 1 && Math.abs(k.y - g.cy) < 1) || undefined;
       }, 'knob back at the centre');
@@ -206,7 +207,7 @@ describe.skipIf(!CHROMIUM)('joystick page in Chromium against the relay', () => 
     const context = await browser.newContext(DESKTOP);
     try {
       const { page, id, problems } = await openPage(context, `${relay.httpUrl}/`);
-      await sink.waitFor((m) => m.type === 'connect' && m.sliderId === id, 'connect');
+      await sink.waitForMessage((m) => m.type === 'connect' && m.sliderId === id, 'connect');
       const g = await padGeometry(page);
       const from = sink.frames.length;
       // 1 pointerdown and 60 pointermoves in one task, i.e. within one frame.
@@ -224,7 +225,7 @@ describe.skipIf(!CHROMIUM)('joystick page in Chromium against the relay', () => 
           new PointerEvent('pointerup', { pointerId: 7, pointerType: 'pen', isPrimary: true, clientX: cx, clientY: cy, bubbles: true }),
         );
       }, g);
-      await sink.waitFor((m) => m.sliderId === id && isZeroUpdate(m), 'zero update', from);
+      await sink.waitForMessage((m) => m.sliderId === id && isZeroUpdate(m), 'zero update', from);
       const updates = sink.frames.slice(from).map((f) => f.msg).filter((m) => m.sliderId === id && isUpdate(m));
       expect(updates).toHaveLength(2);
       expect(updates[0]).toMatchObject({ x: -170, y: 0, speed: 100, angle: 180 });
@@ -240,7 +241,7 @@ describe.skipIf(!CHROMIUM)('joystick page in Chromium against the relay', () => 
     try {
       const since = Date.now();
       const { page, id, problems } = await openPage(context, `${relay.httpUrl}/`);
-      await sink.waitFor((m) => m.type === 'connect' && m.sliderId === id, 'connect');
+      await sink.waitForMessage((m) => m.type === 'connect' && m.sliderId === id, 'connect');
       const g = await padGeometry(page);
       const cdp = await context.newCDPSession(page);
       const touch = (type: string, touchPoints: Array<{ x: number; y: number; id: number }>): Promise<unknown> =>
@@ -250,7 +251,7 @@ describe.skipIf(!CHROMIUM)('joystick page in Chromium against the relay', () => 
       await touch('touchStart', [{ x: g.cx, y: g.cy, id: 1 }]);
       for (let i = 1; i <= 8; i++) await touch('touchMove', [{ x: g.cx - (g.r / 2) * (i / 8), y: g.cy + (g.r / 2) * (i / 8), id: 1 }]);
       const a = { x: g.cx - g.r / 2, y: g.cy + g.r / 2 };
-      const downLeft = await sink.waitFor(
+      const downLeft = await sink.waitForMessage(
         (m) => m.sliderId === id && isUpdate(m) && Math.abs((m.x as number) + 85) < 1.5 && Math.abs((m.y as number) - 85) < 1.5,
         'update down-left',
         from,
@@ -269,23 +270,23 @@ describe.skipIf(!CHROMIUM)('joystick page in Chromium against the relay', () => 
           { x: g.cx + g.r * 0.5, y: g.cy - g.r * 0.5, id: 2 },
         ]);
       }
-      const left = await sink.waitFor((m) => m.sliderId === id && isUpdate(m) && (m.x as number) < -168, 'update at the left rim', from);
+      const left = await sink.waitForMessage((m) => m.sliderId === id && isUpdate(m) && (m.x as number) < -168, 'update at the left rim', from);
       expect(angleDiff(left.angle as number, 180)).toBeLessThan(1);
 
       // Hold it there for the screenshot: green pad, dark knob off-centre, readout, live state.
-      await waitFor(async () => (await readout(page)).x === String(Math.round(left.x as number)) || undefined, 'readout');
+      await until(async () => (await readout(page)).x === String(Math.round(left.x as number)) || undefined, 'readout');
       mkdirSync('test-artifacts', { recursive: true });
       await page.screenshot({ path: 'test-artifacts/joystick.png' });
 
       const beforeRelease = sink.frames.length;
       await touch('touchEnd', []);
-      await sink.waitFor((m) => m.sliderId === id && isZeroUpdate(m), 'zero update on release', beforeRelease);
+      await sink.waitForMessage((m) => m.sliderId === id && isZeroUpdate(m), 'zero update on release', beforeRelease);
       const updates = sink.frames.slice(from).map((f) => f.msg).filter((m) => m.sliderId === id && isUpdate(m));
       // Never towards the second finger (x > 0 or y < 0).
       expect(updates.filter((u) => (u.x as number) > 0.5 || (u.y as number) < -0.5)).toEqual([]);
       expectWellFormed(updates, since);
       expect(await page.evaluate(() => ({ sx: scrollX, sy: scrollY, scale: visualViewport?.scale ?? 1 }))).toEqual({ sx: 0, sy: 0, scale: 1 });
-      await waitFor(async () => (await readout(page)).speed === '0' || undefined, 'readout back to 0');
+      await until(async () => (await readout(page)).speed === '0' || undefined, 'readout back to 0');
       expect(problems).toEqual([]);
     } finally {
       await context.close();
@@ -296,28 +297,28 @@ describe.skipIf(!CHROMIUM)('joystick page in Chromium against the relay', () => 
     const context = await browser.newContext(DESKTOP);
     try {
       const { page, id, problems } = await openPage(context, `${relay.httpUrl}/?idle=1000`);
-      const connect = await sink.waitFor((m) => m.type === 'connect' && m.sliderId === id, 'connect');
+      const connect = await sink.waitForMessage((m) => m.type === 'connect' && m.sliderId === id, 'connect');
       expect(connect).toEqual({ type: 'connect', sliderId: id });
-      await sink.waitFor((m) => m.type === 'delete' && m.sliderId === id, 'idle delete');
+      await sink.waitForMessage((m) => m.type === 'delete' && m.sliderId === id, 'idle delete');
       expect(sink.of(id).find((m) => m.type === 'delete')).toEqual({ type: 'delete', sliderId: id, reason: 'client' });
-      await waitFor(async () => (await page.locator('#state').textContent()) === 'live · idle' || undefined, 'idle shown');
+      await until(async () => (await page.locator('#state').textContent()) === 'live · idle' || undefined, 'idle shown');
 
       const g = await padGeometry(page);
       const from = sink.frames.length;
       await page.mouse.move(g.cx, g.cy);
       await page.mouse.down();
       await page.mouse.move(g.cx, g.cy + g.r / 2, { steps: 4 });
-      await sink.waitFor((m) => m.sliderId === id && isUpdate(m) && (m.y as number) > 80, 'update down', from);
+      await sink.waitForMessage((m) => m.sliderId === id && isUpdate(m) && (m.y as number) > 80, 'update down', from);
       const beforeRelease = sink.frames.length;
       await page.mouse.up();
-      const zero = await sink.waitFor((m) => m.sliderId === id && isZeroUpdate(m), 'zero update', beforeRelease);
+      const zero = await sink.waitForMessage((m) => m.sliderId === id && isZeroUpdate(m), 'zero update', beforeRelease);
       const mine = sink.frames.slice(from).filter((f) => f.msg.sliderId === id);
       expect(mine[0]?.msg).toEqual({ type: 'connect', sliderId: id }); // back before the first update
       expect(mine.slice(1).every((f) => isUpdate(f.msg) && (f.msg.y as number) >= 0 && f.msg.x === 0)).toBe(true);
       expect(await page.locator('#state').textContent()).toBe('live');
       const zeroAt = sink.frames.find((f) => f.msg === zero)!.at;
 
-      const del = await sink.waitFor((m) => m.type === 'delete' && m.sliderId === id, 'second idle delete', from);
+      const del = await sink.waitForMessage((m) => m.type === 'delete' && m.sliderId === id, 'second idle delete', from);
       const delAt = sink.frames.find((f) => f.msg === del)!.at;
       expect(delAt - zeroAt).toBeGreaterThanOrEqual(500); // it waited for the (1 s) idle time after the release, not sent at once
       expect(problems).toEqual([]);
@@ -328,10 +329,9 @@ describe.skipIf(!CHROMIUM)('joystick page in Chromium against the relay', () => 
 
   it('shows a refused claim as a quiet notice (no alert) and gets the id once it is free', async () => {
     const taken = 'TakenTakenTakenTaken01';
-    const other = new WebSocket(relay.url);
-    await new Promise((r) => other.once('open', r));
-    other.send(JSON.stringify({ type: 'connect', sliderId: taken }));
-    await sink.waitFor((m) => m.type === 'connect' && m.sliderId === taken, 'the other client holds the id');
+    const other = await Peer.open(relay.url);
+    other.send({ type: 'connect', sliderId: taken });
+    await sink.waitForMessage((m) => m.type === 'connect' && m.sliderId === taken, 'the other client holds the id');
 
     const context = await browser.newContext(DESKTOP);
     await context.addInitScript(
@@ -343,7 +343,7 @@ describe.skipIf(!CHROMIUM)('joystick page in Chromium against the relay', () => 
     try {
       const { page, id, problems } = await openPage(context, `${relay.httpUrl}/`, false);
       expect(id).toBe(taken);
-      await waitFor(async () => ((await page.locator('#notice').textContent()) ?? '').includes('id_taken') || undefined, 'notice');
+      await until(async () => ((await page.locator('#notice').textContent()) ?? '').includes('id_taken') || undefined, 'notice');
       const notice = page.locator('#notice');
       expect(await notice.isVisible()).toBe(true);
       expect(await notice.textContent()).toMatch(/^id_taken: .*in use/);
@@ -352,9 +352,9 @@ describe.skipIf(!CHROMIUM)('joystick page in Chromium against the relay', () => 
 
       const from = sink.frames.length;
       other.close();
-      await sink.waitFor((m) => m.type === 'delete' && m.sliderId === taken, 'the other client left', from);
+      await sink.waitForMessage((m) => m.type === 'delete' && m.sliderId === taken, 'the other client left', from);
       await waitForState(page, 'live');
-      await sink.waitFor((m) => m.type === 'connect' && m.sliderId === taken, 'the page claimed the id', from);
+      await sink.waitForMessage((m) => m.type === 'connect' && m.sliderId === taken, 'the page claimed the id', from);
       expect(await stored(page, RESUME_KEY)).toMatch(/^[A-Za-z0-9_-]{16,}$/);
       expect(problems).toEqual([]);
     } finally {
@@ -367,8 +367,8 @@ describe.skipIf(!CHROMIUM)('joystick page in Chromium against the relay', () => 
     const context = await browser.newContext(DESKTOP);
     try {
       const a = await openPage(context, `${relay.httpUrl}/`);
-      await sink.waitFor((m) => m.type === 'connect' && m.sliderId === a.id, 'tab A connected');
-      const token = await waitFor(() => stored(a.page, RESUME_KEY).then((t) => t ?? undefined), 'tab A token');
+      await sink.waitForMessage((m) => m.type === 'connect' && m.sliderId === a.id, 'tab A connected');
+      const token = await until(() => stored(a.page, RESUME_KEY).then((t) => t ?? undefined), 'tab A token');
       // Browsers copy sessionStorage into a duplicated tab: B starts with A's id and token.
       const b = await context.newPage();
       await b.addInitScript(
@@ -384,11 +384,11 @@ describe.skipIf(!CHROMIUM)('joystick page in Chromium against the relay', () => 
       await waitForState(b, 'live');
       expect(await stored(b, ID_KEY)).toBe(a.id);
 
-      const newId = await waitFor(async () => {
+      const newId = await until(async () => {
         const v = await stored(a.page, ID_KEY);
         return v !== null && v !== a.id ? v : undefined;
       }, 'tab A renewed its id');
-      await sink.waitFor((m) => m.type === 'connect' && m.sliderId === newId, 'tab A back as a new user');
+      await sink.waitForMessage((m) => m.type === 'connect' && m.sliderId === newId, 'tab A back as a new user');
       await waitForState(a.page, 'live');
       expect(await a.page.locator('#notice').textContent()).toMatch(/another tab/);
       expect(a.problems).toEqual([]);
@@ -398,7 +398,7 @@ describe.skipIf(!CHROMIUM)('joystick page in Chromium against the relay', () => 
   });
 
   it('answers the relay’s text ping with pong, and every frame it sent passed the relay', async () => {
-    await waitFor(() => {
+    await until(() => {
       const lines = readFileSync(logPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Msg);
       return lines.some((e) => e.dir === 'in' && e.role === 'controller' && e.msg === 'pong') || undefined;
     }, 'a pong from a page in the relay log');
@@ -430,21 +430,21 @@ describe.skipIf(!CHROMIUM)('joystick page across relay restarts and network cuts
     const context = await browser.newContext(DESKTOP);
     try {
       const { page, id, problems } = await openPage(context, `${relay.httpUrl}/?idle=600000`);
-      await sink.waitFor((m) => m.type === 'connect' && m.sliderId === id, 'connect');
+      await sink.waitForMessage((m) => m.type === 'connect' && m.sliderId === id, 'connect');
       await context.setOffline(true);
       await waitForState(page, 'offline');
       expect(await page.locator('#state').textContent()).toMatch(/offline/);
-      await sink.waitFor((m) => m.type === 'delete' && m.sliderId === id, 'the relay saw the socket go');
+      await sink.waitForMessage((m) => m.type === 'delete' && m.sliderId === id, 'the relay saw the socket go');
       const from = sink.frames.length;
       await context.setOffline(false);
       await waitForState(page, 'live');
-      await sink.waitFor((m) => m.type === 'connect' && m.sliderId === id, 'connect with the same id', from);
+      await sink.waitForMessage((m) => m.type === 'connect' && m.sliderId === id, 'connect with the same id', from);
 
       const beforeReload = sink.frames.length;
       await page.reload();
       await waitForState(page, 'live');
       expect(await stored(page, ID_KEY)).toBe(id);
-      await sink.waitFor((m) => m.type === 'connect' && m.sliderId === id, 'same id after a reload', beforeReload);
+      await sink.waitForMessage((m) => m.type === 'connect' && m.sliderId === id, 'same id after a reload', beforeReload);
       expect(problems).toEqual([]);
     } finally {
       sink.close();
@@ -460,20 +460,20 @@ describe.skipIf(!CHROMIUM)('joystick page across relay restarts and network cuts
     const context = await browser.newContext(DESKTOP);
     try {
       const { page, id, problems } = await openPage(context, `${relay.httpUrl}/?idle=600000`);
-      await sink.waitFor((m) => m.type === 'connect' && m.sliderId === id, 'connect');
-      const token1 = await waitFor(() => stored(page, RESUME_KEY).then((t) => t ?? undefined), 'resume token');
+      await sink.waitForMessage((m) => m.type === 'connect' && m.sliderId === id, 'connect');
+      const token1 = await until(() => stored(page, RESUME_KEY).then((t) => t ?? undefined), 'resume token');
 
       sink.close();
       await relay.close();
-      await waitFor(async () => ((await page.locator('#state').getAttribute('data-state')) !== 'live') || undefined, 'page noticed');
+      await until(async () => ((await page.locator('#state').getAttribute('data-state')) !== 'live') || undefined, 'page noticed');
       expect(['reconnecting', 'offline']).toContain(await page.locator('#state').getAttribute('data-state'));
 
       relay = await startRelay({ port, host: '127.0.0.1', quiet: true });
       sink = await Sink.connect(relay.url);
-      await sink.waitFor((m) => m.type === 'connect' && m.sliderId === id, 'connect with the same id after the restart', 0, 20_000);
+      await sink.waitForMessage((m) => m.type === 'connect' && m.sliderId === id, 'connect with the same id after the restart', 0, 20_000);
       await waitForState(page, 'live');
       expect(await stored(page, ID_KEY)).toBe(id);
-      const token2 = await waitFor(async () => {
+      const token2 = await until(async () => {
         const t = await stored(page, RESUME_KEY);
         return t !== null && t !== token1 ? t : undefined;
       }, 'a fresh resume token from the new relay');
@@ -483,11 +483,11 @@ describe.skipIf(!CHROMIUM)('joystick page across relay restarts and network cuts
       await page.mouse.move(g.cx, g.cy);
       await page.mouse.down();
       await page.mouse.move(g.cx + g.r / 2, g.cy, { steps: 3 });
-      const u = await sink.waitFor((m) => m.sliderId === id && isUpdate(m) && (m.x as number) > 80, 'update after the restart');
+      const u = await sink.waitForMessage((m) => m.sliderId === id && isUpdate(m) && (m.x as number) > 80, 'update after the restart');
       expect(u.x as number).toBeCloseTo(85, -0.5);
       const beforeRelease = sink.frames.length;
       await page.mouse.up();
-      await sink.waitFor((m) => m.sliderId === id && isZeroUpdate(m), 'zero update', beforeRelease);
+      await sink.waitForMessage((m) => m.sliderId === id && isZeroUpdate(m), 'zero update', beforeRelease);
       expect(problems).toEqual([]);
     } finally {
       sink.close();
@@ -504,14 +504,14 @@ describe.skipIf(!CHROMIUM)('joystick page across relay restarts and network cuts
     const context = await browser.newContext(DESKTOP);
     try {
       const { page, id, problems } = await openPage(context, `http://127.0.0.1:${proxy.port}/?idle=600000`);
-      await sink.waitFor((m) => m.type === 'connect' && m.sliderId === id, 'connect');
-      const token1 = await waitFor(() => stored(page, RESUME_KEY).then((t) => t ?? undefined), 'resume token');
-      await waitFor(() => proxy.websockets === 1 || undefined, 'websocket through the proxy');
+      await sink.waitForMessage((m) => m.type === 'connect' && m.sliderId === id, 'connect');
+      const token1 = await until(() => stored(page, RESUME_KEY).then((t) => t ?? undefined), 'resume token');
+      await until(() => proxy.websockets === 1 || undefined, 'websocket through the proxy');
 
       expect(proxy.cutWebsockets()).toBe(1);
-      await waitFor(async () => ((await page.locator('#state').getAttribute('data-state')) !== 'live') || undefined, 'page noticed the cut');
+      await until(async () => ((await page.locator('#state').getAttribute('data-state')) !== 'live') || undefined, 'page noticed the cut');
       await waitForState(page, 'live');
-      const token2 = await waitFor(async () => {
+      const token2 = await until(async () => {
         const t = await stored(page, RESUME_KEY);
         return t !== null && t !== token1 ? t : undefined;
       }, 'welcome after the take-over');
@@ -525,11 +525,11 @@ describe.skipIf(!CHROMIUM)('joystick page across relay restarts and network cuts
       await page.mouse.move(g.cx, g.cy);
       await page.mouse.down();
       await page.mouse.move(g.cx, g.cy + g.r, { steps: 3 });
-      const u = await sink.waitFor((m) => m.sliderId === id && isUpdate(m) && (m.y as number) > 168, 'update after the resume');
+      const u = await sink.waitForMessage((m) => m.sliderId === id && isUpdate(m) && (m.y as number) > 168, 'update after the resume');
       expect(angleDiff(u.angle as number, 270)).toBeLessThan(1);
       const beforeRelease = sink.frames.length;
       await page.mouse.up();
-      await sink.waitFor((m) => m.sliderId === id && isZeroUpdate(m), 'zero update', beforeRelease);
+      await sink.waitForMessage((m) => m.sliderId === id && isZeroUpdate(m), 'zero update', beforeRelease);
       // The row never left TouchDesigner.
       expect(sink.of(id).filter((m) => m.type === 'delete')).toEqual([]);
       expect(problems).toEqual([]);

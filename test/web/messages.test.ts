@@ -1,39 +1,39 @@
 import { describe, expect, it } from 'vitest';
-import { parse } from '../../src/protocol/index.js';
+import { connectFrame, deleteFrame, parse, statusFrame, updateFrame } from '../../src/protocol/index.js';
 import { valuesFromOffset, ZERO } from '../../src/web/client/joystick.js';
-import { connectMessage, deleteMessage, readRelayFrame, updateMessage } from '../../src/web/client/messages.js';
+import { readRelayFrame } from '../../src/web/client/messages.js';
 
 const ID = 'AbCdEfGhIjKlMnOpQrSt_-';
 const TOKEN = 'RESUME_token-0123456789';
 
-describe('messages the page sends', () => {
+describe('messages the page sends (the protocol\'s serialisers, with the page\'s values)', () => {
   it('connect, with and without the resume token, is a valid controller message', () => {
-    const plain = parse(connectMessage(ID), { origin: 'controller' });
+    const plain = parse(connectFrame(ID), { origin: 'controller' });
     expect(plain).toMatchObject({ ok: true, kind: 'connect', message: { type: 'connect', sliderId: ID } });
-    expect(JSON.parse(connectMessage(ID))).toEqual({ type: 'connect', sliderId: ID });
-    const resumed = parse(connectMessage(ID, TOKEN), { origin: 'controller' });
+    expect(JSON.parse(connectFrame(ID))).toEqual({ type: 'connect', sliderId: ID });
+    const resumed = parse(connectFrame(ID, TOKEN), { origin: 'controller' });
     expect(resumed).toMatchObject({ ok: true, kind: 'connect', message: { sliderId: ID, resume: TOKEN } });
   });
 
   it('update carries the values, seq and t, in the tutorial shape', () => {
     const v = valuesFromOffset(-40, 25, 100);
-    const text = updateMessage(ID, v, 42, 1_700_000_000_123);
+    const text = updateFrame({ ...v, sliderId: ID, seq: 42, t: 1_700_000_000_123 });
     const r = parse(text, { origin: 'controller' });
     expect(r.ok).toBe(true);
     expect(r).toMatchObject({ kind: 'update' });
     expect(JSON.parse(text)).toEqual({ ...v, sliderId: ID, seq: 42, t: 1_700_000_000_123 });
-    expect(parse(updateMessage(ID, ZERO, 0, Date.now()), { origin: 'controller' })).toMatchObject({ ok: true, kind: 'update' });
+    expect(parse(updateFrame({ ...ZERO, sliderId: ID, seq: 0, t: Date.now() }), { origin: 'controller' })).toMatchObject({ ok: true, kind: 'update' });
   });
 
   it('update stays valid at the extremes of the pad', () => {
     for (const [dx, dy] of [[1e6, 0], [0, -1e6], [-1e6, 1e6], [0.0001, -0.0001], [170, 0.00001]] as const) {
-      const r = parse(updateMessage(ID, valuesFromOffset(dx, dy, 170), 1, 1), { origin: 'controller' });
+      const r = parse(updateFrame({ ...valuesFromOffset(dx, dy, 170), sliderId: ID, seq: 1, t: 1 }), { origin: 'controller' });
       expect(r.ok, JSON.stringify(r)).toBe(true);
     }
   });
 
   it('delete is a valid controller message', () => {
-    expect(parse(deleteMessage(ID), { origin: 'controller' })).toMatchObject({
+    expect(parse(deleteFrame(ID), { origin: 'controller' })).toMatchObject({
       ok: true,
       kind: 'delete',
       message: { type: 'delete', sliderId: ID },
@@ -81,5 +81,14 @@ describe('reading relay frames', () => {
     const e = readRelayFrame(JSON.stringify({ type: 'error', code: 'schema', message: 'x'.repeat(5000) }));
     expect(e.kind).toBe('error');
     if (e.kind === 'error') expect(e.message.length).toBeLessThanOrEqual(160);
+  });
+});
+
+describe('status from the relay (is a show listening?)', () => {
+  it('reads the protocol\'s status frames, and ignores malformed ones', () => {
+    expect(readRelayFrame(statusFrame(false))).toEqual({ kind: 'status', listening: false });
+    expect(readRelayFrame(statusFrame(true))).toEqual({ kind: 'status', listening: true });
+    expect(readRelayFrame('{"type":"status","listening":"no"}')).toEqual({ kind: 'ignore' });
+    expect(readRelayFrame('{"type":"status"}')).toEqual({ kind: 'ignore' });
   });
 });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handlePageRequest } from '../../src/web/index.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/web/headers.js';
 import { existsSync, readFileSync } from 'node:fs';
-import { CLIENT_DIR, STATIC_DIR } from '../../src/web/assets.js';
+import { BROWSER_PROTOCOL_MODULES, CLIENT_DIR, PROTOCOL_DIR, STATIC_DIR } from '../../src/web/assets.js';
 
 interface Reply {
   status: number;
@@ -91,6 +91,20 @@ describe('serving the joystick page', () => {
       expect(r.headers['content-type']).toBe('text/javascript; charset=utf-8');
       expect(r.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
       expect(r.body).toBe(readFileSync(`${CLIENT_DIR}/${mod}.js`, 'utf8'));
+    }
+  });
+
+  it('serves the browser-safe protocol modules the client imports, and no other part of the protocol', async () => {
+    for (const mod of BROWSER_PROTOCOL_MODULES) {
+      const r = await fetchRaw('GET', `/protocol/${mod}.js`);
+      expect(r.status, mod).toBe(200);
+      expect(r.headers['content-type']).toBe('text/javascript; charset=utf-8');
+      expect(r.body).toBe(readFileSync(`${PROTOCOL_DIR}/${mod}.js`, 'utf8'));
+    }
+    // The compiled client reaches them through `../../protocol/NAME.js`, which a browser resolves to /protocol/.
+    expect(readFileSync(`${CLIENT_DIR}/session.js`, 'utf8')).toContain("from '../../protocol/serialize.js'");
+    for (const mod of ['parse', 'schema', 'validators', 'index', 'log', 'token-bucket']) {
+      expect((await fetchRaw('GET', `/protocol/${mod}.js`)).status, mod).toBe(404);
     }
   });
 

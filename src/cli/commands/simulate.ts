@@ -1,66 +1,64 @@
 import type { Command } from 'commander';
-import { AdmissionError, OptionsError, ReplayError, resolveOptions, runSimulation, type RawOptions } from '../../simulate/index.js';
-import { UsageError } from '../usage-error.js';
+import { checkWritableFile, describeFsError } from '../../common/writable.js';
+import { AdmissionError, OptionsError, DEFAULTS as D, resolveOptions, runSimulation, type RawOptions } from '../../simulate/index.js';
 
+/** Flags carry no commander defaults: simulate/options.ts has them, and checks every value once. */
 export function register(program: Command): void {
   program
     .command('simulate')
     .description('virtual joysticks (and a measuring sink) against a relay: delivery, latency, ghosts; --slo gates CI')
-    .option('--url <ws-url>', 'relay WebSocket URL', 'ws://127.0.0.1:8080')
-    .option('--users <n>', 'virtual users', '10')
-    .option('--rate <hz>', 'updates per second per moving user', '30')
-    .option('--duration <s>', 'seconds of sending (default 10; with --replay: the whole log)')
-    .option('--ramp <s>', 'spread the connects over this many seconds', '0')
-    .option('--pattern <name>', 'circle | random | still | burst', 'circle')
-    .option('--churn <per-min>', 'users leaving (tab closed) and new ones joining, per minute', '0')
+    .option('--url <ws-url>', `relay WebSocket URL (default ${D.url})`)
+    .option('--users <n>', `virtual users (default ${D.users})`)
+    .option('--rate <hz>', `updates per second per moving user (default ${D.rate})`)
+    .option('--duration <s>', `seconds of sending (default ${D.durationS}; with --replay: the whole log)`)
+    .option('--ramp <s>', `spread the connects over this many seconds (default ${D.rampS})`)
+    .option('--pattern <name>', `circle | random | still | burst (default ${D.pattern})`)
+    .option('--churn <per-min>', `users leaving (tab closed) and new ones joining, per minute (default ${D.churnPerMin})`)
     .option('--idle-delete', 'send delete after --idle-after seconds without movement, like the page')
-    .option('--idle-after <s>', 'seconds without movement before the idle delete', '10')
+    .option('--idle-after <s>', `seconds without movement before the idle delete (default ${D.idleAfterS})`)
     .option('--replay <file.jsonl>', "replay a relay log's controller frames with their original timing")
-    .option('--speed <factor>', 'replay speed factor (2 = twice as fast)')
+    .option('--speed <factor>', `replay speed factor (2 = twice as fast; default ${D.speed})`)
     .option('--sink', 'run the built-in measuring sink (delivery, latency, ghosts)')
     .option('--sink-token <token>', "token for the sink's hello (relay --sink-token)")
-    .option('--batch-hz <hz>', 'ask the relay for batches at most this often (delivery then = final state per user)')
+    .option('--batch-hz <hz>', 'ask the relay for batches this many times a second, 1 to 240 (delivery then = final state per user)')
     .option('--legacy', 'tutorial wire format only: no seq/t/hello (for a broadcast relay)')
     .option('--report <file.json>', 'write the JSON report')
     .option('--html <file.html>', 'write a self-contained HTML report')
     .option('--slo <terms>', 'e.g. "p99<50,delivery>=0.999": a breach exits 1')
-    .option('--seed <n>', 'seed for the motion patterns and churn', '1')
-    .option('--grace <s>', 'seconds to wait after sending for in-flight frames and deletes', '2')
-    .option('--tick <ms>', 'scheduler tick', '5')
-    .option('--id-base <n>', 'first sliderId (users get consecutive integers)', '100000')
-    .option('--threads <n>', 'generate the crowd on this many worker threads (machines with cores to spare)', '1')
+    .option('--seed <n>', `seed for the motion patterns and churn (default ${D.seed})`)
+    .option('--grace <s>', `seconds to wait after sending for in-flight frames and deletes (default ${D.graceS})`)
+    .option('--tick <ms>', `scheduler tick (default ${D.tickMs})`)
+    .option('--id-base <n>', `first sliderId (users get consecutive integers; default ${D.idBase})`)
+    .option('--threads <n>', `generate the crowd on this many worker threads (machines with cores to spare; default ${D.threads})`)
     .option('--no-progress', 'no progress bar or progress lines')
     .action(async (raw: RawOptions) => {
-      let options;
-      try {
-        options = resolveOptions(raw);
-      } catch (err) {
-        if (err instanceof OptionsError) throw new UsageError(err.message);
-        throw err;
-      }
-      try {
-        // Ctrl-C ends the sending early but still reports; a second Ctrl-C quits at once.
-        const abort = new AbortController();
-        const onSigint = (): void => {
-          if (abort.signal.aborted) process.exit(130);
-          process.stderr.write('\ntdcrowd simulate: stopping early, settling and reporting (Ctrl-C again to quit)\n');
-          abort.abort();
-        };
-        process.on('SIGINT', onSigint);
+      const options = resolveOptions(raw);
+      // Before any load: a run must not end by losing its results to an output that cannot be written.
+      for (const [flag, path] of [['--report', options.report], ['--html', options.html]] as const) {
+        if (path === undefined) continue;
         try {
-          const { exitCode } = await runSimulation(options, { stdout: process.stdout, stderr: process.stderr, signal: abort.signal });
-          process.exitCode = exitCode;
-        } finally {
-          process.off('SIGINT', onSigint);
+          checkWritableFile(path);
+        } catch (err) {
+          throw new OptionsError(`${flag} ${path}: cannot write the report: ${describeFsError(err)}`);
         }
+      }
+      // Ctrl-C ends the sending early but still reports; a second Ctrl-C quits at once.
+      const abort = new AbortController();
+      const onSigint = (): void => {
+        if (abort.signal.aborted) process.exit(130);
+        process.stderr.write('\ntdcrowd simulate: stopping early, settling and reporting (Ctrl-C again to quit)\n');
+        abort.abort();
+      };
+      process.on('SIGINT', onSigint);
+      try {
+        const { exitCode } = await runSimulation(options, { stdout: process.stdout, stderr: process.stderr, signal: abort.signal });
+        process.exitCode = exitCode;
       } catch (err) {
-        if (err instanceof ReplayError) throw new UsageError(err.message);
-        if (err instanceof AdmissionError) {
-          process.stderr.write(`tdcrowd simulate: ${err.message}\n`);
-          process.exitCode = 1;
-          return;
-        }
-        throw err;
+        if (!(err instanceof AdmissionError)) throw err;
+        process.stderr.write(`tdcrowd simulate: ${err.message}\n`);
+        process.exitCode = 1;
+      } finally {
+        process.off('SIGINT', onSigint);
       }
     });
 }

@@ -1,38 +1,16 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_BURST, DEFAULT_RATE, FORMATS, format, validateFiles, type Format, type Source } from '../../validate/index.js';
+import type { Command } from 'commander';
+import { CLI_MAX_ERRORS, DEFAULT_FORMAT, DEFAULTS, FORMATS, format, optionsFromFlags, validateFiles, type Source, type ValidateFlags } from '../../validate/index.js';
 
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number > 0');
-  return n;
-}
-
-function count(value: string): number {
-  if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError('expected an integer >= 0');
-  return Number(value);
-}
-
-const DEFAULT_MAX_LISTED = 1000;
-
-interface ValidateFlags {
-  format: Format;
-  rate: number;
-  burst: number;
-  maxErrors: number;
-  strict?: boolean;
-  quiet?: boolean;
-}
-
+/** Flags carry no commander defaults or checks: validate/options.ts has them. */
 export function register(program: Command): void {
   program
     .command('validate')
     .description('check relay logs (--log JSONL) or plain JSONL protocol messages against wire protocol v1')
-    .argument('<files...>', 'relay log (one envelope per line) or plain JSONL (one message per line), lines may mix; - reads stdin')
-    .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('text'))
-    .option('--rate <msgPerSec>', 'per-connection rate limit to check inbound frames against', positiveNumber, DEFAULT_RATE)
-    .option('--burst <msgs>', 'token bucket size for the rate check', positiveNumber, DEFAULT_BURST)
-    // A default cap keeps memory and output bounded on a log where every line is bad; counts stay exact.
-    .option('--max-errors <n>', 'list at most n violations (all are still counted)', count, DEFAULT_MAX_LISTED)
+    .argument('<files...>', 'relay log (one envelope per line; with its rotated files FILE.1 … read oldest first) or plain JSONL (one message per line), lines may mix; - reads stdin')
+    .option('--format <format>', `output format: ${FORMATS.join(', ')} (default ${DEFAULT_FORMAT})`)
+    .option('--rate <msgPerSec>', `per-connection rate limit to check inbound frames against (default ${DEFAULTS.rate})`)
+    .option('--burst <msgs>', `token bucket size for the rate check (default ${DEFAULTS.burst})`)
+    .option('--max-errors <n>', `list at most n violations; all are still counted (default ${CLI_MAX_ERRORS})`)
     .option('--strict', 'treat warnings as errors (they fail the exit code)')
     .option('-q, --quiet', 'list errors only, no summary line')
     .addHelpText(
@@ -44,14 +22,10 @@ files are unreadable and others are not, the readable ones are still validated a
 reported, and the exit status is 2.`,
     )
     .action(async (files: string[], flags: ValidateFlags) => {
+      const o = optionsFromFlags(flags);
       const sources: Source[] = files.map((f) => (f === '-' ? { name: '<stdin>', stream: process.stdin } : f));
-      const report = await validateFiles(sources, {
-        rate: flags.rate,
-        burst: flags.burst,
-        strict: flags.strict ?? false,
-        maxErrors: flags.maxErrors,
-      });
-      const output = format(report, flags.format, { quiet: flags.quiet ?? false });
+      const report = await validateFiles(sources, o.validate);
+      const output = format(report, o.format, { quiet: o.quiet });
       if (output !== '') process.stdout.write(output);
       process.exitCode = report.exitCode;
     });

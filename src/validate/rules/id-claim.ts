@@ -1,8 +1,10 @@
 /**
- * A connection speaks only for the id it first claimed (SPEC §2). The claim is the first frame with an id that
- * the relay accepted; a claim the relay refused (e.g. `id_taken`) leaves the connection free to try another id.
+ * A connection speaks only for the id it first claimed (docs/protocol.md, "Identity"), compared by user key, so 5
+ * and "5" are the same id. The claim is the first frame with an id that the relay accepted; a claim the relay
+ * refused (e.g. `id_taken`) leaves the connection free to try another id.
  */
-import { idKey, isInbound, showId, sliderIdOf, type Emit, type Frame, type StatefulRule } from './rule.js';
+import { userKey } from '../../protocol/index.js';
+import { isInbound, showId, sliderIdOf, type Emit, type Frame, type StatefulRule } from './rule.js';
 
 interface Claim {
   key: string;
@@ -19,10 +21,10 @@ export class IdClaimRule implements StatefulRule {
     if (id === undefined) return;
     const claim = this.claims.get(frame.conn);
     if (!claim) {
-      if (frame.dropped === undefined) this.claims.set(frame.conn, { key: idKey(id), id, line: frame.line });
+      if (frame.dropped === undefined) this.claims.set(frame.conn, { key: userKey(id), id, line: frame.line });
       return;
     }
-    if (claim.key === idKey(id)) return;
+    if (claim.key === userKey(id)) return;
     emit({
       line: frame.line,
       severity: 'error',

@@ -9,7 +9,8 @@
  *   may start mid-session); one finding, completed with the number of such ids at the end of the file.
  */
 import type { Violation } from '../types.js';
-import { idKey, isInbound, showId, sliderIdOf, type Emit, type Frame, type StatefulRule } from './rule.js';
+import { userKey } from '../../protocol/index.js';
+import { isInbound, showId, sliderIdOf, type Emit, type Frame, type StatefulRule } from './rule.js';
 
 export class NotConnectedRule implements StatefulRule {
   /** Relay log: connections that hold an id, and those already warned about an update before connect. */
@@ -64,7 +65,7 @@ export class NotConnectedRule implements StatefulRule {
     if (!result.ok) return;
     const id = sliderIdOf(result);
     if (id === undefined) return;
-    const key = idKey(id);
+    const key = userKey(id);
     if (result.kind === 'connect') {
       this.connected.add(key);
       return;

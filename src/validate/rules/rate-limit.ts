@@ -1,9 +1,9 @@
 /**
- * Inbound rate per connection, judged as the relay does: a token bucket refilled at `rate` per second up to
- * `burst`, over the log's timestamps. One finding per episode of excess, completed with its extent when it ends,
+ * Inbound rate per connection, judged as the relay does: the protocol's token bucket over the log's timestamps. One finding per episode of excess, completed with its extent when it ends,
  * so a flood is one line of output rather than thousands. Under a steady overload the bucket lets a frame through
  * now and then, so an episode ends only after a quiet second without excess.
  */
+import { TokenBucket } from '../../protocol/index.js';
 import type { Violation } from '../types.js';
 import { isInbound, type Emit, type Frame, type StatefulRule } from './rule.js';
 
@@ -18,14 +18,13 @@ interface Episode {
   frames: number;
 }
 
-interface Bucket {
-  tokens: number;
-  lastTs: number;
+interface ConnState {
+  bucket: TokenBucket;
   episode?: Episode;
 }
 
 export class RateLimitRule implements StatefulRule {
-  private readonly buckets = new Map<number, Bucket>();
+  private readonly conns = new Map<number, ConnState>();
 
   constructor(
     private readonly rate: number,
@@ -34,28 +33,24 @@ export class RateLimitRule implements StatefulRule {
 
   onFrame(frame: Frame, emit: Emit): boolean {
     if (!isInbound(frame)) return false;
-    let bucket = this.buckets.get(frame.conn);
-    if (!bucket) {
-      bucket = { tokens: this.burst, lastTs: frame.ts };
-      this.buckets.set(frame.conn, bucket);
+    let state = this.conns.get(frame.conn);
+    if (!state) {
+      state = { bucket: new TokenBucket(this.rate, this.burst, frame.ts) };
+      this.conns.set(frame.conn, state);
     }
-    // A timestamp going backwards (clock step) refills nothing rather than draining the bucket.
-    const elapsed = Math.max(0, frame.ts - bucket.lastTs);
-    bucket.lastTs = Math.max(bucket.lastTs, frame.ts);
-    bucket.tokens = Math.min(this.burst, bucket.tokens + (elapsed * this.rate) / 1000);
-    if (bucket.episode && frame.ts - bucket.episode.lastTs >= EPISODE_GAP_MS) {
-      this.close(bucket.episode, frame.conn);
-      delete bucket.episode;
+    if (state.episode && frame.ts - state.episode.lastTs >= EPISODE_GAP_MS) {
+      this.close(state.episode, frame.conn);
+      delete state.episode;
     }
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return false;
-    }
-    // Over the limit: like the relay, an excess frame takes no token.
-    if (bucket.episode) {
-      bucket.episode.frames += 1;
-      bucket.episode.lastLine = frame.line;
-      bucket.episode.lastTs = frame.ts;
+    // Drops the relay sampled out of the log still reached it: all but rate_limited ones took a token there.
+    if (frame.skipped !== undefined && frame.dropped !== 'rate_limited') for (let i = 0; i < frame.skipped; i++) state.bucket.take(frame.ts);
+    if (state.bucket.take(frame.ts)) return false;
+    // A sampled rate_limited line stands for the unlogged ones before it too: all were over the limit.
+    const frames = frame.dropped === 'rate_limited' ? 1 + (frame.skipped ?? 0) : 1;
+    if (state.episode) {
+      state.episode.frames += frames;
+      state.episode.lastLine = frame.line;
+      state.episode.lastTs = frame.ts;
       return true;
     }
     const violation = emit({
@@ -66,15 +61,15 @@ export class RateLimitRule implements StatefulRule {
       conn: frame.conn,
       ...(frame.dropped !== undefined ? { dropped: frame.dropped } : {}),
     });
-    bucket.episode = { violation, lastTs: frame.ts, firstLine: frame.line, lastLine: frame.line, frames: 1 };
+    state.episode = { violation, lastTs: frame.ts, firstLine: frame.line, lastLine: frame.line, frames };
     return true;
   }
 
   onEnd(): void {
-    for (const [conn, bucket] of this.buckets) {
-      if (bucket.episode) this.close(bucket.episode, conn);
+    for (const [conn, state] of this.conns) {
+      if (state.episode) this.close(state.episode, conn);
     }
-    this.buckets.clear();
+    this.conns.clear();
   }
 
   private close(episode: Episode, conn: number): void {

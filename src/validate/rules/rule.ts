@@ -16,6 +16,8 @@ export interface Frame {
   result: ParseResult;
   /** The relay's drop reason, when it dropped the frame. */
   dropped?: string;
+  /** Drops of the same reason on this connection the relay counted but did not log before this one (sampling). */
+  skipped?: number;
 }
 
 export interface Finding {
@@ -40,11 +42,6 @@ export interface StatefulRule {
   onFrame(frame: Frame, emit: Emit): boolean | void;
   /** End of the file: close whatever is still open. */
   onEnd(emit: Emit): void;
-}
-
-/** Ids compare by type and value: 42 and "42" are different users. */
-export function idKey(id: number | string): string {
-  return typeof id === 'number' ? `n${id}` : `s${id}`;
 }
 
 export function showId(id: number | string): string {

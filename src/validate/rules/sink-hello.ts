@@ -1,5 +1,5 @@
 /**
- * A sink's first message is its hello (SPEC §2). Flags a hello that comes after other frames on the same
+ * A sink's first message is its hello (docs/protocol.md, "Messages"). Flags a hello that comes after other frames on the same
  * connection (error), and a connection logged as a sink whose hello this log never shows (warning: the log may
  * have started mid-connection).
  */

@@ -3,7 +3,9 @@
  * relay's bare `ping`, and reports a connection state the page shows. What to send on open is the session's job.
  */
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
-import { PONG, readRelayFrame, type RelayEvent } from './messages.js';
+import { CLOSE } from '../../protocol/close-codes.js';
+import { PONG } from '../../protocol/constants.js';
+import { readRelayFrame, type RelayEvent } from './messages.js';
 import { realTimers, type Timers } from './timers.js';
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline';
@@ -92,7 +94,7 @@ export class RelayConnection {
     this.#clearTimers();
     const socket = this.#detach();
     try {
-      socket?.close(1000, 'page closed');
+      socket?.close(CLOSE.normal, 'page closed');
     } catch {
       // already closing
     }
@@ -135,7 +137,7 @@ export class RelayConnection {
     if (this.#stopped) return;
     const socket = this.#detach();
     try {
-      socket?.close(1000, 'retrying');
+      socket?.close(CLOSE.normal, 'retrying');
     } catch {
       // already closing
     }

@@ -1,12 +1,10 @@
 /** Wires a session (what to say) to a connection (how to stay connected). DOM-free, so tests can drive it. */
+import { CLOSE } from '../../protocol/close-codes.js';
 import type { BackoffOptions } from './backoff.js';
 import { RelayConnection, type ConnectionState } from './connection.js';
 import type { Identity } from './identity.js';
 import { ControllerSession } from './session.js';
 import type { Timers } from './timers.js';
-
-/** The relay's close code for a connection whose id was taken over with the resume token. */
-export const CLOSE_TAKEN_OVER = 4000;
 
 export interface ControllerOptions {
   url: string;
@@ -16,6 +14,8 @@ export interface ControllerOptions {
   onState?: (state: ConnectionState) => void;
   onNotice?: (text: string) => void;
   onPresence?: (present: boolean) => void;
+  /** A sink receives the updates (true), or the phone is connected but no show is listening (false). */
+  onListening?: (listening: boolean) => void;
   timers?: Timers;
   random?: () => number;
   clock?: () => number;
@@ -39,6 +39,7 @@ export function createController(o: ControllerOptions): Controller {
     ...(o.clock && { clock: o.clock }),
     ...(o.onNotice && { onNotice: o.onNotice }),
     ...(o.onPresence && { onPresence: o.onPresence }),
+    ...(o.onListening && { onListening: o.onListening }),
   });
   connection = new RelayConnection({
     url: o.url,
@@ -47,7 +48,7 @@ export function createController(o: ControllerOptions): Controller {
     onEvent: (event) => session.handleEvent(event),
     onState: o.onState ?? (() => undefined),
     onClosed: (code) => {
-      if (code === CLOSE_TAKEN_OVER) session.handleTakenOver();
+      if (code === CLOSE.takenOver) session.handleTakenOver();
     },
     ...(o.timers && { timers: o.timers }),
     ...(o.random && { random: o.random }),

@@ -2,14 +2,16 @@
  * The tab's identity: an unguessable slider id kept for the tab's life, and the resume token the relay hands
  * out in `welcome`, both in sessionStorage so a reload or a reconnect keeps the same user row in TouchDesigner.
  */
+import { TOKEN_PATTERN } from '../../protocol/constants.js';
 
 /** 16 random bytes = 128 bits, 22 base64url characters. */
 export const ID_BYTES = 16;
 export const STORAGE_ID_KEY = 'tdcrowd.sliderId';
 export const STORAGE_RESUME_KEY = 'tdcrowd.resume';
 
+/** An id this page made (ID_BYTES in base64url), or a longer one from a newer page: always a valid protocol id. */
 const ID_RE = /^[A-Za-z0-9_-]{22,64}$/;
-const TOKEN_RE = /^[A-Za-z0-9_-]{16,128}$/;
+const TOKEN_RE = new RegExp(TOKEN_PATTERN);
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 /** Unpadded base64url (RFC 4648 §5). */

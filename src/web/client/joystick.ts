@@ -1,10 +1,8 @@
 /**
- * Joystick maths: pointer offset on screen → the protocol's x, y, speed, angle (SPEC §2).
- * Pure functions, shared by the page and its tests.
+ * Joystick maths: pointer offset on screen → the protocol's x, y, speed, angle (docs/protocol.md, "Messages").
+ * Pure functions, shared by the page and its tests. The pad's rim is the protocol's RIM joystick units.
  */
-
-/** The pad's rim in joystick units (the tutorial's radius in px); must equal the protocol's RIM. */
-export const RIM = 170;
+import { RIM } from '../../protocol/constants.js';
 
 export interface JoystickValues {
   /** Knob offset from the centre, +x right, in joystick units [-RIM, RIM]. */

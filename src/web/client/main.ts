@@ -32,6 +32,8 @@ const STATE_LABELS: Record<ConnectionState, string> = {
   offline: 'offline — retrying',
 };
 
+const WAITING_LABEL = 'connected · waiting for the show';
+
 function boot(): void {
   const pad = byId<HTMLDivElement>('pad');
   const knob = byId<HTMLDivElement>('knob');
@@ -42,13 +44,16 @@ function boot(): void {
   const idleMs = idleMsFromSearch(location.search);
   let connectionState: ConnectionState = 'connecting';
   let present = true;
+  let listening = true;
   let noticeTimer: number | undefined;
 
   const renderState = (): void => {
-    const idle = connectionState === 'live' && !present;
-    stateEl.textContent = idle ? 'live · idle' : STATE_LABELS[connectionState];
+    const live = connectionState === 'live';
+    // Connected, but no TouchDesigner takes the updates yet: say so rather than "live".
+    stateEl.textContent = live && !listening ? WAITING_LABEL : live && !present ? 'live · idle' : STATE_LABELS[connectionState];
     stateEl.dataset.state = connectionState;
     stateEl.dataset.present = String(present);
+    stateEl.dataset.listening = String(listening);
   };
 
   const showNotice = (text: string): void => {
@@ -73,6 +78,10 @@ function boot(): void {
     },
     onPresence: (p) => {
       present = p;
+      renderState();
+    },
+    onListening: (l) => {
+      listening = l;
       renderState();
     },
     onNotice: showNotice,

@@ -1,32 +1,19 @@
 /**
- * Frames the page sends (SPEC §2, controller → relay) and how it reads what the relay sends back.
- * The page carries no JSON Schema validator: it builds exactly the protocol's shapes (the tests check them with
- * the protocol's parse()) and reads incoming frames defensively, ignoring anything it does not know.
+ * How the page reads what the relay sends it (docs/protocol.md, "Messages"). The page carries no JSON Schema
+ * validator: it reads incoming frames defensively, ignoring anything it does not know. What it sends comes
+ * from the protocol's serialisers (src/protocol/serialize.ts).
  */
-import type { JoystickValues } from './joystick.js';
+import { PING } from '../../protocol/constants.js';
 import { isValidToken } from './identity.js';
 
-export const PING = 'ping';
-export const PONG = 'pong';
 /** Relay error texts are shown to the user; keep them short. */
 const MAX_NOTICE_CHARS = 160;
-
-export function connectMessage(sliderId: string, resume?: string): string {
-  return JSON.stringify(resume === undefined ? { type: 'connect', sliderId } : { type: 'connect', sliderId, resume });
-}
-
-/** The tutorial's update shape (no "type", which the protocol makes optional) plus seq and the sender clock. */
-export function updateMessage(sliderId: string, v: JoystickValues, seq: number, t: number): string {
-  return JSON.stringify({ x: v.x, y: v.y, speed: v.speed, angle: v.angle, sliderId, seq, t });
-}
-
-export function deleteMessage(sliderId: string): string {
-  return JSON.stringify({ type: 'delete', sliderId });
-}
 
 export type RelayEvent =
   | { kind: 'ping' }
   | { kind: 'welcome'; sliderId: string | number; resume: string }
+  /** Whether a sink (TouchDesigner) receives this phone's updates; relays before it never send it. */
+  | { kind: 'status'; listening: boolean }
   | { kind: 'error'; code: string; message: string }
   | { kind: 'ignore' };
 
@@ -51,6 +38,9 @@ export function readRelayFrame(data: unknown): RelayEvent {
       return { kind: 'welcome', sliderId: id, resume: msg.resume };
     }
     return IGNORE;
+  }
+  if (msg.type === 'status') {
+    return typeof msg.listening === 'boolean' ? { kind: 'status', listening: msg.listening } : IGNORE;
   }
   if (msg.type === 'error' && typeof msg.code === 'string') {
     const text = typeof msg.message === 'string' ? msg.message : '';

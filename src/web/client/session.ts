@@ -4,8 +4,9 @@
  * tutorial page (delete after 10 s without movement; the next movement connects again).
  */
 import type { Identity } from './identity.js';
+import { connectFrame, deleteFrame, updateFrame } from '../../protocol/serialize.js';
 import { isZero, ZERO, type JoystickValues } from './joystick.js';
-import { connectMessage, deleteMessage, updateMessage, type RelayEvent } from './messages.js';
+import type { RelayEvent } from './messages.js';
 import { realTimers, type Timers } from './timers.js';
 
 export interface SessionOptions {
@@ -22,6 +23,11 @@ export interface SessionOptions {
   onPresence?: (present: boolean) => void;
   /** The relay refused the claim: drop the socket and retry with backoff. */
   onRefused?: () => void;
+  /**
+   * Whether a sink receives the updates. Assumed on every (re)connect, since a relay says so only while none
+   * does (and relays before the status message never do).
+   */
+  onListening?: (listening: boolean) => void;
 }
 
 export class ControllerSession {
@@ -39,6 +45,7 @@ export class ControllerSession {
       onNotice: () => undefined,
       onPresence: () => undefined,
       onRefused: () => undefined,
+      onListening: () => undefined,
       ...options,
     };
   }
@@ -53,6 +60,7 @@ export class ControllerSession {
 
   /** Socket open: claim the id (unless idle-deleted) and restore a knob still held off-centre. */
   handleOpen(): void {
+    this.#o.onListening(true);
     if (!this.#present) return;
     this.#sendConnect();
     if (!isZero(this.#last)) this.#sendUpdate(this.#last);
@@ -71,6 +79,10 @@ export class ControllerSession {
   handleEvent(event: RelayEvent): void {
     if (event.kind === 'welcome') {
       if (String(event.sliderId) === this.sliderId) this.#o.identity.setResume(event.resume);
+      return;
+    }
+    if (event.kind === 'status') {
+      this.#o.onListening(event.listening);
       return;
     }
     if (event.kind !== 'error') return;
@@ -102,11 +114,11 @@ export class ControllerSession {
   }
 
   #sendConnect(): void {
-    this.#o.send(connectMessage(this.sliderId, this.#o.identity.resume));
+    this.#o.send(connectFrame(this.sliderId, this.#o.identity.resume));
   }
 
   #sendUpdate(values: JoystickValues): void {
-    this.#o.send(updateMessage(this.sliderId, values, this.#seq, this.#o.clock()));
+    this.#o.send(updateFrame({ ...values, sliderId: this.sliderId, seq: this.#seq, t: this.#o.clock() }));
     this.#seq += 1;
   }
 
@@ -128,7 +140,7 @@ export class ControllerSession {
     if (!this.#present) return;
     this.#present = false;
     this.#last = ZERO;
-    this.#o.send(deleteMessage(this.sliderId));
+    this.#o.send(deleteFrame(this.sliderId));
     this.#o.onPresence(false);
   }
 }

@@ -1,4 +1,4 @@
-"""Unit tests of the emulator's Table DAT and Cell against the reference notes (section 3 and 8)."""
+"""Unit tests of the emulator's Table DAT and Cell against TouchDesigner's documentation (https://docs.derivative.ca/TableDAT_Class, https://docs.derivative.ca/Cell_Class)."""
 import unittest
 
 from tdemu import Cell, OpCounter, TableDAT

@@ -57,6 +57,7 @@ export function syntheticReport(raw: RawOptions = {}): SimulationReport {
       closed: undefined,
     },
     counters,
+    sources: { spread: true, range: '127.0.0.2-127.0.0.254' },
     connectedAtEnd: 2000,
     ticks: { ticks: 2010, lateTicks: 3, skippedTicks: 0, maxLateMs: 7.5 },
     threads: 1,

@@ -1,4 +1,4 @@
-# The tutorial's WebSocket DAT callbacks (SPEC §1), written out as the baseline for bench/python-cost.mjs and the emulator's `preset: "tutorial"`.
+# The tutorial's WebSocket DAT callbacks (README: the stack tdcrowd grew from), written out as the baseline for bench/python-cost.mjs and the emulator's `preset: "tutorial"`.
 # Not generated code and not for TouchDesigner use: every message is parsed, then the table `test_test`
 # (header user,valuex,valuey,speed,angle) is scanned row by row for the sender's id; the row is updated in
 # place, or a row is appended (a connect, which carries no values, appends zeros). A delete scans the same

@@ -1,4 +1,4 @@
-"""The tutorial's algorithm, for side-by-side comparisons (SPEC §5): every message scans the table's rows for
+"""The tutorial's algorithm, for side-by-side comparisons (README, "Benchmarks"): every message scans the table's rows for
 the sender's id. Not generated code and not for TouchDesigner; a baseline for benchmarks and cost tests.
 The scripts live once, as Python files in ../baselines/, which the benchmarks load too."""
 import os

@@ -244,7 +244,7 @@ class WebSocketDAT(OP):
 
     drop = disconnect
 
-    # names used by the reference notes
+    # the DAT connecting and disconnecting, as a test drives it
     def inject_connect(self):
         return self.connect()
 

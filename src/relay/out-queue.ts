@@ -4,10 +4,27 @@
  * Direct: each frame is sent as it comes. When the socket's buffered bytes pass the high-water mark the queue
  * switches to coalescing: per user it keeps at most one delete, one connect and the latest update, so memory is
  * bounded by the number of users, not by how long the sink stalls; it flushes once the buffer has drained.
- * Batch (a sink that said `batchHz`): the same per-user state, sent as one `batch` frame per tick.
+ * Batch (a sink that said `batchHz`, at least MIN_BATCH_HZ): the same per-user state, sent each tick as one
+ * `batch` frame, or several when one would pass MAX_BATCH_MESSAGES or MAX_BATCH_FRAME_BYTES.
+ *
+ * Either way, a user who joined and left while nothing went out is never seen by this recipient: the pair is
+ * dropped, so churn between two sends costs nothing (the relay forwards a connect only for a user the sinks do
+ * not have, so a pending connect without a pending delete means this recipient never saw the user).
  */
-import type { Connection } from './connection.js';
+import { batchFrames } from '../protocol/index.js';
 import type { RelayMetrics } from './metrics.js';
+
+/**
+ * Where a queue's frames go: all it needs of a connection, so the queue does not know connections (and
+ * connection, identity and queue import no one in a circle).
+ */
+export interface Outlet {
+  /** Bytes the peer has not taken yet. */
+  readonly backlog: number;
+  readonly isOpen: boolean;
+  /** Sends one text frame. */
+  send(text: string): void;
+}
 
 export type OutKind = 'connect' | 'update' | 'delete';
 
@@ -34,7 +51,7 @@ export class OutQueue {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly conn: Connection,
+    private readonly outlet: Outlet,
     private readonly ctx: OutQueueContext,
     readonly batchHz?: number,
   ) {
@@ -49,15 +66,11 @@ export class OutQueue {
     return this.pending.size;
   }
 
-  /**
-   * @param recvAt performance.now() when the frame arrived, or -1 for frames the relay made itself.
-   * @param raw the frame's original bytes, sent as is when the frame goes out at once (queues keep the string,
-   *   which does not pin the socket's receive buffer).
-   */
-  push(key: string, kind: OutKind, text: string, recvAt: number, raw?: Buffer): void {
+  /** @param recvAt performance.now() when the frame arrived, or -1 for frames the relay made itself. */
+  push(key: string, kind: OutKind, text: string, recvAt: number): void {
     if (this.batchHz === undefined && !this.coalescing) {
-      if (this.conn.backlog <= this.ctx.highWaterBytes) {
-        this.conn.send(text, raw);
+      if (this.outlet.backlog <= this.ctx.highWaterBytes) {
+        this.outlet.send(text);
         if (recvAt >= 0) this.ctx.metrics.latency.observeMs(performance.now() - recvAt);
         return;
       }
@@ -92,10 +105,8 @@ export class OutQueue {
       p.con = text;
     } else {
       const superseded = (p.upd === undefined ? 0 : 1) + (p.con === undefined ? 0 : 1);
-      // Under back-pressure, a user who joined and left while the sink stalled never reaches it at all
-      // (the relay forwards a connect only for a user the sinks do not have, so a pending connect without a
-      // pending delete means the sink never saw this user).
-      if (this.batchHz === undefined && p.con !== undefined && p.del === undefined) {
+      // Joined and left unseen: the pair goes (see the header).
+      if (p.con !== undefined && p.del === undefined) {
         this.pending.delete(key);
         this.skipped(superseded + 1);
         return;
@@ -121,19 +132,19 @@ export class OutQueue {
   }
 
   private flushCoalesced(): void {
-    if (!this.conn.isOpen) return;
+    if (!this.outlet.isOpen) return;
     // Hysteresis: wait until half the high-water mark has drained, so the queue does not flap.
-    if (this.conn.backlog > this.ctx.highWaterBytes / 2) return;
+    if (this.outlet.backlog > this.ctx.highWaterBytes / 2) return;
     clearInterval(this.timer);
     this.timer = undefined;
     this.coalescing = false;
     const latency = this.ctx.metrics.latency;
     const now = performance.now();
     for (const p of this.pending.values()) {
-      if (p.del !== undefined) this.conn.send(p.del);
-      if (p.con !== undefined) this.conn.send(p.con);
+      if (p.del !== undefined) this.outlet.send(p.del);
+      if (p.con !== undefined) this.outlet.send(p.con);
       if (p.upd !== undefined) {
-        this.conn.send(p.upd);
+        this.outlet.send(p.upd);
         if (p.at >= 0) latency.observeMs(now - p.at);
       }
     }
@@ -141,24 +152,24 @@ export class OutQueue {
   }
 
   private flushBatch(): void {
-    if (this.pending.size === 0 || !this.conn.isOpen) return;
-    if (this.conn.backlog > this.ctx.highWaterBytes) {
+    if (this.pending.size === 0 || !this.outlet.isOpen) return;
+    if (this.outlet.backlog > this.ctx.highWaterBytes) {
       this.congested = true;
       return;
     }
     this.congested = false;
     const latency = this.ctx.metrics.latency;
     const now = performance.now();
-    let body = '';
+    const messages: string[] = [];
     for (const p of this.pending.values()) {
-      if (p.del !== undefined) body += `,${p.del}`;
-      if (p.con !== undefined) body += `,${p.con}`;
+      if (p.del !== undefined) messages.push(p.del);
+      if (p.con !== undefined) messages.push(p.con);
       if (p.upd !== undefined) {
-        body += `,${p.upd}`;
+        messages.push(p.upd);
         if (p.at >= 0) latency.observeMs(now - p.at);
       }
     }
     this.pending.clear();
-    this.conn.send(`{"type":"batch","messages":[${body.slice(1)}]}`);
+    for (const frame of batchFrames(messages)) this.outlet.send(frame);
   }
 }
