@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { ClientOptions } from 'ws';
 import { isLogEntry, LOG_DROPS_BURST, REDACTED_PATTERN, TOKEN_PATTERN, type LogEntry } from '../../src/protocol/index.js';
 import { startRelay, type RelayHandle, type RelayOptions } from '../../src/relay/index.js';
 import { planReplay } from '../../src/simulate/index.js';
@@ -41,8 +42,8 @@ async function relayWith(options: Partial<RelayOptions>): Promise<RelayHandle> {
   return relay;
 }
 
-async function open(url: string): Promise<Peer> {
-  const p = await Peer.open(url);
+async function open(url: string, options?: ClientOptions): Promise<Peer> {
+  const p = await Peer.open(url, options);
   cleanups.push(() => p.close());
   return p;
 }
@@ -62,7 +63,8 @@ describe('secrets', () => {
     const wrong = await open(relay.url);
     wrong.send({ type: 'hello', role: 'sink', token: 'a-wrong-guess-0123456789' });
     await wrong.waitClosed();
-    const sink = await open(relay.url);
+    // the wrong guess put 127.0.0.1 in the relay's hello back-off: the real sink comes from another address
+    const sink = await open(relay.url, { localAddress: '127.0.0.2' });
     sink.send({ type: 'hello', role: 'sink', token: SINK_TOKEN });
     const first = await claim(relay.url, 'victim');
     cleanups.push(() => first.close());

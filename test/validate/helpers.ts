@@ -12,7 +12,7 @@ export function scratch(): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-type Envelope = { ts: number; dir: 'in' | 'out'; conn: number; role: 'controller' | 'sink' | 'unknown'; msg: unknown; drop?: string };
+type Envelope = { ts: number; dir: 'in' | 'out'; conn: number; role: 'controller' | 'sink' | 'unknown'; msg: unknown; drop?: string; skipped?: number };
 export const envelope = (e: Envelope): string => JSON.stringify(e);
 
 /** Runs a list of lines through validateFiles as an in-memory source. */

@@ -127,6 +127,20 @@ describe('stateful checks', () => {
     expect(fast.violations[0]?.line).toBeLessThan(650);
   });
 
+  it('rate_limited: drops the relay sampled out of the log count as over the limit, even on a line logged late', async () => {
+    // The relay logs a few drops, then holds the rest back and writes one line with `skipped` when the
+    // connection ends, stamped with the last drop's time: by then the validator's bucket may have refilled.
+    const t0 = 1_700_000_000_000;
+    const upd = { x: 0, y: 0, speed: 0, angle: 0, sliderId: 1 };
+    const lines = [
+      envelope({ ts: t0, dir: 'in', conn: 1, role: 'unknown', msg: { type: 'connect', sliderId: 1 } }),
+      envelope({ ts: t0 + 5000, dir: 'in', conn: 1, role: 'controller', msg: upd, drop: 'rate_limited', skipped: 750 }),
+    ];
+    const report = await validateFiles([source('late-sample', lines)]);
+    expect(report.violations.map((v) => v.rule)).toEqual(['rate_limited']);
+    expect(report.violations[0]?.message).toContain('750 frames over the limit');
+  });
+
   it('rate is per connection: two connections at 100 msg/s each are both within the limit', async () => {
     const lines: string[] = [];
     for (let i = 0; i < 1000; i++) {

@@ -44,9 +44,13 @@ export class RateLimitRule implements StatefulRule {
     }
     // Drops the relay sampled out of the log still reached it: all but rate_limited ones took a token there.
     if (frame.skipped !== undefined && frame.dropped !== 'rate_limited') for (let i = 0; i < frame.skipped; i++) state.bucket.take(frame.ts);
-    if (state.bucket.take(frame.ts)) return false;
-    // A sampled rate_limited line stands for the unlogged ones before it too: all were over the limit.
-    const frames = frame.dropped === 'rate_limited' ? 1 + (frame.skipped ?? 0) : 1;
+    const took = state.bucket.take(frame.ts);
+    // A sampled rate_limited line also stands for the unlogged drops before it: they were over the limit by the
+    // relay's count, and the log has no times to replay them by. They count whatever the bucket says of this
+    // line (a line held back until its connection ended comes late, when the bucket may have refilled).
+    const held = frame.dropped === 'rate_limited' ? (frame.skipped ?? 0) : 0;
+    const frames = (took ? 0 : 1) + held;
+    if (frames === 0) return false;
     if (state.episode) {
       state.episode.frames += frames;
       state.episode.lastLine = frame.line;
