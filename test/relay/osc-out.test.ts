@@ -134,7 +134,7 @@ describe('relay --osc', () => {
 
   it('splits a tick into bundles that each fit one datagram, losing nothing', async () => {
     const rx = await receiver();
-    const relay = await start({ osc: [{ host: '127.0.0.1', port: rx.port }], oscHz: 10, oscMaxDatagram: 600, maxPerAddress: 100 });
+    const relay = await start({ osc: [{ host: '127.0.0.1', port: rx.port }], oscHz: 10, oscMaxDatagram: 600, maxPerAddress: 1000 });
     const ids = Array.from({ length: 120 }, (_, i) => `${String(i).padStart(3, '0')}${'x'.repeat(61)}`); // 64-character ids
     const phones = await Promise.all(ids.map((id) => claim(relay, id)));
     phones.forEach(keep);
@@ -158,7 +158,7 @@ describe('relay --osc', () => {
 
   it('caps each target at --osc-rate messages a second; deletes still arrive; the cap is counted', async () => {
     const rx = await receiver();
-    const relay = await start({ osc: [{ host: '127.0.0.1', port: rx.port }], oscHz: 20, oscRate: 100, oscSnapshotMs: 0, maxPerAddress: 100 });
+    const relay = await start({ osc: [{ host: '127.0.0.1', port: rx.port }], oscHz: 20, oscRate: 100, oscSnapshotMs: 0, maxPerAddress: 1000 });
     const t0 = Date.now();
     const phones = await Promise.all(Array.from({ length: 80 }, (_, i) => claim(relay, `r${i}`)));
     phones.forEach(keep);
@@ -174,11 +174,28 @@ describe('relay --osc', () => {
     expect(metric(text, 'tdcrowd_osc_messages_total')).toBe(rx.messages.length);
   });
 
-  it('counts an OSC target as a sink in /healthz', async () => {
+  it('counts an OSC target as a sink: /healthz ok, phones told someone listens, no update dropped as no_sink', async () => {
     const rx = await receiver();
     const relay = await start({ osc: [{ host: '127.0.0.1', port: rx.port }, { host: 'localhost', port: rx.port }] });
-    const health = JSON.parse((await fetchText(`${relay.httpUrl}/healthz`)).body) as { sinks: { websocket: number; osc: number } };
+    const health = JSON.parse((await fetchText(`${relay.httpUrl}/healthz`)).body) as { status: string; sinks: { websocket: number; osc: number } };
     expect(health.sinks).toEqual({ websocket: 0, osc: 2 });
+    expect(health.status).toBe('ok');
+    const phone = keep(await claim(relay, 'lone'));
+    phone.send(update('lone', 5, 5));
+    await until(() => rx.of(OSC_ADDRESS.update, 'lone').length === 2 || undefined, 'the update at both targets');
+    // without a receiver the phone would get {"type":"status","listening":false} right after its welcome
+    expect(phone.messages.filter((m) => m.type === 'status')).toEqual([]);
+    expect(relay.metrics().dropped.no_sink ?? 0).toBe(0);
+  });
+
+  it('without an OSC target or a sink, /healthz is degraded and the update is dropped as no_sink (the contrast)', async () => {
+    const relay = await start();
+    const health = JSON.parse((await fetchText(`${relay.httpUrl}/healthz`)).body) as { status: string };
+    expect(health.status).toBe('degraded');
+    const phone = keep(await claim(relay, 'lone'));
+    await phone.waitForMessage((m) => m.type === 'status' && m.listening === false, 'listening false');
+    phone.send(update('lone', 5, 5));
+    await until(() => (relay.metrics().dropped.no_sink ?? 0) === 1 || undefined, 'the no_sink drop');
   });
 
   it('parses HOST:PORT and [v6]:PORT, refuses the rest; the CLI says so in one line with exit 2', () => {
@@ -195,7 +212,7 @@ describe('relay --osc', () => {
 
   it.skipIf(!hasPython() || !hasNumpy())('feeds the generated OSC In DAT callbacks the same table a WebSocket sink keeps (end to end, real UDP)', async () => {
     const rx = await receiver();
-    const relay = await start({ osc: [{ host: '127.0.0.1', port: rx.port }], oscHz: 30, maxPerAddress: 100 });
+    const relay = await start({ osc: [{ host: '127.0.0.1', port: rx.port }], oscHz: 30, maxPerAddress: 1000 });
     const ws = keep(await sink(relay));
     const o = resolveOptions({ target: 'osc' });
     const emu = new EmulatorProcess();
