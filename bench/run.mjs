@@ -3,7 +3,7 @@
  * `npm run bench [-- NAME... ] [--quick] [--no-write]`: runs the benchmarks of README, "Benchmarks" (all, or the
  * named ones) one after the other and rewrites their sections of bench/RESULTS.md.
  *
- * Names: relay (route vs bare vs broadcast), batch, python, simgen, rss, observe.
+ * Names: relay (route vs bare vs broadcast), batch, python, simgen, rss, observe, webserver (--target webserver), osc (relay --osc).
  * --quick    fewer and shorter runs (a smoke test of the harness, not for RESULTS.md's numbers)
  * --no-write print the sections instead of writing RESULTS.md
  */
@@ -16,6 +16,8 @@ const BENCHES = {
   simgen: () => import('./sim-rate.mjs'),
   rss: () => import('./idle-rss.mjs'),
   observe: () => import('./observe.mjs'),
+  webserver: () => import('./webserver-cost.mjs'),
+  osc: () => import('./osc.mjs'),
 };
 
 const args = process.argv.slice(2);

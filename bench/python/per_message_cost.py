@@ -1,14 +1,16 @@
 """Per-message cost of WebSocket DAT callbacks in the TouchDesigner emulator (tdemu), at several user counts.
 
 Usage: python3 per_message_cost.py CONFIG.json   (PYTHONPATH must reach the tdemu package)
-CONFIG: {"impls": {"NAME": {"callbacks": FILE, "execute": FILE}}, "users": [10, ...], "seconds": S,
+CONFIG: {"impls": {"NAME": {"callbacks": FILE, "execute": FILE, "chop": FILE?}}, "users": [10, ...], "seconds": S,
          "repeats": R, "messagesPerFrame": K, "deletesPerRepeat": D, "seed": N}
 Prints one JSON document: for each user count and implementation, the time per update message (median over
 R repeats of at least S seconds each, round-robin over all pairs), per delete (+ re-append, so the table size
 holds), the
 amortised frame work (Execute DAT onFrameStart: pruning), and the emulator's counted table operations per
 message. Like the emulator's own `timeit`, the timed call is the callback itself (onReceiveText): the WebSocket
-DAT's FIFO is C++ in TouchDesigner, not the script's cost.
+DAT's FIFO is C++ in TouchDesigner, not the script's cost. An implementation with a "chop" file also gets the
+Script CHOP it feeds: its cooks (one per frame that changed something) fall in the frame time, and a forced cook
+is timed on its own ("cookUs", median).
 """
 import json
 import random
@@ -16,6 +18,7 @@ import statistics
 import sys
 import time
 
+from tdemu.scriptchop import ScriptCHOP
 from tdemu.world import World
 
 HEADER = ['user', 'valuex', 'valuey', 'speed', 'angle']
@@ -38,6 +41,11 @@ class Bench:
             w.text_dat('websocket1_callbacks', f.read())
         with open(impl['execute']) as f:
             w.execute('execute1', f.read())
+        self.chop = None
+        if impl.get('chop'):
+            with open(impl['chop']) as f:
+                w.text_dat('tdcrowd_chop_callbacks', f.read())
+            self.chop = w.add(ScriptCHOP('tdcrowd_chop', w, callbacks='tdcrowd_chop_callbacks'))
         self.ws = w.websocket('websocket1', 'websocket1_callbacks')
         self.ws.par.active = True
         w.start()
@@ -102,6 +110,21 @@ class Bench:
             fn(ws, 1, b)
         return times
 
+    def cook_times(self, count=20):
+        """Forced cooks of the Script CHOP, each after one update (so the state changed); seconds each."""
+        if self.chop is None:
+            return []
+        times = []
+        for _ in range(count):
+            self.fn(self.ws, 1, update_text(self.rnd.randrange(self.users), self.rnd))
+            t0 = time.perf_counter()
+            self.chop.cook(force=True)
+            times.append(time.perf_counter() - t0)
+        if self.chop.numSamples < self.users or self.world.errors:
+            raise RuntimeError('Script CHOP has %d samples for %d users; errors %r'
+                               % (self.chop.numSamples, self.users, self.world.errors[:2]))
+        return times
+
     def ops_per_update(self, samples=1600):  # a multiple of the callbacks' AUDIT_EVERY (16): every run sees as many audits
         counter = self.world.counter
         counter.reset()
@@ -123,7 +146,7 @@ def main():
             b = Bench(impl, users, random.Random(cfg.get('seed', 1) * 100003 + users))
             b.name = name
             b.setup_s = time.perf_counter() - t0
-            b.per_msg, b.frame_cost, b.del_times = [], [], []
+            b.per_msg, b.frame_cost, b.del_times, b.cook_s = [], [], [], []
             benches.append(b)
     # Round-robin over every (users, implementation) pair: a busy moment on a shared machine lands on all of
     # them alike, so both the flatness (10 vs 2000 users) and the speed-up compare like with like.
@@ -133,6 +156,7 @@ def main():
             b.per_msg.append(s / n)
             b.frame_cost.append(fs / n)
             b.del_times.extend(b.deletes(cfg['deletesPerRepeat']))
+            b.cook_s.extend(b.cook_times(cfg.get('cooksPerRepeat', 5)))
     for b in benches:
         b.check()
         row = {
@@ -144,6 +168,7 @@ def main():
             'deleteUs': statistics.median(b.del_times) * 1e6,  # one by one: the median ignores preempted ones
             'deletes': len(b.del_times),
             'opsPerUpdate': b.ops_per_update(),
+            'cookUs': statistics.median(b.cook_s) * 1e6 if b.cook_s else None,
             'setupS': round(b.setup_s, 3),
         }
         out['rows'].append(row)

@@ -12,6 +12,7 @@ const d = DEFAULT_OPTIONS;
 export function addGenerateFlags(cmd: Command): Command {
   return cmd
     .option('--config <file>', 'JSON file of options (same names as the flags); flags override it')
+    .option('--target <target>', `websocket (default: WebSocket DAT to the relay), webserver (TouchDesigner serves the phones: Web Server DAT) or osc (OSC In DAT fed by relay --osc)`)
     .option('--table <name>', `Table DAT to fill (default ${d.table})`)
     .option('--columns <list>', `five column names: id,x,y,speed,angle (default ${d.columns.join(',')})`)
     .option('--timeout <s>', `prune users silent for longer than this many seconds; 0 = never (default ${d.timeout})`)
@@ -21,8 +22,11 @@ export function addGenerateFlags(cmd: Command): Command {
     .option('--sink-token <token>', "token for the relay's --sink-token (route mode)")
     .option('--batch-hz <hz>', 'ask the relay for batch frames this many times a second, 1 to 240 (route mode)')
     .option('--websocket-dat <name>', `the WebSocket DAT (default ${d.websocketDat})`)
-    .option('--callbacks-dat <name>', `the DAT holding the WebSocket callbacks (default ${d.callbacksDat})`)
+    .option('--webserver-dat <name>', `the Web Server DAT of --target webserver (default ${d.webserverDat})`)
+    .option('--oscin-dat <name>', `the OSC In DAT of --target osc (default ${d.oscinDat})`)
+    .option('--callbacks-dat <name>', "the DAT holding the network DAT's callbacks (default: its name + _callbacks, e.g. websocket1_callbacks)")
     .option('--execute-dat <name>', `the Execute DAT install.py creates (default ${d.executeDat})`)
+    .option('--script-chop <name>', `the Script CHOP with one sample per slot, for instancing (default ${d.scriptChop})`)
     .option('--extra-columns <list>', `columns after the five: ${EXTRA_COLUMNS.join(', ')} (slot: a stable small integer per user, for instancing)`);
 }
 

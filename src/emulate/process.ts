@@ -10,12 +10,15 @@ import type { RenderedScript } from '../generate/index.js';
 export const PYTHON_DIR = fileURLToPath(new URL('../../src/emulate/python/', import.meta.url));
 
 export interface EmulatorEvent {
-  event: 'open' | 'close' | 'send';
+  event: 'open' | 'close' | 'send' | 'srv_listen' | 'srv_stop' | 'srv_send' | 'srv_close';
+  client?: string;
   kind?: 'text' | 'pong' | 'ping' | 'binary';
   data?: string;
   b64?: string;
   netaddress?: string;
   port?: number;
+  /** --target osc: the OSC In DAT's Split Bundle into Messages (default on, as install.py sets it). */
+  splitbundle?: boolean;
 }
 
 export interface ScriptError {
@@ -44,6 +47,30 @@ export interface PendingRun {
   remainingFrames: number;
   endFrame: boolean;
   clock: 'wall' | 'timeline';
+}
+
+/** The Script CHOP the generated script_chop.py feeds (null when the project has none). */
+export interface ChopState {
+  name: string;
+  numSamples: number;
+  /** Channel name → one value per sample (slot). */
+  channels: Record<string, number[]>;
+  totalCooks: number;
+  cookAbsFrame: number;
+  dirty: boolean;
+  /** Wall seconds of the last cooks. */
+  cookWall: number[];
+}
+
+/** The Web Server DAT of a --target webserver project. */
+export interface ServerState {
+  running: boolean;
+  clients: string[];
+  outbox: { client: string; kind: string; data: string; t: number }[];
+  droppedSends: number;
+  starts: number;
+  stops: number;
+  pars: { active: boolean; port: number; callbacks: string | null };
 }
 
 export interface EmulatorState {
@@ -80,15 +107,23 @@ export interface EmulatorState {
   storage: Record<string, Record<string, unknown>>;
   operators: OperatorInfo[];
   /** The operators the session commands act on. */
-  names: { table: string; websocket: string; callbacks: string; execute: string };
+  names: { table: string; websocket: string; callbacks: string; execute: string; chop?: string };
+  chop: ChopState | null;
+  server: ServerState | null;
 }
 
 export interface LoadOptions {
+  /** Which network DAT the project has (default websocket). */
+  target?: 'websocket' | 'webserver' | 'osc';
   scripts: RenderedScript[];
   table: string;
   websocketDat: string;
   callbacksDat: string;
+  webserverDat?: string;
+  oscinDat?: string;
   executeDat?: string;
+  /** The Script CHOP made for script_chop.py when the scripts include it (default tdcrowd_chop). */
+  scriptChop?: string;
   /** Undocumented TouchDesigner behaviours to pick (src/emulate/variants.ts). */
   variants?: Record<string, boolean | string>;
   /** Build only the component: an installer script creates the operators (`add_text`, `run_script`). */
@@ -100,6 +135,8 @@ export interface LoadOptions {
   tableRows?: string[][];
   netaddress?: string;
   port?: number;
+  /** --target osc: the OSC In DAT's Split Bundle into Messages (default on, as install.py sets it). */
+  splitbundle?: boolean;
 }
 
 interface Pending {

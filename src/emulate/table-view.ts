@@ -12,7 +12,9 @@ function statusLine(s: EmulatorState, info: ViewInfo): string {
   const st = s.stats;
   const ignored = st ? Object.entries(st.ignored).map(([k, v]) => `${k}=${v}`).join(' ') : '';
   return [
-    `${info.url}  ${s.connected ? 'connected' : 'disconnected'}  t=${s.seconds.toFixed(1)}s  users=${users}`,
+    s.server
+      ? `${info.url}  serving: ${s.server.running ? `${s.server.clients.length} phone(s) connected` : 'stopped'}  t=${s.seconds.toFixed(1)}s  users=${users}`
+      : `${info.url}  ${s.connected ? 'connected' : 'disconnected'}  t=${s.seconds.toFixed(1)}s  users=${users}`,
     st ? `frames=${st.frames} received=${st.received} applied=${st.applied}${ignored ? ` ignored: ${ignored}` : ''}` : '',
     s.errors.length ? `SCRIPT ERRORS: ${s.errors.length} (last: ${s.errors[s.errors.length - 1]?.error ?? ''})` : '',
   ]

@@ -22,6 +22,9 @@ export const VARIANT_MATRIX: VariantEntry[] = [
   { name: 'no_frame_start_when_paused', variants: { frame_start_when_paused: false } },
   { name: 'no_dock', variants: { create_docks_callbacks: false } },
   { name: 'no_partial_replace', variants: { replace_row_partial: false } },
+  { name: 'no_storage_recook', variants: { storage_recook: false } },
+  { name: 'no_webserver_stop_closes', variants: { webserver_stop_closes: false } },
+  { name: 'no_webserver_close_callback', variants: { webserver_close_callback: false } },
   {
     name: 'all_adverse',
     variants: {
@@ -34,6 +37,9 @@ export const VARIANT_MATRIX: VariantEntry[] = [
       frame_start_when_paused: false,
       create_docks_callbacks: false,
       replace_row_partial: false,
+      storage_recook: false,
+      webserver_stop_closes: false,
+      webserver_close_callback: false,
     },
   },
 ];

@@ -7,6 +7,9 @@ import { GenerateOptionsError, type GenerateOptions } from './options.js';
 
 export {
   DEFAULT_OPTIONS,
+  DEFAULT_PORTS,
+  TARGETS,
+  channelNames,
   DEFAULT_OUT_DIR,
   EXTRA_COLUMNS,
   GenerateOptionsError,
@@ -14,9 +17,22 @@ export {
   readConfig,
   OPTION_FLAGS,
   type GenerateOptions,
+  type GenerateTarget,
   type RawOptions,
 } from './options.js';
-export { renderScripts, renderContext, compileTemplate, headerLines, PROTOCOL_CONTEXT, SCRIPTS, type RenderedScript } from './render.js';
+export {
+  renderScripts,
+  renderContext,
+  compileTemplate,
+  headerLines,
+  scriptsFor,
+  CALLBACKS,
+  PROTOCOL_CONTEXT,
+  SCRIPTS,
+  TEMPLATE_FILES,
+  partialSources,
+  type RenderedScript,
+} from './render.js';
 export { pyLiteral, pyString } from './python-literal.js';
 
 /** Renders everything first, then writes: a rendering failure leaves the directory untouched. */

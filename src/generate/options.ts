@@ -8,7 +8,14 @@ import { MAX_BATCH_HZ, MAX_SINK_TOKEN, MIN_BATCH_HZ, MIN_SINK_TOKEN } from '../p
 
 export type GenerateMode = 'route' | 'broadcast';
 
+/** How TouchDesigner gets the phones: from the relay over a WebSocket DAT, as their server (Web Server DAT), or
+ * from the relay's OSC output (OSC In DAT). */
+export type GenerateTarget = 'websocket' | 'webserver' | 'osc';
+/** The targets this version generates. */
+export const TARGETS: readonly GenerateTarget[] = ['websocket', 'webserver', 'osc'];
+
 export interface GenerateOptions {
+  target: GenerateTarget;
   table: string;
   columns: readonly [string, string, string, string, string];
   /** Seconds of silence before a user's row is pruned; 0 disables pruning. */
@@ -19,12 +26,20 @@ export interface GenerateOptions {
   sinkToken?: string;
   batchHz?: number;
   websocketDat: string;
+  /** The Web Server DAT of --target webserver. */
+  webserverDat: string;
+  /** The OSC In DAT of --target osc. */
+  oscinDat: string;
+  /** The DAT holding the network DAT's callbacks (default: the network DAT's name + _callbacks). */
   callbacksDat: string;
   /** The Execute DAT install.py creates (any name works when wiring by hand). */
   executeDat: string;
+  /** The Script CHOP with one sample per slot (its callbacks DAT is this name + _callbacks). */
+  scriptChop: string;
   /** Columns appended after the five, in this order: `slot` (a stable small integer per user), `hue`. */
   extraColumns: readonly ExtraColumn[];
-  /** The relay's address and port, written into install.py's WebSocket DAT (Network Address, Network Port). */
+  /** The relay's address and port, written into install.py's WebSocket DAT (Network Address, Network Port);
+   * with --target webserver the Web Server DAT's port, with --target osc the OSC In DAT's. */
   host: string;
   port: number;
 }
@@ -33,6 +48,7 @@ export const EXTRA_COLUMNS = ['slot', 'hue'] as const;
 export type ExtraColumn = (typeof EXTRA_COLUMNS)[number];
 
 export const DEFAULT_OPTIONS: GenerateOptions = {
+  target: 'websocket',
   table: 'test_test',
   columns: ['user', 'valuex', 'valuey', 'speed', 'angle'],
   timeout: 10,
@@ -40,13 +56,26 @@ export const DEFAULT_OPTIONS: GenerateOptions = {
   normalize: false,
   mode: 'route',
   websocketDat: 'websocket1',
+  webserverDat: 'webserver1',
+  oscinDat: 'oscin1',
   callbacksDat: 'websocket1_callbacks',
   executeDat: 'tdcrowd_execute',
+  scriptChop: 'tdcrowd_chop',
   extraColumns: [],
   // not "localhost": it may resolve to ::1 while the relay listens on IPv4 only
   host: '127.0.0.1',
   port: 8080,
 };
+
+/** The default port of each target: the relay's, the Web Server DAT's (phones open http://TD:8080/), and a
+ * common OSC port. */
+export const DEFAULT_PORTS: Readonly<Record<GenerateTarget, number>> = { websocket: 8080, webserver: 8080, osc: 7000 };
+
+/** The Script CHOP's channels: every table column but the id (ids are text, or integers past float32), then
+ * `active` (1 for a slot a user holds, 0 for a free one). */
+export function channelNames(o: Pick<GenerateOptions, 'columns' | 'extraColumns'>): string[] {
+  return [...o.columns.slice(1), ...o.extraColumns, 'active'];
+}
 
 /** A bad option value or config file; the CLI prints it and exits 2, and no file is written. */
 export class GenerateOptionsError extends UserError {
@@ -61,6 +90,7 @@ const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /** Option keys as written on the command line and in --config files (camelCase accepted too). */
 const KEYS = {
+  target: 'target',
   table: 'table',
   columns: 'columns',
   timeout: 'timeout',
@@ -70,8 +100,11 @@ const KEYS = {
   'sink-token': 'sinkToken',
   'batch-hz': 'batchHz',
   'websocket-dat': 'websocketDat',
+  'webserver-dat': 'webserverDat',
+  'oscin-dat': 'oscinDat',
   'callbacks-dat': 'callbacksDat',
   'execute-dat': 'executeDat',
+  'script-chop': 'scriptChop',
   'extra-columns': 'extraColumns',
   host: 'host',
   port: 'port',
@@ -140,6 +173,13 @@ const HOST_RE = /^[A-Za-z0-9._:[\]-]{1,253}$/;
 /** Validates and completes options; throws GenerateOptionsError with a message naming the flag. */
 export function resolveOptions(raw: RawOptions): GenerateOptions {
   const o: GenerateOptions = { ...DEFAULT_OPTIONS };
+  if (raw.target !== undefined) {
+    if (!(TARGETS as readonly unknown[]).includes(raw.target)) {
+      throw new GenerateOptionsError(`--target must be one of ${TARGETS.join(', ')}; got ${JSON.stringify(raw.target)}`);
+    }
+    o.target = raw.target as GenerateTarget;
+  }
+  o.port = DEFAULT_PORTS[o.target];
   if (raw.table !== undefined) o.table = checkName('table', raw.table);
   if (raw.columns !== undefined) o.columns = checkColumns(raw.columns);
   if (raw.timeout !== undefined) {
@@ -176,7 +216,15 @@ export function resolveOptions(raw: RawOptions): GenerateOptions {
     );
   }
   if (raw.websocketDat !== undefined) o.websocketDat = checkName('websocket-dat', raw.websocketDat);
-  if (raw.callbacksDat !== undefined) o.callbacksDat = checkName('callbacks-dat', raw.callbacksDat);
+  if (raw.webserverDat !== undefined) o.webserverDat = checkName('webserver-dat', raw.webserverDat);
+  if (raw.oscinDat !== undefined) o.oscinDat = checkName('oscin-dat', raw.oscinDat);
+  const network = o.target === 'websocket' ? o.websocketDat : o.target === 'webserver' ? o.webserverDat : o.oscinDat;
+  o.callbacksDat = raw.callbacksDat !== undefined ? checkName('callbacks-dat', raw.callbacksDat) : `${network}_callbacks`;
+  if (o.callbacksDat.length > 64) throw new GenerateOptionsError(`--callbacks-dat: ${o.callbacksDat} is longer than 64 characters`);
+  if (raw.scriptChop !== undefined) o.scriptChop = checkName('script-chop', raw.scriptChop);
+  if (o.scriptChop.length > 64 - '_callbacks'.length) {
+    throw new GenerateOptionsError(`--script-chop must be at most ${64 - '_callbacks'.length} characters (its callbacks DAT adds _callbacks)`);
+  }
   if (raw.extraColumns !== undefined) o.extraColumns = checkExtraColumns(raw.extraColumns, o.columns);
   if (raw.host !== undefined) {
     if (typeof raw.host !== 'string' || !HOST_RE.test(raw.host)) {
@@ -190,8 +238,15 @@ export function resolveOptions(raw: RawOptions): GenerateOptions {
     o.port = port;
   }
   if (raw.executeDat !== undefined) o.executeDat = checkName('execute-dat', raw.executeDat);
-  if (new Set([o.table, o.websocketDat, o.callbacksDat, o.executeDat]).size !== 4) {
-    throw new GenerateOptionsError('--table, --websocket-dat, --callbacks-dat and --execute-dat must name four different operators');
+  const names = [o.table, network, o.callbacksDat, o.executeDat, o.scriptChop, `${o.scriptChop}_callbacks`];
+  if (new Set(names).size !== names.length) {
+    const flag = o.target === 'websocket' ? '--websocket-dat' : o.target === 'webserver' ? '--webserver-dat' : '--oscin-dat';
+    throw new GenerateOptionsError(
+      `--table, ${flag}, --callbacks-dat, --execute-dat and --script-chop (and its _callbacks DAT) must name different operators; got ${names.join(', ')}`,
+    );
+  }
+  if (channelNames(o).slice(0, -1).includes('active')) {
+    throw new GenerateOptionsError("--columns: 'active' is the Script CHOP's own channel (1 for a slot in use); name the column otherwise");
   }
   return o;
 }

@@ -13,6 +13,8 @@ export interface BannerInfo {
   version: string;
   sinkToken: boolean;
   log?: string;
+  /** OSC targets (HOST:PORT). */
+  osc?: string[];
   /** stdout is a terminal: only then a QR code (it is drawn with ANSI colours). */
   tty: boolean;
 }
@@ -62,5 +64,8 @@ export async function renderBanner(info: BannerInfo): Promise<string> {
     `Health: ${local}healthz   Metrics: ${local}metrics`,
   ];
   if (info.log !== undefined) lines.push(`Logging frames to ${info.log}`);
+  if (info.osc !== undefined && info.osc.length > 0) {
+    lines.push(`OSC out to ${info.osc.join(', ')} (/tdcrowd/update, /tdcrowd/connect, /tdcrowd/delete; OSC In DAT: tdcrowd generate --target osc)`);
+  }
   return `${lines.join('\n')}\n\n`;
 }

@@ -28,6 +28,7 @@ import type { Listening } from './listening.js';
 import type { LogWriter } from './log-writer.js';
 import type { RelayMetrics } from './metrics.js';
 import type { RelayOptions } from './options.js';
+import type { OscOut } from './osc-out.js';
 import { OutQueue, type OutQueueContext } from './out-queue.js';
 import type { Router } from './router.js';
 import type { HelloVerdict, SinkGate } from './sink-gate.js';
@@ -44,6 +45,8 @@ export interface RelayState {
   readonly clients: ClientRegistry;
   readonly sinkGate: SinkGate;
   readonly listening: Listening;
+  /** OSC targets (--osc): a sink for every user, over UDP. */
+  readonly osc: OscOut | undefined;
   closing: boolean;
 }
 
@@ -180,6 +183,7 @@ export class Dispatcher {
       const canonical = own.updates.update(msg);
       own.updateText = canonical;
       this.s.router.forward(conn, own.key, 'update', canonical, recvAt);
+      this.s.osc?.update(own.key, own.id, msg.x, msg.y, msg.speed, msg.angle);
       return;
     }
     const key = userKey(msg.sliderId);
@@ -200,6 +204,7 @@ export class Dispatcher {
     const canonical = user.updates.update(msg);
     user.updateText = canonical;
     this.s.router.forward(conn, key, 'update', canonical, recvAt);
+    this.s.osc?.update(key, user.id, msg.x, msg.y, msg.speed, msg.angle);
   }
 
   private remove(conn: Connection, msg: DeleteMessage, text: string, recvAt: number): void {
@@ -243,12 +248,14 @@ export class Dispatcher {
   private activate(user: User, recvAt: number): void {
     this.s.identity.setActive(user, true);
     this.s.router.forward(user.owner, user.key, 'connect', user.connectText, recvAt);
+    this.s.osc?.connect(user.key, user.id);
   }
 
   private userGone(from: Connection, user: User, reason: DeleteReason, recvAt: number): void {
     this.s.identity.setActive(user, false);
     const text = relayDeleteFrame(user.id, reason);
     this.s.router.forward(from, user.key, 'delete', text, recvAt);
+    this.s.osc?.remove(user.key, user.id, reason);
   }
 
   private mismatch(conn: Connection, text: string, recvAt: number): void {

@@ -28,13 +28,15 @@ export class Listening {
     private readonly clients: ClientRegistry,
     private readonly mode: RelayMode,
     private readonly requireHello: boolean,
+    /** OSC targets (--osc): fixed at start, each a sink for every update. */
+    private readonly oscTargets = 0,
   ) {}
 
-  /** Connections that receive the phones' updates. */
+  /** Connections and OSC targets that receive the phones' updates. */
   receivers(): number {
     const c = this.clients.counts();
-    if (this.mode === 'route' || this.requireHello) return c.sink;
-    return c.sink + c.unknown;
+    if (this.mode === 'route' || this.requireHello) return c.sink + this.oscTargets;
+    return c.sink + c.unknown + this.oscTargets;
   }
 
   get now(): boolean {

@@ -60,6 +60,11 @@ export class RelayMetrics {
   readonly latency = new LatencyHistogram();
   /** WebSocket connections accepted. */
   connectionsOpened = 0;
+  /** OSC output (--osc): messages and datagrams sent to all targets, send errors, updates replaced before a tick. */
+  oscMessages = 0;
+  oscDatagrams = 0;
+  oscErrors = 0;
+  oscCoalesced = 0;
   /** Connections closed, by the role they had and the close code (`role code` → count). */
   readonly connectionsClosed = new Map<string, number>();
   /** Sink hellos refused, by why. */
@@ -131,6 +136,14 @@ export function renderPrometheus(m: RelayMetrics, g: Gauges): string {
   out.push(`tdcrowd_forward_latency_seconds_bucket{le="+Inf"} ${h.count}`);
   out.push(`tdcrowd_forward_latency_seconds_sum ${h.sumS}`);
   out.push(`tdcrowd_forward_latency_seconds_count ${h.count}`);
+  line(out, 'tdcrowd_osc_messages_total', 'OSC messages sent to the --osc targets (all targets together).', 'counter');
+  out.push(`tdcrowd_osc_messages_total ${m.oscMessages}`);
+  line(out, 'tdcrowd_osc_datagrams_total', 'UDP datagrams sent to the --osc targets.', 'counter');
+  out.push(`tdcrowd_osc_datagrams_total ${m.oscDatagrams}`);
+  line(out, 'tdcrowd_osc_errors_total', 'UDP sends to the --osc targets that failed.', 'counter');
+  out.push(`tdcrowd_osc_errors_total ${m.oscErrors}`);
+  line(out, 'tdcrowd_osc_coalesced_total', 'OSC updates replaced by a newer one before a tick sent them.', 'counter');
+  out.push(`tdcrowd_osc_coalesced_total ${m.oscCoalesced}`);
   line(out, 'tdcrowd_uptime_seconds', 'Seconds since the relay started.', 'gauge');
   out.push(`tdcrowd_uptime_seconds ${g.uptimeS}`);
   line(out, 'tdcrowd_sink_queue_users', 'Users with frames waiting in the fullest sink queue (bounded by users).', 'gauge');

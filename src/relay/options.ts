@@ -9,6 +9,7 @@ import { UserError } from '../common/user-error.js';
 import { DEFAULT_BURST, DEFAULT_RATE, isValidBurst, isValidRate, MAX_FRAME_BYTES, MAX_SINK_TOKEN, MIN_SINK_TOKEN } from '../protocol/index.js';
 import { AddressBlocks } from './address-blocks.js';
 import { compileProxyTrust } from './client-address.js';
+import { OSC_DEFAULTS, parseOscTarget, type OscTargetSpec } from './osc-out.js';
 
 export type RelayMode = 'route' | 'broadcast';
 
@@ -68,6 +69,15 @@ export interface RelayOptions {
   /** Bytes buffered towards one sink before the relay stops sending per message and coalesces instead. */
   sinkHighWaterBytes: number;
   quiet: boolean;
+  /** OSC targets (--osc HOST:PORT, repeatable): each gets every connect, update and delete (osc-out.ts). */
+  osc: OscTargetSpec[];
+  /** OSC bundles per second per target; 0 = one datagram per message. */
+  oscHz: number;
+  /** OSC messages per second per target. */
+  oscRate: number;
+  /** Full re-send of every live user to the OSC targets, ms; 0 = never. */
+  oscSnapshotMs: number;
+  oscMaxDatagram: number;
 }
 
 export const DEFAULT_OPTIONS: Readonly<RelayOptions> = Object.freeze({
@@ -90,6 +100,11 @@ export const DEFAULT_OPTIONS: Readonly<RelayOptions> = Object.freeze({
   requestTimeoutMs: 30_000,
   sinkHighWaterBytes: 1 << 20,
   quiet: false,
+  osc: [],
+  oscHz: OSC_DEFAULTS.hz,
+  oscRate: OSC_DEFAULTS.rate,
+  oscSnapshotMs: OSC_DEFAULTS.snapshotMs,
+  oscMaxDatagram: OSC_DEFAULTS.maxDatagram,
   statusIntervalMs: 5000,
   logAppend: true,
   logMaxBytes: 100 * MIB,
@@ -131,6 +146,11 @@ const FLAG: Record<keyof RelayOptions, string> = {
   sinkHighWaterBytes: '--high-water',
   quiet: '--quiet',
   statusIntervalMs: '--status-interval',
+  osc: '--osc',
+  oscHz: '--osc-hz',
+  oscRate: '--osc-rate',
+  oscSnapshotMs: '--osc-snapshot',
+  oscMaxDatagram: 'oscMaxDatagram',
 };
 
 /** Origins as a browser sends them: scheme, host, optional port, nothing else. */
@@ -192,6 +212,13 @@ export function resolveOptions(partial: Partial<RelayOptions> = {}): RelayOption
   }
   int('logKeep', o.logKeep, 0, 1000);
   o.quiet = Boolean(o.quiet);
+  if (!Array.isArray(o.osc) || o.osc.some((t) => typeof t?.host !== 'string' || !Number.isInteger(t.port) || t.port < 1 || t.port > 65535)) {
+    fail('--osc must be a list of HOST:PORT targets');
+  }
+  if (typeof o.oscHz !== 'number' || !Number.isFinite(o.oscHz) || o.oscHz < 0 || o.oscHz > 1000) fail(`--osc-hz must be from 0 to 1000, got ${o.oscHz}`);
+  if (typeof o.oscRate !== 'number' || !Number.isFinite(o.oscRate) || o.oscRate <= 0) fail(`--osc-rate must be a number > 0, got ${o.oscRate}`);
+  int('oscSnapshotMs', o.oscSnapshotMs, 0, 3_600_000);
+  int('oscMaxDatagram', o.oscMaxDatagram, 576, 65_507);
   const si = o.statusIntervalMs;
   if (si !== 0 && (!Number.isInteger(si) || si < 1000 || si > 3_600_000)) fail(`--status-interval must be 0 (no status lines) or from 1 to 3600 seconds, got ${si / 1000}`);
   return o;
@@ -244,6 +271,10 @@ export interface RelayFlags {
   logMaxMb?: string;
   logKeep?: string;
   quiet?: boolean;
+  osc?: string[];
+  oscHz?: string;
+  oscRate?: string;
+  oscSnapshot?: string;
   statusInterval?: string;
 }
 
@@ -276,8 +307,20 @@ export function optionsFromFlags(flags: RelayFlags, env: NodeJS.ProcessEnv = pro
     logMaxBytes: mebibytes('--log-max-mb', flags.logMaxMb),
     logKeep: number('--log-keep', flags.logKeep),
     quiet: flags.quiet === true,
+    osc: list(flags.osc)?.map(oscTarget),
+    oscHz: number('--osc-hz', flags.oscHz),
+    oscRate: number('--osc-rate', flags.oscRate),
+    oscSnapshotMs: seconds('--osc-snapshot', flags.oscSnapshot),
     statusIntervalMs: seconds('--status-interval', flags.statusInterval),
   });
+}
+
+function oscTarget(text: string): OscTargetSpec {
+  try {
+    return parseOscTarget(text);
+  } catch (err) {
+    return fail((err as Error).message);
+  }
 }
 
 /** Repeatable and comma-separated. */

@@ -22,8 +22,9 @@ import { createRequestHandler, refuseUpgrade } from './http-routes.js';
 import { Identity } from './identity.js';
 import { LogWriter } from './log-writer.js';
 import { RelayMetrics, renderPrometheus, type RelayMetricsSnapshot } from './metrics.js';
-import { normalizeOrigin, resolveOptions, type RelayOptions } from './options.js';
+import { normalizeOrigin, RelayOptionsError, resolveOptions, type RelayOptions } from './options.js';
 import { renderProcessMetrics, startProcessMetrics } from './process-metrics.js';
+import { OscOut } from './osc-out.js';
 import { Presence } from './presence.js';
 import { Listening } from './listening.js';
 import { OperatorLog } from './operator-log.js';
@@ -130,15 +131,29 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
   const clients = new ClientRegistry(options);
   const trust = compileProxyTrust(options.trustProxy);
   const queueContext = { metrics, highWaterBytes: options.sinkHighWaterBytes };
-  const listening = new Listening(clients, options.mode, options.sinkToken !== undefined);
+  const identity = new Identity<Connection>();
+  // Opened before anything listens: an unresolvable host is a usage error, and the targets count as sinks.
+  const osc =
+    options.osc.length === 0
+      ? undefined
+      : await OscOut.open(
+          { targets: options.osc, hz: options.oscHz, rate: options.oscRate, maxDatagram: options.oscMaxDatagram, snapshotMs: options.oscSnapshotMs },
+          metrics,
+          identity,
+        ).catch((err: Error) => {
+          throw new RelayOptionsError(err.message);
+        });
+  const oscTargets = osc?.size ?? 0;
+  const listening = new Listening(clients, options.mode, options.sinkToken !== undefined, oscTargets);
   const state: RelayState = {
     options,
     metrics,
     log,
-    identity: new Identity<Connection>(),
-    router: new Router(options.mode, clients, queueContext, options.sinkToken !== undefined),
+    identity,
+    router: new Router(options.mode, clients, queueContext, options.sinkToken !== undefined, oscTargets),
     queueContext,
     clients,
+    osc,
     sinkGate: new SinkGate({
       sinkToken: options.sinkToken,
       sinkFrom: options.sinkFrom,
@@ -199,6 +214,8 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
           uptimeS: Math.round((Date.now() - startedAt) / 1000),
           connections: m.connections,
           users: m.users,
+          // every place the users go: WebSocket sinks and OSC targets (an OSC target counts as a sink)
+          sinks: { websocket: clients.sinks.size, osc: oscTargets },
         };
       },
       metrics: async () => {
@@ -288,12 +305,14 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
       resolve();
     });
   }).catch(async (err: NodeJS.ErrnoException) => {
+    osc?.close();
     await log?.close();
     throw listenError(options.host, options.port, err);
   });
   try {
     await log?.open();
   } catch (err) {
+    osc?.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     throw logError(options.log!, err as NodeJS.ErrnoException);
   }
@@ -308,7 +327,16 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
   const host = localHost(options.host);
   if (!options.quiet) {
     process.stdout.write(
-      await renderBanner({ host: options.host, port, mode: options.mode, version: VERSION, sinkToken: options.sinkToken !== undefined, log: options.log, tty: process.stdout.isTTY === true }),
+      await renderBanner({
+        host: options.host,
+        port,
+        mode: options.mode,
+        version: VERSION,
+        sinkToken: options.sinkToken !== undefined,
+        log: options.log,
+        tty: process.stdout.isTTY === true,
+        osc: osc?.labels,
+      }),
     );
     for (const warning of accessWarnings(options)) process.stdout.write(`warning: ${warning}\n`);
   }
@@ -332,6 +360,7 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
         server.closeAllConnections();
       });
       wss.close();
+      state.osc?.close();
       await log?.close();
     })();
     return closed;

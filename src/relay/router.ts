@@ -14,6 +14,8 @@ export class Router {
     private readonly queueContext: OutQueueContext,
     /** With a sink token only admitted sinks get data, even in broadcast mode: no token, no data. */
     private readonly requireHello: boolean,
+    /** OSC targets (--osc): they receive every update too, so with one an update never reaches no one. */
+    private readonly oscTargets = 0,
   ) {}
 
   /**
@@ -24,7 +26,7 @@ export class Router {
   forward(from: Connection | undefined, key: string, kind: OutKind, text: string, recvAt: number): void {
     if (this.mode === 'route') {
       if (this.clients.sinks.size === 0) {
-        if (kind === 'update') this.queueContext.metrics.drop('no_sink');
+        if (kind === 'update' && this.oscTargets === 0) this.queueContext.metrics.drop('no_sink');
         return;
       }
       for (const sink of this.clients.sinks) sink.out?.push(key, kind, text, recvAt);
@@ -44,6 +46,6 @@ export class Router {
       delivered = true;
     }
     // Nobody else is connected: the update reaches no one (other phones count: in broadcast mode they receive it).
-    if (!delivered && kind === 'update') this.queueContext.metrics.drop('no_sink');
+    if (!delivered && kind === 'update' && this.oscTargets === 0) this.queueContext.metrics.drop('no_sink');
   }
 }

@@ -23,7 +23,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   relay: ['protocol', 'common', 'version', 'web'],
   simulate: ['protocol', 'common', 'version'],
   validate: ['protocol', 'common', 'version'],
-  generate: ['protocol', 'common', 'version'],
+  // web: --target webserver embeds the joystick page and sends it with the relay's headers
+  generate: ['protocol', 'common', 'version', 'web'],
   emulate: ['protocol', 'common', 'version', 'generate'],
   cli: ['protocol', 'common', 'version', 'relay', 'simulate', 'validate', 'generate', 'emulate', 'web'],
 };

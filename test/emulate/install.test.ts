@@ -11,7 +11,7 @@ import { hasPython } from '../helpers/requirements.js';
 import { byUser, HEADER, update } from './harness.js';
 
 const installer = (raw: RawOptions = {}): string => renderScripts(resolveOptions(raw)).find((s) => s.file === 'install.py')!.text;
-const TAGGED = ['test_test', 'websocket1', 'websocket1_callbacks', 'tdcrowd_execute'];
+const TAGGED = ['test_test', 'websocket1', 'websocket1_callbacks', 'tdcrowd_execute', 'tdcrowd_chop', 'tdcrowd_chop_callbacks'];
 
 interface Project {
   emu: EmulatorProcess;
@@ -52,7 +52,7 @@ const project = (s: EmulatorState): EmulatorState['operators'] => s.operators.fi
 const ours = (s: EmulatorState): string[] => s.operators.filter((o) => o.tags.includes('tdcrowd')).map((o) => o.name).sort();
 
 async function playSession(p: Project): Promise<void> {
-  await p.emu.request('use', { table: 'test_test', websocketDat: 'websocket1', callbacksDat: 'websocket1_callbacks', executeDat: 'tdcrowd_execute' });
+  await p.emu.request('use', { table: 'test_test', websocketDat: 'websocket1', callbacksDat: 'websocket1_callbacks', executeDat: 'tdcrowd_execute', scriptChop: 'tdcrowd_chop' });
   for (let i = 0; i < 100 && !(await p.state()).connected; i++) await p.emu.request('advance', { seconds: 0.1 });
   let s = await p.state();
   expect(s.connected).toBe(true);
@@ -62,6 +62,11 @@ async function playSession(p: Project): Promise<void> {
   expect(s.table[0]).toEqual(HEADER);
   expect([...byUser(s.table).entries()]).toEqual([['7', ['10', '20', '30', '40']]]);
   expect(s.outbox.at(-1)?.data).toBe('pong');
+  expect(s.errors).toEqual([]);
+  // the Script CHOP it made is wired to its callbacks and follows the table
+  await p.emu.request('step');
+  s = await p.state();
+  expect(s.chop?.channels).toEqual({ valuex: [10], valuey: [20], speed: [30], angle: [40], active: [1] });
   expect(s.errors).toEqual([]);
 }
 
@@ -76,7 +81,7 @@ describe.skipIf(!hasPython())('install.py in the emulator', () => {
     it('builds a working network in an empty component, tagged, wired and switched on', async () => {
       p = await emptyProject(variants);
       const out = await p.install();
-      expect(out).toMatch(/tdcrowd install: created test_test, websocket1, websocket1_callbacks, tdcrowd_execute in \/project1/);
+      expect(out).toMatch(/tdcrowd install: created test_test, websocket1, websocket1_callbacks, tdcrowd_execute, tdcrowd_chop, tdcrowd_chop_callbacks in \/project1/);
       const s = await p.state();
       expect(ours(s)).toEqual([...TAGGED].sort());
       const ws = s.operators.find((o) => o.name === 'websocket1')!;
@@ -84,8 +89,12 @@ describe.skipIf(!hasPython())('install.py in the emulator', () => {
       expect(String(ws.pars?.callbacks)).toMatch(/websocket1_callbacks/);
       const ex = s.operators.find((o) => o.name === 'tdcrowd_execute')!;
       expect(ex.pars).toMatchObject({ active: true, start: true, create: true, framestart: true });
-      // one callbacks DAT, whether or not TouchDesigner docked one to the new WebSocket DAT
+      // one callbacks DAT, whether or not TouchDesigner docked one to the new WebSocket DAT or Script CHOP
       expect(s.operators.filter((o) => o.OPType === 'textDAT' && o.name.startsWith('websocket1'))).toHaveLength(1);
+      expect(s.operators.filter((o) => o.OPType === 'textDAT' && o.name.startsWith('tdcrowd_chop'))).toHaveLength(1);
+      const chop = s.operators.find((o) => o.name === 'tdcrowd_chop')!;
+      expect(chop).toMatchObject({ OPType: 'scriptCHOP', family: 'CHOP', tags: ['tdcrowd', 'tdcrowd-chop'] });
+      expect(String(chop.pars?.callbacks)).toMatch(/tdcrowd_chop_callbacks/);
       await playSession(p);
     });
   });
@@ -97,7 +106,7 @@ describe.skipIf(!hasPython())('install.py in the emulator', () => {
     let s = await p.state();
     // destroying the WebSocket DAT may take its docked callbacks DAT with it: either way install restores all
     const out = await p.install();
-    expect(out).toMatch(/tdcrowd install: created (websocket1_callbacks, )?websocket1, (websocket1_callbacks, )?tdcrowd_execute/);
+    expect(out).toMatch(/tdcrowd install: created (websocket1_callbacks, )?websocket1, (websocket1_callbacks, )?tdcrowd_execute in/);
     s = await p.state();
     expect(ours(s)).toEqual([...TAGGED].sort());
     expect(s.operators.filter((o) => o.OPType === 'tableDAT')).toHaveLength(1);
@@ -155,5 +164,51 @@ describe.skipIf(!hasPython())('install.py in the emulator', () => {
     expect(s.errors).toEqual([]);
     // run again with the same options: nothing to change
     expect(await p.install({ timeout: 4, host: 'localhost', port: 8080 })).toMatch(/tdcrowd install: updated in \/project1\.\nCheck it with/);
+  });
+
+  it('--target webserver: builds the Web Server DAT network, serves the page and keeps the table', async () => {
+    p = await emptyProject();
+    const out = await p.install({ target: 'webserver', port: 9980 });
+    expect(out).toMatch(/tdcrowd install: created test_test, webserver1, webserver1_callbacks, tdcrowd_execute, tdcrowd_chop, tdcrowd_chop_callbacks in \/project1/);
+    let s = await p.state();
+    const srv = s.operators.find((o) => o.name === 'webserver1')!;
+    expect(srv).toMatchObject({ OPType: 'webserverDAT', tags: ['tdcrowd', 'tdcrowd-webserver'] });
+    expect(srv.pars).toMatchObject({ port: 9980, active: true });
+    expect(String(srv.pars?.callbacks)).toMatch(/webserver1_callbacks/);
+    await p.emu.request('use', { table: 'test_test', webserverDat: 'webserver1', callbacksDat: 'webserver1_callbacks', executeDat: 'tdcrowd_execute', scriptChop: 'tdcrowd_chop' });
+    const page = await p.emu.request<{ response: { statusCode: number; data: string } }>('http', { method: 'GET', uri: '/' });
+    expect(page.response.statusCode).toBe(200);
+    expect(page.response.data).toContain('/client/main.js');
+    await p.emu.request('ws_open', { client: '10.0.0.9:5000', queued: false });
+    await p.emu.request('ws_texts', { client: '10.0.0.9:5000', data: [JSON.stringify({ type: 'connect', sliderId: 'p' }), JSON.stringify(update('p', 3, 4, 5, 6))] });
+    await p.emu.request('step');
+    s = await p.state();
+    expect([...byUser(s.table).entries()]).toEqual([['p', ['3', '4', '5', '6']]]);
+    expect(s.chop?.channels.active).toEqual([1]);
+    expect(s.server?.outbox.some((m) => m.data.includes('"welcome"'))).toBe(true);
+    expect(s.errors).toEqual([]);
+    // run again after a regenerate on another port: updated in place, the server restarted on it
+    const again = await p.install({ target: 'webserver', port: 9981 });
+    expect(again).toMatch(/webserver1\.port = 9981/);
+    s = await p.state();
+    expect(s.server).toMatchObject({ running: true, pars: { port: 9981 } });
+    expect(s.errors).toEqual([]);
+  });
+
+  it('--target osc: builds the OSC In DAT network (port, Split Bundle on) and keeps the table from OSC', async () => {
+    p = await emptyProject();
+    const out = await p.install({ target: 'osc', port: 7001 });
+    expect(out).toMatch(/tdcrowd install: created test_test, oscin1, oscin1_callbacks, tdcrowd_execute, tdcrowd_chop, tdcrowd_chop_callbacks in \/project1/);
+    let s = await p.state();
+    const dat = s.operators.find((o) => o.name === 'oscin1')!;
+    expect(dat).toMatchObject({ OPType: 'oscinDAT', tags: ['tdcrowd', 'tdcrowd-osc'] });
+    expect(dat.pars).toMatchObject({ port: 7001, splitbundle: true, active: true });
+    await p.emu.request('use', { table: 'test_test', oscinDat: 'oscin1', callbacksDat: 'oscin1_callbacks', executeDat: 'tdcrowd_execute', scriptChop: 'tdcrowd_chop' });
+    await p.emu.request('osc', { packets: [{ bundle: [{ address: '/tdcrowd/connect', args: ['p'] }, { address: '/tdcrowd/update', args: ['p', 3, 4, 5, 6] }] }] });
+    await p.emu.request('step');
+    s = await p.state();
+    expect([...byUser(s.table).entries()]).toEqual([['p', ['3', '4', '5', '6']]]);
+    expect(s.chop?.channels.active).toEqual([1]);
+    expect(s.errors).toEqual([]);
   });
 });

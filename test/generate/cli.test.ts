@@ -27,7 +27,7 @@ describe('tdcrowd generate', () => {
     const r = run(['--out', out]);
     expect(r.code).toBe(0);
     const generated = readdirSync(out).sort();
-    expect(generated).toEqual(['execute.py', 'install.py', 'websocket_callbacks.py']);
+    expect(generated).toEqual(['execute.py', 'install.py', 'script_chop.py', 'websocket_callbacks.py']);
     const committed = readdirSync(join(ROOT, 'td')).filter((f) => f.endsWith('.py')).sort();
     expect(committed).toEqual(generated);
     for (const f of generated) {
@@ -39,7 +39,7 @@ describe('tdcrowd generate', () => {
     const args = ['--table', 'crowd', '--timeout', '4.5', '--invert-y', '--normalize', '--batch-hz', '15', '--sink-token', 'tok_1234567890abcdef'];
     expect(run(['--out', join(tmp, 'a'), ...args]).code).toBe(0);
     expect(run(['--out', join(tmp, 'b'), ...args]).code).toBe(0);
-    for (const f of ['websocket_callbacks.py', 'execute.py', 'install.py']) {
+    for (const f of ['websocket_callbacks.py', 'execute.py', 'script_chop.py', 'install.py']) {
       const a = readFileSync(join(tmp, 'a', f), 'utf8');
       expect(a).toBe(readFileSync(join(tmp, 'b', f), 'utf8'));
       const header = a.split('\n').slice(0, 20).join('\n');
@@ -76,8 +76,12 @@ describe('tdcrowd generate', () => {
     ['a token shorter than the relay accepts', ['--sink-token', 'abc'], /--sink-token must be a string of 16-256 characters/],
     ['over-long token', ['--sink-token', 'x'.repeat(300)], /--sink-token must be a string of 16-256/],
     ['websocket DAT name', ['--websocket-dat', 'web socket'], /--websocket-dat/],
-    ['callbacks DAT same as table', ['--callbacks-dat', 'test_test'], /four different operators/],
-    ['execute DAT same as the WebSocket DAT', ['--execute-dat', 'websocket1'], /four different operators/],
+    ['callbacks DAT same as table', ['--callbacks-dat', 'test_test'], /must name different operators/],
+    ['execute DAT same as the WebSocket DAT', ['--execute-dat', 'websocket1'], /must name different operators/],
+    ['Script CHOP same as the table', ['--script-chop', 'test_test'], /must name different operators/],
+    ['Script CHOP whose callbacks DAT is the execute DAT', ['--script-chop', 'x', '--execute-dat', 'x_callbacks'], /must name different operators/],
+    ['a column named active', ['--columns', 'user,active,y,s,a'], /'active' is the Script CHOP's own channel/],
+    ['an unknown target', ['--target', 'udp'], /--target must be one of websocket, webserver, osc/],
     ['an unknown extra column', ['--extra-columns', 'slot,size'], /"size" is not one of slot, hue/],
     ['an extra column twice', ['--extra-columns', 'slot,slot'], /slot is listed twice/],
     ['an extra column among the five', ['--columns', 'slot,x,y,s,a', '--extra-columns', 'slot'], /already one of --columns/],
@@ -125,11 +129,15 @@ describe('tdcrowd generate', () => {
       ['--mode', 'broadcast'],
       ['--invert-y', '--normalize', '--timeout', '0'],
       ['--sink-token', 'a"b\'c\\d\n""" and more', '--batch-hz', '2.5', '--columns', 'A,B,C,D,E', '--table', '_t'],
+      ['--target', 'webserver', '--extra-columns', 'slot,hue', '--port', '9980'],
+      ['--target', 'osc', '--normalize', '--invert-y', '--oscin-dat', 'crowd_osc'],
     ];
     combos.forEach((args, i) => {
       const out = join(tmp, `compile-${i}`);
       expect(run(['--out', out, ...args]).code).toBe(0);
-      for (const f of ['websocket_callbacks.py', 'execute.py', 'install.py']) {
+      const callbacks = args.includes('webserver') ? 'webserver_callbacks.py' : args.includes('osc') ? 'oscin_callbacks.py' : 'websocket_callbacks.py';
+      expect(readdirSync(out).sort()).toEqual([callbacks, 'execute.py', 'install.py', 'script_chop.py'].sort());
+      for (const f of [callbacks, 'execute.py', 'script_chop.py', 'install.py']) {
         execFileSync('python3', ['-c', 'import sys, ast; ast.parse(open(sys.argv[1]).read(), sys.argv[1], feature_version=(3, 11)); compile(open(sys.argv[1]).read(), sys.argv[1], "exec")', join(out, f)]);
       }
     });

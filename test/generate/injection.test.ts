@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { GenerateOptionsError, pyLiteral, pyString, renderScripts, resolveOptions, SCRIPTS } from '../../src/generate/index.js';
+import { GenerateOptionsError, partialSources, pyLiteral, pyString, renderScripts, resolveOptions, TEMPLATE_FILES } from '../../src/generate/index.js';
 import { hasPython } from '../helpers/requirements.js';
 import { startHarness } from '../emulate/harness.js';
 
@@ -36,12 +36,17 @@ describe('Python literal rendering', () => {
     for (const s of HOSTILE_STRINGS) expect(pyString(s)).toMatch(/^'[\x20-\x7e]*'$/);
   });
 
-  it('templates reach values only through the py and comment helpers', () => {
-    for (const { template } of SCRIPTS) {
-      const text = readFileSync(new URL(`../../templates/${template}`, import.meta.url), 'utf8');
-      const tags = text.match(/\{\{\{?[^}]*\}?\}\}/g) ?? [];
-      expect(tags.length).toBeGreaterThan(5);
-      for (const tag of tags) expect(tag).toMatch(/^\{\{\{?(py [\w.]+|pylines \w+|comment \w+|header)\}?\}\}$/);
+  it('templates and their shared partials reach values only through the py and comment helpers', () => {
+    const sources = [
+      ...TEMPLATE_FILES.map((t) => readFileSync(new URL(`../../templates/${t}`, import.meta.url), 'utf8')),
+      ...partialSources().values(),
+    ];
+    expect(sources.length).toBeGreaterThan(TEMPLATE_FILES.length);
+    const all = sources.flatMap((text) => text.match(/\{\{\{?[^}]*\}?\}\}/g) ?? []);
+    expect(all.length).toBeGreaterThan(5 * TEMPLATE_FILES.length);
+    {
+      const tags = all;
+      for (const tag of tags) expect(tag).toMatch(/^\{\{\{?(py [\w.]+|pylines \w+|pyassets \w+|comment [\w.]+|header|> \w+)\}?\}\}$/);
     }
   });
 });

@@ -7,14 +7,19 @@ import { describe, expect, it } from 'vitest';
 import { compileTemplate, renderContext, resolveOptions } from '../../src/generate/index.js';
 import {
   ANGLE_MAX,
+  DEFAULT_BURST,
+  DEFAULT_RATE,
+  ERROR_CODES,
   ID_PATTERN,
   MAX_BATCH_FRAME_BYTES,
   MAX_BATCH_MESSAGES,
+  MAX_FRAME_BYTES,
   MAX_SAFE_ID,
   PING,
   PONG,
   RIM,
   SPEED_MAX,
+  TOKEN_PATTERN,
 } from '../../src/protocol/index.js';
 import { hasPython } from '../helpers/requirements.js';
 
@@ -27,6 +32,12 @@ const EXPECTED = {
   maxBatch: MAX_BATCH_MESSAGES,
   pingText: PING,
   pongText: PONG,
+  maxFrame: MAX_FRAME_BYTES,
+  rate: DEFAULT_RATE,
+  burst: DEFAULT_BURST,
+  heartbeatS: 10,
+  errorIntervalS: 1,
+  errorCodes: [...ERROR_CODES],
 };
 
 describe('render context: protocol', () => {
@@ -34,7 +45,8 @@ describe('render context: protocol', () => {
 
   it('holds exactly the names the templates use, with the protocol values', () => {
     const protocol = context.protocol as Record<string, unknown>;
-    expect(Object.keys(protocol).sort()).toEqual([...Object.keys(EXPECTED), 'idPattern'].sort());
+    expect(Object.keys(protocol).sort()).toEqual([...Object.keys(EXPECTED), 'idPattern', 'tokenPattern'].sort());
+    expect(`^${protocol.tokenPattern as string}$`).toBe(TOKEN_PATTERN);
     expect(protocol).toMatchObject(EXPECTED);
     expect(`^${protocol.idPattern as string}$`).toBe(ID_PATTERN);
     expect(protocol.maxId).toBe(2 ** 53 - 1);

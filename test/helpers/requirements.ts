@@ -29,3 +29,5 @@ function requirement(name: string, present: boolean): boolean {
 export const hasPython = (): boolean => requirement('python3', hasProgram('python3', ['--version']));
 export const hasChromium = (): boolean =>
   requirement(`Chromium (${CHROMIUM_PATH})`, existsSync(CHROMIUM_PATH) && hasProgram(CHROMIUM_PATH, ['--version']));
+/** numpy for python3 (TouchDesigner ships it; the Script CHOP's callbacks use it). */
+export const hasNumpy = (): boolean => requirement('numpy for python3', hasProgram('python3', ['-c', 'import numpy']));

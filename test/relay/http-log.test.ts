@@ -18,7 +18,7 @@ const dir = mkdtempSync(join(tmpdir(), 'tdcrowd-relay-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('HTTP', () => {
-  it('/healthz reports ok, version, mode, uptime, connections and users', async () => {
+  it('/healthz reports ok, version, mode, uptime, connections, users and sinks', async () => {
     relay = await start({ mode: 'broadcast' });
     keep(await sink(relay));
     keep(await claim(relay, 1));
@@ -34,6 +34,7 @@ describe('HTTP', () => {
       uptimeS: expect.any(Number),
       connections: { controller: 1, sink: 1, unknown: 1 },
       users: 1,
+      sinks: { websocket: 1, osc: 0 },
     });
   });
 

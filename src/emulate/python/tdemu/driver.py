@@ -10,7 +10,10 @@ import sys
 import time
 
 from .execute import ExecuteDAT, TOGGLES
+from .scriptchop import ScriptCHOP
 from .tutorial import TUTORIAL_CALLBACKS, TUTORIAL_EXECUTE
+from .oscin import OscInDAT
+from .webserver import WebServerDAT
 from .websocket import LoopbackLink, WebSocketDAT
 from .world import World
 
@@ -43,6 +46,29 @@ class BridgeLink:
             self.emit({'event': 'send', 'kind': kind, 'b64': base64.b64encode(data).decode('ascii')})
 
 
+class ServerBridgeLink:
+    """A Web Server DAT's network side played by the parent process (a real HTTP/WebSocket server)."""
+
+    def __init__(self, emit):
+        self.emit = emit
+
+    def listen(self, dat, port):
+        self.emit({'event': 'srv_listen', 'port': port})
+
+    def unlisten(self, dat):
+        self.emit({'event': 'srv_stop'})
+
+    def send(self, dat, client, kind, data):
+        if kind == 'text':
+            self.emit({'event': 'srv_send', 'client': client, 'kind': kind, 'data': data})
+        else:
+            self.emit({'event': 'srv_send', 'client': client, 'kind': kind,
+                       'b64': base64.b64encode(bytes(data or b'')).decode('ascii')})
+
+    def close(self, dat, client):
+        self.emit({'event': 'srv_close', 'client': client})
+
+
 def _jsonable(value):
     return json.loads(json.dumps(value, default=repr))
 
@@ -61,11 +87,16 @@ class Session:
         if c.get('preset') == 'tutorial':  # the tutorial's scanning callbacks, as a benchmark baseline
             scripts = {'websocket_callbacks.py': TUTORIAL_CALLBACKS, 'execute.py': TUTORIAL_EXECUTE}
             c.setdefault('tableRows', [['user', 'valuex', 'valuey', 'speed', 'angle']])
+        target = c.get('target', 'websocket')
         self.names = {
+            'target': target,
+            'webserver': c.get('webserverDat', 'webserver1'),
+            'oscin': c.get('oscinDat', 'oscin1'),
             'table': c.get('table', 'test_test'),
             'websocket': c.get('websocketDat', 'websocket1'),
             'callbacks': c.get('callbacksDat', 'websocket1_callbacks'),
             'execute': c.get('executeDat', 'execute1'),
+            'chop': c.get('scriptChop', 'tdcrowd_chop'),
         }
         w = self.world = World(fps=c.get('fps', 60), order=c.get('order', 'frame_first'),
                                variants=c.get('variants'))
@@ -77,8 +108,25 @@ class Session:
         if c.get('empty'):
             return {'loaded': True, 'variants': w.variants}
         w.table(self.names['table'], c.get('tableRows'))
-        w.text_dat(self.names['callbacks'], scripts['websocket_callbacks.py'])
+        callbacks_file = {'websocket': 'websocket_callbacks.py', 'webserver': 'webserver_callbacks.py',
+                          'osc': 'oscin_callbacks.py'}[target]
+        w.text_dat(self.names['callbacks'], scripts[callbacks_file])
         w.execute(self.names['execute'], scripts['execute.py'])
+        if 'script_chop.py' in scripts and c.get('chop', True):
+            cb = w.text_dat(self.names['chop'] + '_callbacks', scripts['script_chop.py'])
+            w.add(ScriptCHOP(self.names['chop'], w, callbacks=cb.name))
+        if target == 'osc':
+            dat = w.add(OscInDAT(self.names['oscin'], w, callbacks=self.names['callbacks'], port=port))
+            dat.par.splitbundle = c.get('splitbundle', True)
+            if c.get('active', True):
+                dat.par.active = True
+            return {'loaded': True, 'variants': w.variants}
+        if target == 'webserver':
+            link = ServerBridgeLink(self.emit) if c.get('link') == 'bridge' else None
+            srv = w.add(WebServerDAT(self.names['webserver'], w, callbacks=self.names['callbacks'], port=port, link=link))
+            if c.get('active', True):
+                srv.par.active = True
+            return {'loaded': True, 'variants': w.variants}
         ws = w.websocket(self.names['websocket'], self.names['callbacks'], netaddress=netaddress, port=port)
         if c.get('active', True):
             ws.par.active = True
@@ -226,9 +274,130 @@ class Session:
         self._ws().inject_binary(base64.b64decode(c.get('b64', '')))
         return {}
 
+    # ---- the Web Server DAT ------------------------------------------------------------------------------
+    def _server(self):
+        srv = self.world.op(self.names['webserver'])
+        if not isinstance(srv, WebServerDAT):
+            raise ValueError('no Web Server DAT %r' % self.names['webserver'])
+        return srv
+
+    def _server_event(self, kind, c, data=None):
+        srv = self._server()
+        if c.get('queued', True):
+            srv.queue(kind, c['client'], data)
+        else:
+            srv.deliver(kind, c['client'], data)
+        return {}
+
+    def cmd_ws_open(self, c):
+        """A phone's WebSocket opened (delivered at the next frame unless `queued: false`)."""
+        return self._server_event('open', c, c.get('uri', '/'))
+
+    def cmd_ws_text(self, c):
+        return self._server_event('text', c, c['data'])
+
+    def cmd_ws_texts(self, c):
+        """Frames from one client, delivered now, one after the other."""
+        srv = self._server()
+        for m in c['data']:
+            srv.deliver('text', c['client'], m)
+        return {'count': len(c['data'])}
+
+    def cmd_ws_mixed(self, c):
+        """[client, text] pairs delivered now, in order (several phones interleaved)."""
+        srv = self._server()
+        for client, m in c['data']:
+            srv.deliver('text', client, m)
+        return {'count': len(c['data'])}
+
+    def cmd_ws_binary(self, c):
+        return self._server_event('binary', c, base64.b64decode(c.get('b64', '')))
+
+    def cmd_ws_ping(self, c):
+        return self._server_event('ping', c, base64.b64decode(c.get('b64', '')))
+
+    def cmd_ws_pong(self, c):
+        return self._server_event('pong', c, base64.b64decode(c.get('b64', '')))
+
+    def cmd_ws_close(self, c):
+        """The phone's connection closed (from its side, or the network)."""
+        return self._server_event('close', c)
+
+    def cmd_http(self, c):
+        """An HTTP request, answered now: the response dict (data as text, or b64 for bytes)."""
+        req = {k: c[k] for k in ('method', 'uri', 'pars', 'clientAddress', 'serverAddress', 'data') if k in c}
+        out = self._server().http(req)
+        if out is None:
+            return {'response': None}
+        resp = {}
+        for k, v in out.items():
+            if k == 'data' and isinstance(v, (bytes, bytearray)):
+                resp['b64'] = base64.b64encode(bytes(v)).decode('ascii')
+            else:
+                resp[k] = v if isinstance(v, (int, float, str, bool)) or v is None else str(v)
+        return {'response': resp}
+
+    def cmd_ws_timeit(self, c):
+        """Wall time of onWebSocketReceiveText per message, [client, text] pairs (benchmarks only)."""
+        srv = self._server()
+        fn = self._callbacks_dat().callback_module().onWebSocketReceiveText
+        errors = len(self.world.errors)
+        data = c['data']
+        start = time.perf_counter()
+        for client, m in data:
+            fn(srv, client, m)
+        elapsed = time.perf_counter() - start
+        if len(self.world.errors) != errors:
+            raise RuntimeError('script errors during timeit')
+        return {'seconds': elapsed, 'perMessage': elapsed / max(1, len(data)), 'count': len(data)}
+
+    # ---- the OSC In DAT --------------------------------------------------------------------------------------
+    def _oscin(self):
+        dat = self.world.op(self.names['oscin'])
+        if not isinstance(dat, OscInDAT):
+            raise ValueError('no OSC In DAT %r' % self.names['oscin'])
+        return dat
+
+    def cmd_osc(self, c):
+        """OSC packets ({address, args} or {bundle: [...]}) received now (or at the next frame with `queued`)."""
+        dat = self._oscin()
+        for packet in c['packets']:
+            if c.get('queued'):
+                dat.queue(packet)
+            else:
+                dat.deliver(packet)
+        return {'count': len(c['packets'])}
+
+    def cmd_osc_cost(self, c):
+        """Counted table operations for each packet, delivered one by one."""
+        dat = self._oscin()
+        counter = self.world.counter
+        costs = []
+        for packet in c['packets']:
+            counter.reset()
+            dat.deliver(packet)
+            costs.append(counter.snapshot())
+        return {'costs': costs}
+
+    def _server_state(self, drain):
+        srv = self.world.op(self.names.get('webserver', ''))
+        if not isinstance(srv, WebServerDAT):
+            return None
+        out = {'running': srv.running, 'clients': list(srv.clients), 'outbox': list(srv.outbox),
+               'droppedSends': srv.dropped_sends, 'starts': srv.starts, 'stops': srv.stops,
+               'pars': {k: srv.par._pars[k].val for k in ('active', 'port', 'callbacks')}}
+        if drain:
+            srv.outbox.clear()
+        return out
+
     # ---- poking the project like a user would ----------------------------------------------------------
     def cmd_set_par(self, c):
         setattr(self._named(c).par, c['name'], c['value'])
+        return {}
+
+    def cmd_pulse(self, c):
+        """Pulses a parameter (e.g. a Web Server DAT's Restart)."""
+        getattr(self._named(c).par, c['name']).pulse()
         return {}
 
     def cmd_set_text(self, c):
@@ -276,7 +445,8 @@ class Session:
     def cmd_use(self, c):
         """Points the session commands (text, state, connect...) at operators, e.g. ones an installer made."""
         for role, key in (('table', 'table'), ('websocket', 'websocketDat'), ('callbacks', 'callbacksDat'),
-                          ('execute', 'executeDat')):
+                          ('execute', 'executeDat'), ('chop', 'scriptChop'), ('webserver', 'webserverDat'),
+                          ('oscin', 'oscinDat')):
             if c.get(key):
                 self.names[role] = c[key]
         return {'names': dict(self.names)}
@@ -295,8 +465,30 @@ class Session:
                 entry['pars'] = {k: o.par._pars[k].val for k in WEBSOCKET_PARS}
             elif isinstance(o, ExecuteDAT):
                 entry['pars'] = {k: o.par._pars[k].val for k in EXECUTE_PARS}
+            elif isinstance(o, OscInDAT):
+                entry['pars'] = {k: o.par._pars[k].val for k in ('active', 'port', 'splitbundle', 'callbacks')}
+            elif isinstance(o, WebServerDAT):
+                entry['pars'] = {k: o.par._pars[k].val for k in ('active', 'port', 'callbacks')}
+            elif isinstance(o, ScriptCHOP):
+                entry['pars'] = {'callbacks': o.par._pars['callbacks'].val}
             out.append(entry)
         return out
+
+    def _chop_state(self):
+        chop = self._op('chop') if 'chop' in self.names else None
+        if not isinstance(chop, ScriptCHOP):
+            return None
+        return {'name': chop.name, 'numSamples': chop.numSamples, 'channels': chop.channels_json(),
+                'totalCooks': chop.totalCooks, 'cookAbsFrame': chop.cookAbsFrame, 'dirty': chop.dirty,
+                'cookWall': chop.cookWall[-50:]}
+
+    def cmd_cook(self, c):
+        """Cooks the Script CHOP now (`force`), as a viewer or another script would."""
+        chop = self._op('chop')
+        if not isinstance(chop, ScriptCHOP):
+            raise ValueError('no Script CHOP %r' % self.names.get('chop'))
+        chop.cook(force=bool(c.get('force', True)))
+        return self._chop_state()
 
     def cmd_state(self, c):
         w = self.world
@@ -342,6 +534,8 @@ class Session:
             'storage': storage,
             'operators': self._operators(),
             'names': dict(self.names),
+            'chop': self._chop_state(),
+            'server': self._server_state(c.get('drainOutbox')),
         }
 
     def cmd_ops_reset(self, c):

@@ -163,6 +163,9 @@ class OP:
 
     def store(self, key, value):
         self._storage[key] = value
+        w = self.world
+        if w is not None and w.script_chops():
+            w.storage_changed(self, key)   # operators that fetched this key re-cook (scriptchop.py)
         return value
 
     def fetch(self, key, default=_MISSING, search=True, storeDefault=False):

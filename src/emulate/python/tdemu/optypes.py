@@ -3,10 +3,13 @@ specific type object, example waveCHOP, or it can be a string 'waveCHOP'")."""
 from .comp import COMP
 from .execute import ExecuteDAT
 from .ops import TextDAT, tdError
+from .scriptchop import ScriptCHOP
 from .table import TableDAT
+from .oscin import OscInDAT
+from .webserver import WebServerDAT
 from .websocket import WebSocketDAT
 
-TYPES = {cls.OPType: cls for cls in (TableDAT, TextDAT, WebSocketDAT, ExecuteDAT, COMP)}
+TYPES = {cls.OPType: cls for cls in (TableDAT, TextDAT, WebSocketDAT, WebServerDAT, OscInDAT, ExecuteDAT, ScriptCHOP, COMP)}
 
 
 def lookup(op_type):
@@ -22,5 +25,5 @@ def lookup(op_type):
 
 
 def td_globals():
-    """tableDAT, textDAT, websocketDAT, executeDAT, baseCOMP: `type(n)` of an operator is one of these."""
+    """tableDAT, textDAT, websocketDAT, webserverDAT, oscinDAT, executeDAT, scriptCHOP, baseCOMP: `type(n)` of an operator is one of these."""
     return dict(TYPES)

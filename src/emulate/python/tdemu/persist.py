@@ -71,6 +71,9 @@ def reopen(world):
     # the old process ends: no callbacks
     for ws in world.websockets():
         ws.close_silently()
+    servers = [srv for srv in world.webservers() if srv.running]
+    for srv in world.webservers():
+        srv.close_silently()
     world.runs.clear()
     for op in operators:
         if hasattr(op, 'drop_modules'):
@@ -87,6 +90,8 @@ def reopen(world):
     for ws in world.websockets():
         if ws.par.active.eval():
             ws._start_attempt()
+    for srv in servers:
+        srv._start()
     world.start(create=True)
     return {'operators': len(operators), 'storageKeys': sum(len(k) for k in saved.values())}
 

@@ -100,3 +100,77 @@ def onProjectPreSave():
 def onProjectPostSave():
 \treturn
 '''
+
+# The Script CHOP's docked callbacks DAT as https://docs.derivative.ca/ScriptCHOP_Class#Callbacks shows it.
+SCRIPT_CHOP_CALLBACKS = '''# me - this DAT
+# scriptOp - the OP which is cooking
+
+# press 'Setup Parameters' in the OP to call this function to re-create the parameters.
+def onSetupParameters(scriptOp):
+\tpage = scriptOp.appendCustomPage('Custom')
+\tp = page.appendFloat('Valuea', label='Value A')
+\tp = page.appendFloat('Valueb', label='Value B')
+\treturn
+
+# called whenever custom pulse parameter is pushed
+def onPulse(par):
+\treturn
+
+def onCook(scriptOp):
+\tscriptOp.clear()
+\treturn
+'''
+
+# The Web Server DAT's callbacks template as https://docs.derivative.ca/WebserverDAT_Class#Callbacks shows it.
+WEBSERVER_CALLBACKS = '''# me - this DAT.
+# webServerDAT - the connected Web Server DAT
+
+def onHTTPRequest(webServerDAT, request, response):
+\tresponse['statusCode'] = 200 # OK
+\tresponse['statusReason'] = 'OK'
+\tresponse['data'] = '<b>TouchDesigner: </b>' + webServerDAT.name
+\treturn response
+
+def onWebSocketOpen(webServerDAT, client, uri):
+\treturn
+
+def onWebSocketClose(webServerDAT, client):
+\treturn
+
+def onWebSocketReceiveText(webServerDAT, client, data):
+\twebServerDAT.webSocketSendText(client, data)
+\treturn
+
+def onWebSocketReceiveBinary(webServerDAT, client, data):
+\twebServerDAT.webSocketSendBinary(client, data)
+\treturn
+
+def onWebSocketReceivePing(webServerDAT, client, data):
+\twebServerDAT.webSocketSendPong(client, data=data);
+\treturn
+
+def onWebSocketReceivePong(webServerDAT, client, data):
+\treturn
+
+def onServerStart(webServerDAT):
+\treturn
+
+def onServerStop(webServerDAT):
+\treturn
+'''
+
+# The OSC In DAT's callbacks template as https://docs.derivative.ca/OscinDAT_Class#Callbacks shows it.
+OSCIN_CALLBACKS = '''# me - this DAT
+#
+# dat - the DAT that received a message
+# rowIndex - the row number the message was placed into
+# message - an ascii representation of the data
+# bytes - a byte array of the message.
+# timeStamp - the arrival time component the OSC message
+# address - the address component of the OSC message
+# args - a list of values contained within the OSC message
+# peer - a Peer object describing the originating message
+
+def onReceiveOSC(dat, rowIndex, message, bytes, timeStamp, address, args, peer):
+\treturn
+'''

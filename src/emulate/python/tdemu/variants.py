@@ -63,6 +63,24 @@ VARIANTS = {
         whose replaceRow takes no entireRow keyword). https://docs.derivative.ca/TableDAT_Class lists
         entireRow in every copy found (2023 and 2025), but no page or release note says in which build it
         arrived. UNVERIFIED for older builds. Adverse: False."""),
+    'storage_recook': Variant(True, False, False, (False, True), """
+        A Script CHOP that fetch()ed a storage key while cooking re-cooks when that key is store()d again (True),
+        or not (False). https://docs.derivative.ca/OP_Class (Storage) says "When an element of storage is
+        changed by using n.store() ... expressions and operators that depend on it will automatically re-cook",
+        and https://docs.derivative.ca/Script_CHOP that a Script OP records what it depends on while it runs;
+        neither says in so many words that a fetch() made by a function of another DAT's module during onCook
+        counts. Adverse: False. A Script CHOP fed from storage then cooks only when something forces it."""),
+    'webserver_stop_closes': Variant(True, False, False, (False, True), """
+        Stopping a Web Server DAT (Active off, Restart, project closing) calls onWebSocketClose for each open
+        connection (True) or ends them silently (False). Neither https://docs.derivative.ca/Web_Server_DAT nor
+        https://docs.derivative.ca/WebserverDAT_Class says; builds before 2025 are reported not to.
+        Adverse: False. Per-client state must also be cleared in onServerStop/onServerStart."""),
+    'webserver_close_callback': Variant(True, False, False, (False, True), """
+        webSocketClose(client) called by a script later calls onWebSocketClose for that client (True) or not
+        (False). https://docs.derivative.ca/WebserverDAT_Class documents the method ("Closes the Web Socket
+        connection") and the callback ("Triggered when a WebSocket connection is closed") without saying.
+        Adverse: False. A script that closes a client must clean up after it itself (and a callback that does
+        fire must find nothing left to do)."""),
 }
 
 DEFAULTS = {k: v.default for k, v in VARIANTS.items()}

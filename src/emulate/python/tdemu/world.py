@@ -5,7 +5,8 @@ Tree: `/` holds `/project1` (the component the scripts live in) and `/sys/TDReso
 Frame (the real order is UNVERIFIED, so it is configurable): the clocks advance (wall always, the timeline and
 absTime per play state and variants), due run() scripts run, then either Execute onFrameStart before the
 WebSocket messages ('frame_first', default) or after them ('messages_first'), then onFrameEnd, then runs made
-with endFrame=True. onFrameStart/onFrameEnd skip paused frames with `frame_start_when_paused` off.
+with endFrame=True. onFrameStart/onFrameEnd skip paused frames with `frame_start_when_paused` off. Dirty Script
+CHOPs cook after onFrameEnd, before the endFrame runs (scriptchop.py).
 """
 import sys
 import traceback
@@ -18,9 +19,12 @@ from .counter import OpCounter
 from .execute import ExecuteDAT
 from .ops import OP, TextDAT, tdError
 from .runs import Run, Runs
+from .scriptchop import ScriptCHOP
 from .scope import make_builtins, make_op
 from .table import TableDAT
 from .variants import resolve as resolve_variants
+from .oscin import OscInDAT
+from .webserver import WebServerDAT
 from .websocket import LoopbackLink, LoopbackServer, WebSocketDAT
 
 MAX_LOG = 2000
@@ -88,6 +92,8 @@ class World:
         self.link_factory = None  # makes the network side of a new WebSocket DAT (default: loopback)
         self.optypes = optypes
         self._tree_cache = None
+        self._chops_cache = None
+        self.cooking = []      # Script CHOPs cooking now (innermost last): their fetch() calls are dependencies
         self.root = COMP('', self)
         self.project_comp = self.root._adopt(COMP('project1', self))
         self.tdresources = self.root._adopt(COMP('sys', self))._adopt(TDResources('TDResources', self))
@@ -126,6 +132,25 @@ class World:
 
     def tree_changed(self):
         self._tree_cache = None
+        self._chops_cache = None
+
+    def script_chops(self):
+        if self._chops_cache is None:
+            self._chops_cache = [o for o in self.operators() if isinstance(o, ScriptCHOP)]
+        return self._chops_cache
+
+    def storage_changed(self, op, key):
+        """op.store(key): Script CHOPs that fetched it while cooking become dirty (variant `storage_recook`)."""
+        if not self.variants['storage_recook']:
+            return
+        for chop in self.script_chops():
+            chop.storage_changed(op, key)
+
+    def cook_pass(self):
+        """The frame's cook: every dirty Script CHOP cooks (each counts as used: instancing reads it)."""
+        for chop in self.script_chops():
+            if chop.dirty and chop.valid:
+                chop.cook()
 
     def operators(self):
         """Every operator in the project, depth first (cached until the tree changes)."""
@@ -357,15 +382,24 @@ class World:
         if frame_callbacks:
             for ex in self.executes():
                 ex.fire('onFrameEnd', self.absTime.frame)
+        self.cook_pass()
         self.runs.run_due(end_frame=True)
 
     def _frame_start(self):
         for ex in self.executes():
             ex.fire('onFrameStart', self.absTime.frame)
 
+    def webservers(self):
+        return [o for o in self.operators() if isinstance(o, WebServerDAT)]
+
     def _deliver(self):
         for ws in self.websockets():
             ws.deliver_pending()
+        for srv in self.webservers():
+            srv.deliver_pending()
+        for o in self.operators():
+            if isinstance(o, OscInDAT):
+                o.deliver_pending()
 
     def advance(self, seconds, dt=None):
         """Steps frames until `seconds` of wall time have passed."""
