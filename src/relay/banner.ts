@@ -55,9 +55,10 @@ export async function renderBanner(info: BannerInfo): Promise<string> {
     ...(isLoopbackOnly(info.host) ? ['  (this machine only: use --host 0.0.0.0 to let phones on the network join)'] : []),
     '',
     ...(qr === undefined ? [] : [qr, '']),
-    `In TouchDesigner: WebSocket DAT → Network Address ${addresses[0] ?? '127.0.0.1'}, Port ${info.port}` +
+    `In TouchDesigner: WebSocket DAT → Network Address ${addresses[0] ?? '127.0.0.1'}, Network Port ${info.port}` +
       (addresses.length > 1 ? ` (or ${addresses.slice(1).join(', ')})` : ''),
     '  (on the machine running the relay, Network Address 127.0.0.1 works too)',
+    `  one step: npx tdcrowd generate --host ${addresses[0] ?? '127.0.0.1'} --port ${info.port}, paste td/install.py into a Text DAT, Run Script`,
     info.mode === 'route'
       ? `  route mode: the generated callbacks say hello on connect${info.sinkToken ? ' (generate them with the same --sink-token)' : ''}`
       : '  broadcast mode: every frame goes to every other client, as in the tutorial',

@@ -61,7 +61,8 @@ describe('tdcrowd relay (CLI)', () => {
     const out = r.stdout();
     expect(out).toContain('Phones join at:');
     expect(out).toContain(`http://127.0.0.1:${r.port}/`);
-    expect(out).toContain(`In TouchDesigner: WebSocket DAT → Network Address 127.0.0.1, Port ${r.port}`);
+    expect(out).toContain(`In TouchDesigner: WebSocket DAT → Network Address 127.0.0.1, Network Port ${r.port}`);
+    expect(out).toContain(`npx tdcrowd generate --host 127.0.0.1 --port ${r.port}, paste td/install.py`);
     // Not a terminal, and bound to loopback: no QR code, no ANSI colours, a hint instead.
     expect(out).not.toMatch(/[▄▀█]{3}/);
     expect(out).not.toContain('\x1b[');
