@@ -9,6 +9,7 @@
  */
 import WebSocket from 'ws';
 import { renderScripts, type GenerateOptions } from '../generate/index.js';
+import { FrameDriver } from './frame-driver.js';
 import { EmulatorProcess, type EmulatorEvent, type EmulatorState } from './process.js';
 
 export interface BridgeOptions {
@@ -24,9 +25,7 @@ export interface BridgeOptions {
 export class Bridge {
   readonly emu: EmulatorProcess;
   private ws: WebSocket | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private lastStep = 0;
-  private stepping = false;
+  private readonly frames: FrameDriver;
   private stopped = false;
   /** Socket-level counters, for the status line. */
   readonly net = { opens: 0, closes: 0, framesIn: 0, framesOut: 0, pings: 0, lastError: '' };
@@ -35,6 +34,7 @@ export class Bridge {
 
   constructor(private readonly o: BridgeOptions) {
     this.emu = new EmulatorProcess(o.python);
+    this.frames = new FrameDriver(this.emu);
     this.emu.onEvent = (e) => this.onEmulatorEvent(e);
   }
 
@@ -54,23 +54,7 @@ export class Bridge {
     await this.emu.request('start', { create: true });
     // Switching the DAT on makes the emulator ask for a socket (an 'open' event), as TouchDesigner would.
     await this.emu.request('set_par', { op: this.o.options.websocketDat, name: 'active', value: true });
-    this.lastStep = performance.now();
-    this.timer = setInterval(() => void this.step(), this.o.frameMs ?? 20);
-  }
-
-  private async step(): Promise<void> {
-    if (this.stepping || this.stopped) return;
-    this.stepping = true;
-    const now = performance.now();
-    const dt = Math.min(1, (now - this.lastStep) / 1000);
-    this.lastStep = now;
-    try {
-      await this.emu.request('step', { dt });
-    } catch {
-      // the emulator has exited; stop() reports it
-    } finally {
-      this.stepping = false;
-    }
+    this.frames.start(this.o.frameMs);
   }
 
   private forward(cmd: string, args: Record<string, unknown> = {}): void {
@@ -164,7 +148,7 @@ export class Bridge {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    this.frames.stop();
     const ws = this.ws;
     this.ws = undefined;
     ws?.terminate();

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { renderScripts, type GenerateOptions } from '../generate/index.js';
+import { FrameDriver } from './frame-driver.js';
 import { EmulatorProcess, type EmulatorEvent, type EmulatorState } from './process.js';
 
 export interface ServerBridgeOptions {
@@ -34,9 +35,7 @@ export class ServerBridge {
   private readonly http: Server;
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, perMessageDeflate: false, autoPong: false });
   private readonly sockets = new Map<string, WebSocket>();
-  private timer: NodeJS.Timeout | undefined;
-  private lastStep = 0;
-  private stepping = false;
+  private readonly frames: FrameDriver;
   private stopped = false;
   /** The emulated DAT is active (its server started). */
   private running = false;
@@ -44,6 +43,7 @@ export class ServerBridge {
 
   constructor(private readonly o: ServerBridgeOptions) {
     this.emu = new EmulatorProcess(o.python);
+    this.frames = new FrameDriver(this.emu);
     this.emu.onEvent = (e) => this.onEmulatorEvent(e);
     this.http = createServer((req, res) => void this.onRequest(req, res));
     this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
@@ -73,8 +73,7 @@ export class ServerBridge {
       ...(this.o.variants ? { variants: this.o.variants } : {}),
     });
     await this.emu.request('start', { create: true });
-    this.lastStep = performance.now();
-    this.timer = setInterval(() => void this.step(), this.o.frameMs ?? 20);
+    this.frames.start(this.o.frameMs);
     return this.url;
   }
 
@@ -86,21 +85,6 @@ export class ServerBridge {
     const host = this.o.host ?? '127.0.0.1';
     const h = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
     return `http://${h}:${this.port}/`;
-  }
-
-  private async step(): Promise<void> {
-    if (this.stepping || this.stopped) return;
-    this.stepping = true;
-    const now = performance.now();
-    const dt = Math.min(1, (now - this.lastStep) / 1000);
-    this.lastStep = now;
-    try {
-      await this.emu.request('step', { dt });
-    } catch {
-      // the emulator has exited; stop() reports it
-    } finally {
-      this.stepping = false;
-    }
   }
 
   private forward(cmd: string, args: Record<string, unknown>): void {
@@ -202,7 +186,7 @@ export class ServerBridge {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    this.frames.stop();
     for (const ws of this.sockets.values()) ws.terminate();
     this.sockets.clear();
     this.wss.close();
