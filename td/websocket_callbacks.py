@@ -70,10 +70,12 @@ RUN_CALL = 'args[0](*args[1:])'   # run() executes a string; this one calls a fu
 
 _clock = time.monotonic
 _UNREAD = object()       # a frame the fast decode left to _decode
-# (table, its user state) as this module instance last fetched them: saves a storage lookup per message. Only a
-# reference to the shared state, never state itself; it is looked up again every AUDIT_EVERY frames and after
-# any error, and reset() empties the state in place, so every instance keeps the one object the table stores.
-_cache = [None, None]
+# The table and its user state as this module instance last fetched them (_bind), with the containers the hot path
+# touches: saves a storage lookup and four dict lookups per message. Only references to the shared state, never
+# state itself: looked up again every AUDIT_EVERY frames and after any error, and the state's containers are only
+# ever emptied and refilled in place (reset(), _rebuild()), so every module instance keeps the objects the table
+# stores.
+_table = _st = _rows = _seen = _vals = _stats = None
 
 
 class _Skip(Exception):
@@ -149,9 +151,33 @@ def _users(table, now):
     return st
 
 
+def _bind(table, now):
+    """The table's user state, kept with the containers the hot path touches for the next messages (see _table)."""
+    global _table, _st, _rows, _seen, _vals, _stats
+    st = _users(table, now) if table is not None else None
+    if st is not None:
+        _rows, _seen, _vals, _stats = st['rows'], st['seen'], st['vals'], st['stats']
+    _table, _st = table, st
+    return st
+
+
+def _unbind():
+    """The next message looks the state up in the table's storage again."""
+    global _table
+    _table = None
+
+
+def _refill(old, new):
+    if type(old) is list:
+        old[:] = new
+    else:
+        old.clear()
+        old.update(new)
+
+
 def reset(table=None):
     """Forgets every user and zeroes the counters (the Execute DAT clears the table itself). Empties the stored
-    state in place, so module instances holding it (see _cache) see the reset at once."""
+    state in place, so module instances holding its containers (see _table) see the reset at once."""
     table = table if table is not None else op(TABLE)
     if table is None:
         return None
@@ -159,7 +185,8 @@ def reset(table=None):
     fresh = _new_users()
     if type(st) is dict and st.get('v') == SIGNATURE:
         fresh['tick'] = st['tick']   # CHOP_KEY only ever grows: storing a value it already holds might not cook
-        st.clear()
+        for name in ('rows', 'seen', 'vals', 'stats'):
+            _refill(st[name], fresh.pop(name))
         st.update(fresh)
     else:
         st = fresh
@@ -289,7 +316,8 @@ def _rebuild(table, st, now):
             keep.add(key)
     for r in reversed(dead):
         table.deleteRow(r)
-    vals = st['vals'] = [None]
+    vals = st['vals']
+    vals[:] = [None]   # in place: module instances hold this list (see _table)
     rhue = st['rhue'] = [None]
     for r in range(1, table.numRows):
         key = table[r, 0].val
@@ -493,7 +521,8 @@ def _link(ws, now):
 def _known(table, st, msg, now):
     """Writes a valid update for a user who already has a row and returns True: the common case, kept cheap
     (no exception raised, no label lookup, no per-message proof of the row: _audit covers that). False:
-    nothing was written, and the full path (_one) judges the message and counts the reason."""
+    nothing was written, and the full path (_one) judges the message and counts the reason. st is the state
+    _bind() fetched last: the containers come from there (_rows, _seen, _vals)."""
     try:
         sid = msg['sliderId']
         x = msg['x']
@@ -511,7 +540,7 @@ def _known(table, st, msg, now):
         key = str(sid)
     else:
         return False
-    idx = st['rows'].get(key)
+    idx = _rows.get(key)
     # type() in NUMBER refuses bools; the comparisons refuse NaN and infinities
     if idx is None or not (type(x) in NUMBER and type(y) in NUMBER and type(speed) in NUMBER
                            and type(angle) in NUMBER and -RIM <= x <= RIM and -RIM <= y <= RIM
@@ -528,10 +557,9 @@ def _known(table, st, msg, now):
             _replace(table, st, idx, row)
     except Exception:
         return False  # the row is gone (table cleared or cut behind our back), or entireRow= refused: full path
-    st['vals'][idx] = row   # the Script CHOP's mirror: the same list, no copy
-    seen = st['seen']
-    seen[key] = now
-    seen.move_to_end(key)
+    _vals[idx] = row   # the Script CHOP's mirror: the same list, no copy
+    _seen[key] = now
+    _seen.move_to_end(key)
     if st['clean']:
         _changed(table, st)
     return True
@@ -928,12 +956,7 @@ def onReceiveText(dat, rowIndex, message):
     try:
         now = _clock()
         table = op(TABLE)
-        if table is not None and table is _cache[0]:
-            st = _cache[1]
-        else:
-            st = _users(table, now) if table is not None else None
-            _cache[0] = table
-            _cache[1] = st
+        st = _st if table is _table and table is not None else _bind(table, now)
         data = _UNREAD
         if type(message) is str and len(message) <= MAX_TEXT:
             try:
@@ -945,7 +968,7 @@ def onReceiveText(dat, rowIndex, message):
         if st is None:
             _on_text(dat, message, data, None, None, now)
             return
-        stats = st['stats']
+        stats = _stats
         frames = stats['frames'] = stats['frames'] + 1
         if _known(table, st, data, now):
             stats['received'] += 1
@@ -953,11 +976,11 @@ def onReceiveText(dat, rowIndex, message):
         else:
             _on_text(dat, message, data, table, st, now)
         if frames % AUDIT_EVERY == 0:
-            _cache[0] = None   # look the state up in storage again at the next frame
+            _unbind()   # look the state up in storage again at the next frame
             _audit(table, st, now)
     except Exception:
         try:
-            _cache[0] = None
+            _unbind()
             table = op(TABLE)
             if table is not None:
                 _ignore(_users(table, _clock()), 'internal', _clock())
