@@ -195,7 +195,8 @@ function boot(): void {
     }, TILT_FIRST_READING_MS);
   };
 
-  if ('DeviceOrientationEvent' in window) {
+  // Offered on touch screens (phones, tablets) whose browser knows DeviceOrientation; a desktop has no tilt to give.
+  if ('DeviceOrientationEvent' in window && window.matchMedia('(any-pointer: coarse)').matches) {
     tiltButton.hidden = false;
     app.dataset.tilt = 'off';
     tiltButton.addEventListener('click', () => {
