@@ -85,10 +85,20 @@ describe.skipIf(!hasChromium())('your own page (--static)', () => {
       await page.mouse.up();
       expect(await page.locator('#values').textContent()).toMatch(/^x -170 · y 0 · speed 100 · angle 180$/);
 
-      // A reload keeps the phone's id (same tab: sessionStorage), as on the joystick page.
-      const from = sink.frames.length;
-      await page.reload();
+      // A reload keeps the phone's id (same tab: sessionStorage), as on the joystick page; `?idle=` shortens the idle
+      // delete there too: nothing held, nothing sent for a second → delete; the next touch of the fader → back.
+      let from = sink.frames.length;
+      await page.goto(`${relay.httpUrl}/?idle=1000`);
       await sink.waitForMessage((m) => m.type === 'connect' && m.sliderId === id, 'connect with the same id after a reload', from);
+      from = sink.frames.length;
+      await page.locator('#fader').fill('20');
+      await expectUpdate({ x: 34, y: 0 }, 'fader after the reload');
+      await sink.waitForMessage((m) => m.type === 'delete' && m.sliderId === id, 'idle delete', from);
+      await until(async () => (await page.locator('#state').getAttribute('data-state')) === 'idle' || undefined, 'page says idle');
+      from = sink.frames.length;
+      await page.locator('#fader').fill('40');
+      await sink.waitForMessage((m) => m.type === 'connect' && m.sliderId === id, 'back after idle', from);
+      await expectUpdate({ x: 68, y: 0 }, 'fader after idle');
       expect(problems).toEqual([]);
     } finally {
       await context.close();

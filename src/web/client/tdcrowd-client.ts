@@ -13,7 +13,7 @@
  * way the knob does, idle delete after 10 s without movement (the next send comes back), and a state to show.
  */
 import { RIM } from '../../protocol/constants.js';
-import { DEFAULT_IDLE_MS, relayUrlFor } from './config.js';
+import { idleMsFromSearch, relayUrlFor } from './config.js';
 import type { ConnectionState } from './connection.js';
 import { createController } from './controller.js';
 import { FrameCoalescer, SIXTY_HZ_INTERVAL_MS } from './frame.js';
@@ -61,7 +61,7 @@ export function pageState(connection: ConnectionState, listening: boolean, prese
 export interface ConnectOptions {
   /** Relay WebSocket URL; default: the page's own origin (ws: for http:, wss: for https:). */
   url?: string;
-  /** Idle delete after this many ms without a send (default 10 000, as in the tutorial). */
+  /** Idle delete after this many ms without a send (default 10 000, as in the tutorial; the page's `?idle=MS` overrides it). */
   idleMs?: number;
   /** Where the id and resume token live; default sessionStorage (one user per tab), null: memory only. */
   storage?: KeyValueStore | null;
@@ -130,7 +130,7 @@ export function connect(options: ConnectOptions = {}): TdcrowdClient {
     url: options.url ?? relayUrlFor(location),
     createSocket: (url) => new WebSocket(url),
     identity,
-    idleMs: options.idleMs ?? DEFAULT_IDLE_MS,
+    idleMs: options.idleMs ?? idleMsFromSearch(location.search),
     isOnline: () => navigator.onLine !== false,
     onState: (s) => {
       connectionState = s;
