@@ -37,7 +37,7 @@ export interface RelayEnvironment {
   networkInterfaces?: () => InterfaceList;
 }
 import { ConnectionCap, httpServerOptions, wsServerOptions } from './server-limits.js';
-import { createPageHandler } from '../web/index.js';
+import { createPageHandler, describePage } from '../web/index.js';
 
 export interface RelayHandle {
   readonly port: number;
@@ -337,6 +337,7 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
         log: options.log,
         tty: process.stdout.isTTY === true,
         osc: osc?.labels,
+        page: describePage(options.page),
       }),
     );
     for (const warning of accessWarnings(options)) process.stdout.write(`warning: ${warning}\n`);

@@ -15,6 +15,13 @@ export { DEFAULT_BRANDING, escapeHtml, type PageBranding } from './branding.js';
 export { PageOptionsError, resolvePageSettings, type PageSettings, type ResolvedPage } from './page-options.js';
 export { STATIC_SITE_CSP } from './static-site.js';
 
+/** One line for the relay's banner when the page is not the plain joystick page. */
+export function describePage(page: PageSettings | undefined): string | undefined {
+  if (page?.staticDir !== undefined) return `your own from ${page.staticDir} (with /tdcrowd-client.js)`;
+  if (page?.title !== undefined) return `the joystick page titled ${JSON.stringify(page.title)}`;
+  return undefined;
+}
+
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 /** Paths tdcrowd serves itself even in front of an artist's page: the client module and what it imports. */

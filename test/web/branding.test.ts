@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRelay, type RelayHandle } from '../../src/relay/index.js';
+import { renderBanner, startRelay, type RelayHandle } from '../../src/relay/index.js';
+import { describePage } from '../../src/web/index.js';
 import { optionsFromFlags } from '../../src/relay/options.js';
 import { brandCss, DEFAULT_BRANDING, escapeHtml, renderBrandedHtml } from '../../src/web/branding.js';
 import { MAX_LOGO_BYTES, PageOptionsError, resolvePageSettings } from '../../src/web/page-options.js';
@@ -74,6 +75,13 @@ describe('branding: the settings', () => {
     const o = optionsFromFlags({ host: '127.0.0.1', title: 'T', instructions: 'I', accent: '#abc', logo: join(dir, 'logo.png'), static: dir }, {});
     expect(o.page).toEqual({ title: 'T', instructions: 'I', accent: '#abc', logo: join(dir, 'logo.png'), staticDir: dir });
     expect(() => optionsFromFlags({ accent: 'blue' }, {})).toThrow(/--accent/);
+  });
+
+  it('the banner says which page phones get', async () => {
+    const base = { host: '127.0.0.1', port: 8080, mode: 'route' as const, version: 't', sinkToken: false, tty: false };
+    expect(await renderBanner({ ...base, page: describePage({ staticDir: '/srv/show' }) })).toContain('Page: your own from /srv/show (with /tdcrowd-client.js)\n');
+    expect(await renderBanner({ ...base, page: describePage({ title: 'Neon' }) })).toContain('Page: the joystick page titled "Neon"\n');
+    expect(await renderBanner({ ...base, page: describePage({}) })).not.toContain('Page:');
   });
 
   it.each([
