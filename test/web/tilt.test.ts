@@ -45,3 +45,15 @@ describe('tilt → joystick values', () => {
     expect(r.dy).toBeCloseTo(10);
   });
 });
+
+describe('tilt noise', () => {
+  it('a phone held still (sensor noise under a twentieth of a degree) gives the same values', () => {
+    const t = new TiltTracker();
+    t.start();
+    t.feed(40, 0);
+    const a = t.feed(30.01, 5.02);
+    const b = t.feed(29.98, 4.99);
+    expect(a).toEqual(b);
+    expect(a).toEqual(valuesFromOffset(5, -10, MAX_TILT_DEG));
+  });
+});

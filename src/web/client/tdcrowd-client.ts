@@ -92,6 +92,10 @@ export interface TdcrowdClient {
   close(): void;
 }
 
+function sameValues(a: JoystickValues, b: JoystickValues): boolean {
+  return a.x === b.x && a.y === b.y && a.speed === b.speed && a.angle === b.angle;
+}
+
 function sessionStore(): KeyValueStore | null {
   try {
     return window.sessionStorage;
@@ -147,9 +151,14 @@ export function connect(options: ConnectOptions = {}): TdcrowdClient {
     onNotice: (text) => emit('notice', text),
   });
 
+  // The same values again say nothing new (a fader dragged against its end, a phone lying still in tilt mode):
+  // not sent, so the idle clock runs. After the idle delete they are sent: they bring the phone back.
+  let lastSent: JoystickValues | undefined;
   const frames = new FrameCoalescer<JoystickValues>(
     (cb) => window.requestAnimationFrame(() => cb()),
     (v) => {
+      if (session.present && lastSent !== undefined && sameValues(v, lastSent)) return;
+      lastSent = v;
       session.move(v);
       emit('sent', v);
     },

@@ -46,6 +46,12 @@ export class TiltTracker {
     if (typeof beta !== 'number' || typeof gamma !== 'number' || !Number.isFinite(beta) || !Number.isFinite(gamma)) return undefined;
     this.#neutral ??= { beta, gamma };
     const { dx, dy } = screenTilt(angleDelta(beta, this.#neutral.beta), angleDelta(gamma, this.#neutral.gamma), screenAngle);
-    return valuesFromOffset(dx, dy, MAX_TILT_DEG);
+    // Tenths of a degree: a phone held still reports the same values instead of sensor noise 60 times a second.
+    return valuesFromOffset(tenth(dx), tenth(dy), MAX_TILT_DEG);
   }
+}
+
+function tenth(v: number): number {
+  const r = Math.round(v * 10) / 10;
+  return r === 0 ? 0 : r;
 }
