@@ -15,6 +15,8 @@ export interface BannerInfo {
   log?: string;
   /** OSC targets (HOST:PORT). */
   osc?: string[];
+  /** What phones get when it is not the plain joystick page, e.g. your own page from --static. */
+  page?: string;
   /** stdout is a terminal: only then a QR code (it is drawn with ANSI colours). */
   tty: boolean;
 }
@@ -64,6 +66,7 @@ export async function renderBanner(info: BannerInfo): Promise<string> {
       : '  broadcast mode: every frame goes to every other client, as in the tutorial',
     `Health: ${local}healthz   Metrics: ${local}metrics`,
   ];
+  if (info.page !== undefined) lines.push(`Page: ${info.page}`);
   if (info.log !== undefined) lines.push(`Logging frames to ${info.log}`);
   if (info.osc !== undefined && info.osc.length > 0) {
     lines.push(`OSC out to ${info.osc.join(', ')} (/tdcrowd/update, /tdcrowd/connect, /tdcrowd/delete; OSC In DAT: tdcrowd generate --target osc)`);

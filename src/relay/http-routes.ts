@@ -4,11 +4,13 @@
  */
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { handlePageRequest } from '../web/index.js';
+import { handlePageRequest, type PageHandler } from '../web/index.js';
 
 export interface HttpRoutes {
   healthz(): Record<string, unknown>;
   metrics(): string | Promise<string>;
+  /** The page (branded, or the artist's own); default: the joystick page as installed. */
+  page?: PageHandler;
 }
 
 export function createRequestHandler(routes: HttpRoutes): (req: IncomingMessage, res: ServerResponse) => void {
@@ -28,7 +30,7 @@ export function createRequestHandler(routes: HttpRoutes): (req: IncomingMessage,
         );
         return;
       }
-      if (handlePageRequest(req, res)) return;
+      if ((routes.page ?? handlePageRequest)(req, res)) return;
       send(res, 404, 'text/plain; charset=utf-8', 'not found\n', false);
     } catch (err) {
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error\n', false);

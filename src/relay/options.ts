@@ -10,6 +10,7 @@ import { DEFAULT_BURST, DEFAULT_RATE, isValidBurst, isValidRate, MAX_FRAME_BYTES
 import { AddressBlocks } from './address-blocks.js';
 import { compileProxyTrust } from './client-address.js';
 import { OSC_DEFAULTS, parseOscTarget, type OscTargetSpec } from './osc-out.js';
+import { resolvePageSettings, type PageSettings } from '../web/page-options.js';
 
 export type RelayMode = 'route' | 'broadcast';
 
@@ -78,6 +79,8 @@ export interface RelayOptions {
   /** Full re-send of every live user to the OSC targets, ms; 0 = never. */
   oscSnapshotMs: number;
   oscMaxDatagram: number;
+  /** The page phones get: title, instructions, accent, logo, or the artist's own (src/web/page-options.ts). */
+  page?: PageSettings;
 }
 
 export const DEFAULT_OPTIONS: Readonly<RelayOptions> = Object.freeze({
@@ -151,6 +154,7 @@ const FLAG: Record<keyof RelayOptions, string> = {
   oscRate: '--osc-rate',
   oscSnapshotMs: '--osc-snapshot',
   oscMaxDatagram: 'oscMaxDatagram',
+  page: '--title/--instructions/--accent/--logo/--static',
 };
 
 /** Origins as a browser sends them: scheme, host, optional port, nothing else. */
@@ -219,6 +223,7 @@ export function resolveOptions(partial: Partial<RelayOptions> = {}): RelayOption
   if (typeof o.oscRate !== 'number' || !Number.isFinite(o.oscRate) || o.oscRate <= 0) fail(`--osc-rate must be a number > 0, got ${o.oscRate}`);
   int('oscSnapshotMs', o.oscSnapshotMs, 0, 3_600_000);
   int('oscMaxDatagram', o.oscMaxDatagram, 576, 65_507);
+  if (o.page !== undefined) resolvePageSettings(o.page); // throws with the flag's name; the relay loads it again at start
   const si = o.statusIntervalMs;
   if (si !== 0 && (!Number.isInteger(si) || si < 1000 || si > 3_600_000)) fail(`--status-interval must be 0 (no status lines) or from 1 to 3600 seconds, got ${si / 1000}`);
   return o;
@@ -276,6 +281,11 @@ export interface RelayFlags {
   oscRate?: string;
   oscSnapshot?: string;
   statusInterval?: string;
+  title?: string;
+  instructions?: string;
+  accent?: string;
+  logo?: string;
+  static?: string;
 }
 
 /** The flags' text as numbers; every range and default is resolveOptions'. */
@@ -312,6 +322,7 @@ export function optionsFromFlags(flags: RelayFlags, env: NodeJS.ProcessEnv = pro
     oscRate: number('--osc-rate', flags.oscRate),
     oscSnapshotMs: seconds('--osc-snapshot', flags.oscSnapshot),
     statusIntervalMs: seconds('--status-interval', flags.statusInterval),
+    page: { title: flags.title, instructions: flags.instructions, accent: flags.accent, logo: flags.logo, staticDir: flags.static },
   });
 }
 

@@ -37,7 +37,7 @@ export interface RelayEnvironment {
   networkInterfaces?: () => InterfaceList;
 }
 import { ConnectionCap, httpServerOptions, wsServerOptions } from './server-limits.js';
-import { loadPage } from '../web/index.js';
+import { createPageHandler, describePage } from '../web/index.js';
 
 export interface RelayHandle {
   readonly port: number;
@@ -197,10 +197,11 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
   });
 
   // The page is read now, not per request: serving it must not need a file descriptor (web/assets.ts).
-  loadPage();
+  const page = createPageHandler(options.page ?? {});
   const server: Server = createServer(
     httpServerOptions(options),
     createRequestHandler({
+      page,
       healthz: () => {
         const m = snapshot();
         // 200 while the process is alive; `status` says whether the show can work, and why not.
@@ -336,6 +337,7 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
         log: options.log,
         tty: process.stdout.isTTY === true,
         osc: osc?.labels,
+        page: describePage(options.page),
       }),
     );
     for (const warning of accessWarnings(options)) process.stdout.write(`warning: ${warning}\n`);

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BRAND_CSS_PATH, brandCss, DEFAULT_BRANDING, LOGO_PATH, renderBrandedHtml, type PageBranding } from './branding.js';
 
 export interface Asset {
   readonly body: Buffer;
@@ -66,7 +67,23 @@ interface Route {
   file: string;
   type: string;
   cache: string;
+  /** The file as read → what is served (index.html gets the title and instructions). */
+  transform?: (body: Buffer) => Buffer;
+  /** Made in memory, not read from a file. */
+  body?: Buffer;
 }
+
+/** Where an artist's page (or anyone) imports the page's client logic from; see tdcrowd-client.ts. */
+export const CLIENT_MODULE_PATH = '/tdcrowd-client.js';
+
+/**
+ * `/tdcrowd-client.js` re-exports the compiled module from /client/, so its own relative imports (the protocol
+ * modules, the connection) resolve where they are served; no bundler, no build step beyond tsc.
+ */
+const CLIENT_MODULE_SHIM = Buffer.from(
+  "// tdcrowd's browser client: connect(), send({ x, y }), release(), on('status' | 'notice' | 'sent'). See src/web/README.md.\n" +
+    "export * from './client/tdcrowd-client.js';\n",
+);
 
 /**
  * Every file the page may serve, read once when the relay starts, so serving the page never touches the disk:
@@ -84,8 +101,17 @@ export class PageAssets {
     dirs: AssetDirs = DEFAULT_DIRS,
     private readonly read: ReadFile = readFileSync,
     list: (dir: string) => string[] = readdirSync,
+    readonly branding: PageBranding = DEFAULT_BRANDING,
   ) {
-    for (const [path, r] of Object.entries(STATIC_ROUTES)) this.routes.set(path, { ...r, file: join(dirs.static, r.file) });
+    const branded = (body: Buffer): Buffer => Buffer.from(renderBrandedHtml(body.toString('utf8'), branding));
+    for (const [path, r] of Object.entries(STATIC_ROUTES)) {
+      this.routes.set(path, { ...r, file: join(dirs.static, r.file), ...(r.file === 'index.html' && { transform: branded }) });
+    }
+    this.routes.set(BRAND_CSS_PATH, { file: BRAND_CSS_PATH, type: 'text/css; charset=utf-8', cache: HTML_CACHE, body: Buffer.from(brandCss(branding)) });
+    this.routes.set(CLIENT_MODULE_PATH, { file: CLIENT_MODULE_PATH, type: 'text/javascript; charset=utf-8', cache: ASSET_CACHE, body: CLIENT_MODULE_SHIM });
+    if (branding.logo !== undefined) {
+      this.routes.set(LOGO_PATH, { file: LOGO_PATH, type: branding.logo.type, cache: HTML_CACHE, body: branding.logo.body });
+    }
     let clientFiles: string[] = [];
     try {
       clientFiles = list(dirs.client).filter((f) => /^[a-z][a-z0-9-]*\.js$/.test(f));
@@ -117,7 +143,8 @@ export class PageAssets {
     const route = this.routes.get(path)!;
     let body: Buffer;
     try {
-      body = this.read(route.file);
+      body = route.body ?? this.read(route.file);
+      if (route.transform !== undefined) body = route.transform(body);
     } catch (err) {
       this.failed.set(path, (err as NodeJS.ErrnoException).code ?? 'EIO');
       return undefined;

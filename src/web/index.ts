@@ -3,11 +3,53 @@
  * itself when this returns false.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pageAssets, type PageAssets } from './assets.js';
+import { CLIENT_MODULE_PATH, DEFAULT_DIRS, pageAssets, PageAssets } from './assets.js';
+import { BRAND_CSS_PATH, LOGO_PATH } from './branding.js';
 import { SECURITY_HEADERS } from './headers.js';
+import { resolvePageSettings, type PageSettings, type ResolvedPage } from './page-options.js';
+import { serveStatic } from './static-site.js';
 
 export { CONTENT_SECURITY_POLICY } from './headers.js';
-export { loadPage, PageAssets, type AssetDirs, type ReadFile } from './assets.js';
+export { CLIENT_MODULE_PATH, loadPage, PageAssets, type AssetDirs, type ReadFile } from './assets.js';
+export { DEFAULT_BRANDING, escapeHtml, type PageBranding } from './branding.js';
+export { PageOptionsError, resolvePageSettings, type PageSettings, type ResolvedPage } from './page-options.js';
+export { STATIC_SITE_CSP } from './static-site.js';
+
+/** One line for the relay's banner when the page is not the plain joystick page. */
+export function describePage(page: PageSettings | undefined): string | undefined {
+  if (page?.staticDir !== undefined) return `your own from ${page.staticDir} (with /tdcrowd-client.js)`;
+  if (page?.title !== undefined) return `the joystick page titled ${JSON.stringify(page.title)}`;
+  return undefined;
+}
+
+export type PageHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+/** Paths tdcrowd serves itself even in front of an artist's page: the client module and what it imports. */
+function isTdcrowdPath(path: string): boolean {
+  return path === CLIENT_MODULE_PATH || path === LOGO_PATH || path === BRAND_CSS_PATH || path.startsWith('/client/') || path.startsWith('/protocol/');
+}
+
+/**
+ * The page the relay serves: the joystick page with this branding, or (`staticDir`) the artist's own page with
+ * tdcrowd's client module beside it. Every file of the joystick page is read now (see PageAssets).
+ */
+export function createPageHandler(page: ResolvedPage | PageSettings = {}): PageHandler {
+  const resolved: ResolvedPage = 'branding' in page ? (page as ResolvedPage) : resolvePageSettings(page as PageSettings);
+  const assets = new PageAssets(DEFAULT_DIRS, undefined, undefined, resolved.branding);
+  const root = resolved.staticDir;
+  if (root === undefined) return (req, res) => handlePageRequest(req, res, assets);
+  return (req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    const path = pathOf(req.url);
+    if (path === undefined) return false;
+    if (isTdcrowdPath(path)) return handlePageRequest(req, res, assets);
+    serveStatic(req, res, root, path, resolved.branding).catch((err: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('internal error\n');
+      else res.destroy(err as Error);
+    });
+    return true;
+  };
+}
 
 /**
  * Serves the joystick page and its assets (GET and HEAD). Returns true when it answered the request: with the

@@ -150,7 +150,7 @@ describe('controller against a mock relay', () => {
     expect(states.at(-1)).toBe('live');
   });
 
-  it('grows the delay while the relay is unreachable and shows offline after a few failures', async () => {
+  it('grows the delay while the relay is unreachable and says so (not offline: the network is up) after a few failures', async () => {
     let closed = 0;
     ctl = createController({
       url: URL,
@@ -177,7 +177,7 @@ describe('controller against a mock relay', () => {
       clock.advance(pending[0]!);
     }
     expect(delays).toEqual([500, 1000, 2000, 4000, 8000, 10_000]);
-    expect(states).toEqual(['offline']); // connecting (initial) → offline after the 4th failure
+    expect(states).toEqual(['unreachable']); // connecting (initial) → unreachable after the 4th failure
     expect(states).not.toContain('live');
 
     relay = new FakeRelay();

@@ -466,7 +466,7 @@ describe.skipIf(!CHROMIUM)('joystick page across relay restarts and network cuts
       sink.close();
       await relay.close();
       await until(async () => ((await page.locator('#state').getAttribute('data-state')) !== 'live') || undefined, 'page noticed');
-      expect(['reconnecting', 'offline']).toContain(await page.locator('#state').getAttribute('data-state'));
+      expect(['reconnecting', 'unreachable']).toContain(await page.locator('#state').getAttribute('data-state'));
 
       relay = await startRelay({ port, host: '127.0.0.1', quiet: true });
       sink = await Sink.connect(relay.url);

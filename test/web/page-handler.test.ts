@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handlePageRequest } from '../../src/web/index.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/web/headers.js';
 import { existsSync, readFileSync } from 'node:fs';
+import { DEFAULT_BRANDING, renderBrandedHtml } from '../../src/web/branding.js';
 import { BROWSER_PROTOCOL_MODULES, CLIENT_DIR, PROTOCOL_DIR, STATIC_DIR } from '../../src/web/assets.js';
 
 interface Reply {
@@ -57,7 +58,10 @@ describe('serving the joystick page', () => {
       expect(r.headers['cache-control']).toBe('no-cache');
       expect(r.headers['x-content-type-options']).toBe('nosniff');
       expect(r.headers.etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
-      expect(r.body).toBe(readFileSync(`${STATIC_DIR}/index.html`, 'utf8'));
+      // The file is a template: the default title and instructions go in, escaped, and no marker is left.
+      expect(r.body).toBe(renderBrandedHtml(readFileSync(`${STATIC_DIR}/index.html`, 'utf8'), DEFAULT_BRANDING));
+      expect(r.body).not.toContain('{{');
+      expect(r.body).toContain(`<h1 id="title" class="title">${DEFAULT_BRANDING.title}</h1>`);
       expect(r.body).toContain('name="viewport"');
       expect(r.body).toContain('<script type="module" src="/client/main.js">');
     }

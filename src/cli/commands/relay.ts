@@ -36,6 +36,11 @@ export function register(program: Command): void {
     .option('--osc-hz <n>', `OSC bundles per second per target, latest update per user (0: one datagram per message, at once) (default: ${d.oscHz})`)
     .option('--osc-rate <msgs/s>', `most OSC messages per second per target; beyond, updates wait and coalesce (default: ${d.oscRate})`)
     .option('--osc-snapshot <s>', `seconds between full re-sends of every live user over OSC (UDP may lose packets; 0 = never) (default: ${d.oscSnapshotMs / 1000})`)
+    .option('--title <text>', 'the page\'s heading and tab title (default: "Join the show")')
+    .option('--instructions <text>', 'one or two lines under the title (default: "Drag the knob to steer; let go to stop.")')
+    .option('--accent <#rrggbb>', 'the pad\'s and buttons\' colour (default: #4caf50, the tutorial\'s green)')
+    .option('--logo <file>', 'a .png, .svg, .jpg or .webp logo (at most 512 KiB) above the title, served at /logo')
+    .option('--static <dir>', 'serve your own page from DIR at / instead of the joystick page; it imports /tdcrowd-client.js')
     .option('--quiet', 'no banner, no sink or status lines (errors still go to stderr)')
     .action(async (flags: RelayFlags) => {
       const started = startRelay(optionsFromFlags(flags));

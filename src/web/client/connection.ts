@@ -8,7 +8,11 @@ import { PONG } from '../../protocol/constants.js';
 import { readRelayFrame, type RelayEvent } from './messages.js';
 import { realTimers, type Timers } from './timers.js';
 
-export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline';
+/**
+ * `offline`: the browser says it has no network; `unreachable`: it has one, but the relay has not answered for a
+ * few attempts (relay down, wrong Wi-Fi). Both keep retrying; they differ in what the person can do about it.
+ */
+export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'unreachable' | 'offline';
 
 const OPEN = 1; // WebSocket.OPEN (not a global in Node, where the tests run)
 
@@ -32,7 +36,7 @@ export interface ConnectionOptions {
   connectTimeoutMs?: number;
   /** A connection that stayed open this long (or got a welcome) resets the backoff when it drops. */
   stableMs?: number;
-  /** Consecutive failed attempts after which the state reads `offline` (retries go on). */
+  /** Consecutive failed attempts after which the state reads `unreachable` (retries go on). */
   offlineAfter?: number;
   /**
    * A socket whose send buffer has not drained for this long is treated as dead and replaced. A phone that
@@ -223,8 +227,14 @@ export class RelayConnection {
     this.#clearTimers();
     const delay = backoffDelay(this.#failures, this.#o.random, this.#o.backoff);
     this.#failures += 1;
-    const offline = !this.#o.isOnline() || this.#failures >= this.#o.offlineAfter;
-    this.#setState(offline ? 'offline' : this.#everOpen ? 'reconnecting' : 'connecting');
+    const state: ConnectionState = !this.#o.isOnline()
+      ? 'offline'
+      : this.#failures >= this.#o.offlineAfter
+        ? 'unreachable'
+        : this.#everOpen
+          ? 'reconnecting'
+          : 'connecting';
+    this.#setState(state);
     this.#retryTimer = this.#o.timers.setTimeout(() => {
       this.#retryTimer = undefined;
       this.#open();

@@ -1,15 +1,16 @@
 /**
- * DOM glue for the joystick page: pointer input → knob, readout and (once per frame) the controller.
- * Everything with logic in it lives in the DOM-free modules next to this one.
+ * DOM glue for the joystick page: pointer or tilt input → knob, readout and the shared client module
+ * (tdcrowd-client.ts, which an artist's own page uses too). Everything with logic in it lives in the DOM-free
+ * modules next to this one.
  */
-import { DEFAULT_IDLE_MS, idleMsFromSearch, relayUrlFor } from './config.js';
-import type { ConnectionState } from './connection.js';
-import { createController } from './controller.js';
-import { FrameCoalescer, SIXTY_HZ_INTERVAL_MS } from './frame.js';
-import { Identity, type KeyValueStore } from './identity.js';
+import { DEFAULT_IDLE_MS, idleMsFromSearch } from './config.js';
 import { knobOffsetPx, valuesFromOffset, ZERO, type JoystickValues } from './joystick.js';
+import { connect, type Status } from './tdcrowd-client.js';
+import { TiltTracker } from './tilt.js';
 
 const NOTICE_MS = 4_000;
+/** Tilt asked for but no reading with angles by then: no sensor (desktop) or the browser withholds it. */
+const TILT_FIRST_READING_MS = 1_500;
 
 function byId<T extends HTMLElement>(id: string): T {
   const el = document.getElementById(id);
@@ -17,44 +18,20 @@ function byId<T extends HTMLElement>(id: string): T {
   return el as T;
 }
 
-function sessionStore(): KeyValueStore | null {
-  try {
-    return window.sessionStorage;
-  } catch {
-    return null; // storage blocked: the id lives as long as the page
-  }
-}
-
-const STATE_LABELS: Record<ConnectionState, string> = {
-  connecting: 'connecting…',
-  live: 'live',
-  reconnecting: 'reconnecting…',
-  offline: 'offline — retrying',
-};
-
-const WAITING_LABEL = 'connected · waiting for the show';
+/** iOS 13+ asks the person before it gives a page orientation; other browsers have no such function. */
+type OrientationPermission = { requestPermission?: () => Promise<'granted' | 'denied' | 'default'> };
 
 function boot(): void {
+  const app = byId<HTMLElement>('app');
   const pad = byId<HTMLDivElement>('pad');
   const knob = byId<HTMLDivElement>('knob');
   const stateEl = byId<HTMLElement>('state');
   const noticeEl = byId<HTMLElement>('notice');
+  const tiltButton = byId<HTMLButtonElement>('tilt');
   const out = { x: byId('x'), y: byId('y'), speed: byId('speed'), angle: byId('angle') };
 
   const idleMs = idleMsFromSearch(location.search);
-  let connectionState: ConnectionState = 'connecting';
-  let present = true;
-  let listening = true;
   let noticeTimer: number | undefined;
-
-  const renderState = (): void => {
-    const live = connectionState === 'live';
-    // Connected, but no TouchDesigner takes the updates yet: say so rather than "live".
-    stateEl.textContent = live && !listening ? WAITING_LABEL : live && !present ? 'live · idle' : STATE_LABELS[connectionState];
-    stateEl.dataset.state = connectionState;
-    stateEl.dataset.present = String(present);
-    stateEl.dataset.listening = String(listening);
-  };
 
   const showNotice = (text: string): void => {
     noticeEl.textContent = text; // never innerHTML: relay text is untrusted
@@ -66,26 +43,14 @@ function boot(): void {
     }, NOTICE_MS);
   };
 
-  const { session, connection } = createController({
-    url: relayUrlFor(location),
-    createSocket: (url) => new WebSocket(url),
-    identity: new Identity(sessionStore()),
-    idleMs,
-    isOnline: () => navigator.onLine !== false,
-    onState: (state) => {
-      connectionState = state;
-      renderState();
-    },
-    onPresence: (p) => {
-      present = p;
-      renderState();
-    },
-    onListening: (l) => {
-      listening = l;
-      renderState();
-    },
-    onNotice: showNotice,
-  });
+  const renderState = (s: Status): void => {
+    stateEl.textContent = s.label;
+    stateEl.dataset.state = s.connection;
+    stateEl.dataset.page = s.state;
+    stateEl.dataset.present = String(s.present);
+    stateEl.dataset.listening = String(s.listening);
+    app.dataset.connected = String(s.connection === 'live');
+  };
 
   // Geometry of the pad, measured when a drag starts (the layout does not change mid-drag).
   let centreX = 0;
@@ -107,22 +72,20 @@ function boot(): void {
     out.angle.textContent = String(Math.round(v.angle) % 360);
   };
 
-  const frames = new FrameCoalescer<JoystickValues>(
-    (cb) => window.requestAnimationFrame(() => cb()),
-    (v) => {
-      render(v);
-      session.move(v);
-    },
-    { minIntervalMs: SIXTY_HZ_INTERVAL_MS, now: () => performance.now() },
-  );
+  const crowd = connect({ idleMs });
+  crowd.on('status', renderState);
+  crowd.on('notice', showNotice);
+  crowd.on('sent', render);
 
   let activePointer: number | null = null;
+  let tilting = false;
 
   const track = (e: PointerEvent): void => {
-    frames.push(valuesFromOffset(e.clientX - centreX, e.clientY - centreY, radiusPx));
+    const v = valuesFromOffset(e.clientX - centreX, e.clientY - centreY, radiusPx);
+    crowd.send(v);
   };
 
-  const release = (): void => {
+  const releasePointer = (): void => {
     if (activePointer === null) return;
     const id = activePointer;
     activePointer = null;
@@ -132,13 +95,12 @@ function boot(): void {
     } catch {
       // pointer already gone
     }
-    frames.push(ZERO); // knob back to centre and a zero update, in the next frame
-    session.setPressed(false);
+    crowd.release(); // knob back to centre and a zero update, in the next frame
   };
 
   pad.addEventListener('pointerdown', (e) => {
-    // First pointer only: a second finger neither steals nor jolts the knob.
-    if (activePointer !== null) return;
+    // First pointer only: a second finger neither steals nor jolts the knob; tilt mode owns the knob.
+    if (activePointer !== null || tilting) return;
     if (e.pointerType === 'mouse' && e.button !== 0) return;
     e.preventDefault();
     activePointer = e.pointerId;
@@ -149,14 +111,14 @@ function boot(): void {
     }
     measure();
     pad.classList.add('dragging');
-    session.setPressed(true);
+    crowd.hold(true);
     track(e);
   });
   pad.addEventListener('pointermove', (e) => {
     if (e.pointerId === activePointer) track(e);
   });
   const end = (e: PointerEvent): void => {
-    if (e.pointerId === activePointer) release();
+    if (e.pointerId === activePointer) releasePointer();
   };
   pad.addEventListener('pointerup', end);
   pad.addEventListener('pointercancel', end);
@@ -172,28 +134,87 @@ function boot(): void {
     { passive: false },
   );
 
-  window.addEventListener('online', () => connection.wake());
-  window.addEventListener('offline', () => connection.networkLost());
-  document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'visible') {
-      connection.wake();
-      return;
+  // Tilt mode: offered where the browser knows DeviceOrientation; the knob stays whenever tilt cannot work.
+  const tracker = new TiltTracker();
+  let firstReadingTimer: number | undefined;
+  const screenAngle = (): number => (typeof screen !== 'undefined' && screen.orientation ? screen.orientation.angle : 0);
+
+  const onOrientation = (e: DeviceOrientationEvent): void => {
+    if (!tilting) return;
+    const v = tracker.feed(e.beta, e.gamma, screenAngle());
+    if (v === undefined) return;
+    if (firstReadingTimer !== undefined) {
+      window.clearTimeout(firstReadingTimer);
+      firstReadingTimer = undefined;
+      app.dataset.tilt = 'on';
     }
-    // Hidden pages get no animation frames: let go of the knob and send the zero update at once.
-    release();
-    frames.flushNow();
-  });
-  window.addEventListener('pagehide', (e) => {
-    if (!e.persisted) connection.stop();
-  });
-  window.addEventListener('pageshow', (e) => {
-    if (e.persisted) connection.start();
+    measure();
+    crowd.send(v);
+  };
+
+  const stopTilt = (why?: string): void => {
+    if (firstReadingTimer !== undefined) window.clearTimeout(firstReadingTimer);
+    firstReadingTimer = undefined;
+    window.removeEventListener('deviceorientation', onOrientation);
+    const was = tilting;
+    tilting = false;
+    pad.classList.remove('tilting');
+    tiltButton.setAttribute('aria-pressed', 'false');
+    tiltButton.textContent = 'Tilt to steer';
+    app.dataset.tilt = 'off';
+    if (was) crowd.release();
+    if (why !== undefined) showNotice(why);
+  };
+
+  const startTilt = async (): Promise<void> => {
+    releasePointer();
+    const permission = (window as unknown as { DeviceOrientationEvent?: OrientationPermission }).DeviceOrientationEvent;
+    if (typeof permission?.requestPermission === 'function') {
+      let answer: string;
+      try {
+        answer = await permission.requestPermission(); // must run inside the tap: this handler is one
+      } catch {
+        answer = 'denied';
+      }
+      if (answer !== 'granted') {
+        stopTilt('tilt was not allowed — steer with the knob');
+        return;
+      }
+    }
+    tilting = true;
+    tracker.start();
+    pad.classList.add('tilting');
+    tiltButton.setAttribute('aria-pressed', 'true');
+    tiltButton.textContent = 'Back to the knob';
+    app.dataset.tilt = 'starting';
+    crowd.hold(true);
+    window.addEventListener('deviceorientation', onOrientation);
+    firstReadingTimer = window.setTimeout(() => {
+      firstReadingTimer = undefined;
+      stopTilt(window.isSecureContext ? 'no tilt sensor here — steer with the knob' : 'tilt needs an https:// address — steer with the knob');
+    }, TILT_FIRST_READING_MS);
+  };
+
+  // Offered on touch screens (phones, tablets) whose browser knows DeviceOrientation; a desktop has no tilt to give.
+  if ('DeviceOrientationEvent' in window && window.matchMedia('(any-pointer: coarse)').matches) {
+    tiltButton.hidden = false;
+    app.dataset.tilt = 'off';
+    tiltButton.addEventListener('click', () => {
+      if (tilting) stopTilt();
+      else void startTilt();
+    });
+  }
+
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') return;
+    // Hidden pages get no animation frames: the client sends the zero update at once; the UI lets go too.
+    releasePointer();
+    if (tilting) stopTilt();
   });
 
   if (idleMs !== DEFAULT_IDLE_MS) document.documentElement.dataset.idleMs = String(idleMs);
-  renderState();
+  renderState(crowd.status);
   render(ZERO);
-  connection.start();
 }
 
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot);
