@@ -8,8 +8,6 @@
  * The measuring sink connects to one instance (`--sink-url`, default the first): with instances sharing a Redis
  * it sees every phone; without, only its own instance's, and the per-instance rows show exactly that.
  */
-import { userKey } from '../protocol/index.js';
-import type { ReplayPlan } from './replay.js';
 import { planSources, type SourcePlan } from './source-addresses.js';
 import { LatencyStats, type LatencySummary } from './stats.js';
 
@@ -49,24 +47,13 @@ export function mergeSourcePlans(targets: readonly Target[]): SourcePlan {
 }
 
 /**
- * Which instance a user key's phone is on, for the sink. Crowd ids are idBase + n; a replay's ids belong to
- * the connection that claimed them first.
+ * Which instance a user key's phone is on, for the sink: crowd ids are idBase + n (a replay's: replay.ts).
  */
 export function crowdInstanceResolver(idBase: number, count: number): (key: string) => number {
   return (key) => {
     const n = Number(key) - idBase;
     return Number.isInteger(n) && n >= 0 ? instanceOf(n, count) : -1;
   };
-}
-
-export function replayInstanceResolver(plan: ReplayPlan, count: number): (key: string) => number {
-  const byKey = new Map<string, number>();
-  plan.connections.forEach((c, n) => {
-    if (c.id === undefined) return;
-    const key = userKey(c.id);
-    if (!byKey.has(key)) byKey.set(key, instanceOf(n, count));
-  });
-  return (key) => byKey.get(key) ?? -1;
 }
 
 /** What the sink measured per instance: distinct updates delivered and their latency. */

@@ -325,3 +325,14 @@ export class ReplayRunner {
     await Promise.all(waits);
   }
 }
+
+/** Which instance a user key's phone is on, for the sink: the one of the recorded connection that claimed it first. */
+export function replayInstanceResolver(plan: ReplayPlan, count: number): (key: string) => number {
+  const byKey = new Map<string, number>();
+  plan.connections.forEach((c, n) => {
+    if (c.id === undefined) return;
+    const key = userKey(c.id);
+    if (!byKey.has(key)) byKey.set(key, instanceOf(n, count));
+  });
+  return (key) => byKey.get(key) ?? -1;
+}

@@ -7,14 +7,14 @@ import { admitSink } from './admit.js';
 import { nowMs } from './clock.js';
 import { createCrowd } from './crowd.js';
 import type { SimulateOptions } from './options.js';
-import { readReplayFile } from './replay.js';
+import { readReplayFile, replayInstanceResolver } from './replay.js';
 import { buildReport, writeReportJson, type SimulationReport } from './report-json.js';
 import { writeReportHtml } from './report-html.js';
 import { runSendPhase } from './send-phase.js';
 import { SelfMonitor } from './self-monitor.js';
 import { SentLedger } from './sent-ledger.js';
 import { settle } from './settle.js';
-import { crowdInstanceResolver, mergeSourcePlans, planTargets, replayInstanceResolver } from './instances.js';
+import { crowdInstanceResolver, mergeSourcePlans, planTargets } from './instances.js';
 import { formatSummary } from './summary.js';
 import { judge } from './verdict.js';
 

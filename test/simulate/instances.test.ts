@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRelay, type RelayHandle } from '../../src/relay/index.js';
 import { crowdInstanceResolver, instanceOf, mergeSourcePlans, usersPerInstance } from '../../src/simulate/instances.js';
-import { OptionsError, renderReportHtml, resolveOptions, type SimulationReport } from '../../src/simulate/index.js';
+import { OptionsError, renderReportHtml, resolveOptions, type ReplayPlan, type SimulationReport } from '../../src/simulate/index.js';
+import { replayInstanceResolver } from '../../src/simulate/replay.js';
 import { CLI, ROOT } from '../helpers/paths.js';
 import { sink as admittedSink } from '../helpers/peers.js';
 import type { Peer } from '../helpers/peers.js';
@@ -44,6 +45,19 @@ describe('instances: the assignment rule', () => {
     expect([of(String(ID_BASE)), of(String(ID_BASE + 1)), of(String(ID_BASE + 4))]).toEqual([0, 1, 0]);
     expect(of('somebody-else')).toBe(-1);
     expect(of(String(ID_BASE - 1))).toBe(-1);
+  });
+
+  it('a replay: each recorded connection takes the next instance; an id belongs to the first connection claiming it', () => {
+    const conn = (n: number, id: number | string | undefined) => ({ conn: n, id, frames: [] });
+    const plan: ReplayPlan = {
+      connections: [conn(1, 7), conn(2, 'x'), conn(3, undefined), conn(4, 9), conn(5, '7')],
+      frames: 0,
+      durationMs: 0,
+      skipped: { outbound: 0, notController: 0, keepAlive: 0, plainLines: 0 },
+    };
+    const of = replayInstanceResolver(plan, 2);
+    // Connections 0..4 go to instances 0,1,0,1,0; "7" is 7's key, first claimed on connection 0.
+    expect([of('7'), of('x'), of('9'), of('nobody')]).toEqual([0, 1, 1, -1]);
   });
 
   it('source plans: spread only when every instance spreads; the reason names the instance', () => {
