@@ -4,13 +4,16 @@
  * file use exists in `tdcrowd relay --help`, and the compose file's structure: two relays on one Redis behind a
  * TLS proxy they trust, Redis password from an env file that git ignores.
  */
-import { execFile, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { load } from 'js-yaml';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, ROOT, requireBuiltCli } from '../helpers/paths.js';
+import { freePort } from '../helpers/ports.js';
 import { spawnRelay, type ChildRelay } from '../helpers/relay.js';
+import { until } from '../helpers/wait.js';
 
 const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
 
@@ -90,6 +93,44 @@ describe('Dockerfile', () => {
     const copies = last.filter((x) => x.op === 'COPY').map((x) => x.args);
     expect(copies).toContain('src/web/static ./src/web/static');
     expect(copies.some((c) => c === '--from=build /app/dist ./dist')).toBe(true);
+  });
+
+  it("the final stage's files are enough: a relay run from a directory holding only them serves the page and /healthz on PORT", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tdcrowd-image-'));
+    let child: ChildProcess | undefined;
+    try {
+      for (const { args } of last.filter((x) => x.op === 'COPY')) {
+        const parts = args.split(/\s+/);
+        const from = parts[0]!.startsWith('--from=') ? parts.shift()!.slice('--from='.length) : undefined;
+        const [src, dest] = parts as [string, string];
+        const target = join(dir, dest === './' ? src.replace(/^\/app\//, '') : dest);
+        const source = join(ROOT, from ? src.replace(/^\/app\//, '') : src);
+        mkdirSync(dirname(target), { recursive: true });
+        // node_modules comes from `npm ci --omit=dev` in the image; here the checkout's (a superset) stands in.
+        if (from === 'deps') symlinkSync(source, target, 'dir');
+        else cpSync(source, target, { recursive: true });
+      }
+      const port = await freePort();
+      const cmd = execForm(last.find((x) => x.op === 'CMD')!.args);
+      child = spawn(process.execPath, [...execForm(last.find((x) => x.op === 'ENTRYPOINT')!.args).slice(1), ...cmd, '--host', '127.0.0.1', '--quiet'], {
+        cwd: dir,
+        env: { ...process.env, PORT: String(port) },
+        stdio: 'ignore',
+      });
+      const page = await until(async () => {
+        try {
+          const res = await fetch(`http://127.0.0.1:${port}/`);
+          return res.ok ? await res.text() : false;
+        } catch {
+          return false;
+        }
+      }, 'the relay in the image layout to serve the page');
+      expect(page).toMatch(/<html/i);
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    } finally {
+      child?.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe('HEALTHCHECK: Node fetch on /healthz (the slim image has no curl)', () => {
