@@ -40,6 +40,8 @@ export function resolveOptions(flags: EmulateFlags): EmulateOptions {
 
 function relayUrl(url: string | undefined): string {
   if (!url) throw new EmulateOptionsError('--url ws://HOST:PORT is required (the relay to connect to)');
+  // TouchDesigner's WebSocket DAT connects to one relay; so does its emulator (several instances share one Redis).
+  if (url.includes(',')) throw new EmulateOptionsError(`--url takes one relay (TouchDesigner connects to one instance), got ${JSON.stringify(url)}`);
   let u: URL;
   try {
     u = new URL(url);

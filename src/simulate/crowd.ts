@@ -8,7 +8,7 @@ import { ReplayRunner } from './replay.js';
 import type { TickStats } from './scheduler.js';
 import type { Backlog } from './self-monitor.js';
 import type { SentLedger } from './sent-ledger.js';
-import type { SourcePlan } from './source-addresses.js';
+import type { Target } from './instances.js';
 import { ThreadedGenerator } from './generator-thread.js';
 import { UserPool, type PoolCounters } from './user-pool.js';
 
@@ -33,13 +33,13 @@ export interface Crowd {
 }
 
 /** Builds the crowd (worker threads, once spawned, must be shut down: call after the sink is admitted). */
-export async function createCrowd(o: SimulateOptions, ledger: SentLedger, replayPlan: ReplayPlan | undefined, sources: SourcePlan): Promise<Crowd> {
+export async function createCrowd(o: SimulateOptions, ledger: SentLedger, replayPlan: ReplayPlan | undefined, targets: Target[]): Promise<Crowd> {
   if (replayPlan) {
-    const replay = new ReplayRunner(replayPlan, o.url, ledger, o.durationS === undefined ? undefined : o.durationS * 1000, sources);
+    const replay = new ReplayRunner(replayPlan, targets, ledger, o.durationS === undefined ? undefined : o.durationS * 1000);
     return { generator: replay, replay };
   }
   const poolConfig = {
-    url: o.url,
+    targets,
     users: o.users,
     rate: o.rate,
     rampS: o.rampS,
@@ -51,7 +51,6 @@ export async function createCrowd(o: SimulateOptions, ledger: SentLedger, replay
     idBase: o.idBase,
     legacy: o.legacy,
     tickMs: o.tickMs,
-    sources,
   };
   if (o.threads > 1) return { generator: await ThreadedGenerator.create(poolConfig, o.threads, ledger), replay: undefined };
   return { generator: new UserPool({ ...poolConfig, ledger }), replay: undefined };

@@ -188,6 +188,7 @@ export class ThreadedGenerator {
       for (const [code, n] of Object.entries(c.closesByCode)) sum.closesByCode[code] = (sum.closesByCode[code] ?? 0) + n;
       for (const [code, n] of Object.entries(c.relayErrors)) sum.relayErrors[code] = (sum.relayErrors[code] ?? 0) + n;
       for (const [addr, n] of Object.entries(c.opensBySource)) sum.opensBySource[addr] = (sum.opensBySource[addr] ?? 0) + n;
+      c.updatesByInstance.forEach((n, i) => (sum.updatesByInstance[i] = (sum.updatesByInstance[i] ?? 0) + n));
     }
     return sum;
   }

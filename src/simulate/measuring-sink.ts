@@ -10,6 +10,7 @@ import { AdmissionError } from './errors.js';
 import { nowMs } from './clock.js';
 import type { SentLedger } from './sent-ledger.js';
 import { valueKey } from './sent-ledger.js';
+import { InstanceTally } from './instances.js';
 import { PerSecond } from './series.js';
 import { LatencyStats, type LatencyBin, type LatencySummary, type SecondLatency } from './stats.js';
 
@@ -23,6 +24,10 @@ export interface SinkConfig {
   /** An id outside the ledger whose frames are reported to `onProbe` (admission check). */
   probeId: SliderId | undefined;
   onProbe?: (() => void) | undefined;
+  /** Probes through the other instances (admit.ts): id → called when a frame about it arrives. */
+  instanceProbes?: Map<string, () => void> | undefined;
+  /** Several relay instances: which one a user key's phone is on (-1: none of ours), and how many there are. */
+  instances?: { count: number; of: (key: string) => number } | undefined;
 }
 
 /** What the sink measured, as the report reads it. */
@@ -46,6 +51,8 @@ export interface SinkSummary {
   invalid: Record<string, number>;
   relayErrors: Record<string, number>;
   closed: { code: number; reason: string } | undefined;
+  /** With several instances: delivered and latency per instance (index in --url order). */
+  perInstance?: Array<{ delivered: number; latency: LatencySummary }> | undefined;
 }
 
 const SINK_MAX_BYTES = 64 * 1024 * 1024;
@@ -60,6 +67,8 @@ interface Track {
   live: boolean;
   maxSeq: number;
   seen: Uint32Array;
+  /** The relay instance the phone is on (instances.ts), looked up once per user. */
+  instance: number;
 }
 
 export class MeasuringSink {
@@ -100,8 +109,11 @@ export class MeasuringSink {
   /** By user key. */
   private readonly tracks = new Map<string, Track>();
   private readonly probeKey: string | undefined;
+  /** Only with several instances: one instance's totals are the run's. */
+  private readonly tally: InstanceTally | undefined;
   constructor(private readonly config: SinkConfig) {
     this.probeKey = config.probeId === undefined ? undefined : userKey(config.probeId);
+    this.tally = config.instances && config.instances.count > 1 ? new InstanceTally(config.instances.count) : undefined;
   }
 
   private get startMs(): number {
@@ -182,6 +194,7 @@ export class MeasuringSink {
       invalid: this.invalid,
       relayErrors: this.relayErrors,
       closed: this.closed,
+      perInstance: this.tally?.summary(),
     };
   }
 
@@ -241,6 +254,11 @@ export class MeasuringSink {
       this.config.onProbe?.();
       return;
     }
+    const instanceProbe = this.config.instanceProbes?.get(key);
+    if (instanceProbe) {
+      instanceProbe();
+      return;
+    }
     if (!this.config.ledger.isOurs(key)) {
       this.foreign++;
       return;
@@ -286,6 +304,7 @@ export class MeasuringSink {
     this.delivered++;
     this.deliveredPerSecond.add((sentAt - this.startMs) / 1000);
     this.latency.record(now - sentAt);
+    this.tally?.record(track.instance, now - sentAt);
   }
 
   /** Marks `seq` seen; false when it was seen before (a duplicate). Counts late arrivals as out of order. */
@@ -315,7 +334,7 @@ export class MeasuringSink {
   private track(key: string, id: SliderId): Track {
     let t = this.tracks.get(key);
     if (!t) {
-      t = { id, live: false, maxSeq: -1, seen: new Uint32Array(WINDOW_WORDS) };
+      t = { id, live: false, maxSeq: -1, seen: new Uint32Array(WINDOW_WORDS), instance: this.tally ? this.config.instances!.of(key) : 0 };
       this.tracks.set(key, t);
     }
     return t;

@@ -8,7 +8,12 @@ import { PATTERNS, type PatternName } from './patterns.js';
 import { parseSlo, SINK_METRICS, type SloTerm } from './slo.js';
 
 export interface SimulateOptions {
+  /** The first of `urls` (where a single-instance run connects). */
   url: string;
+  /** Relay instances the phones are spread over, round robin (instances.ts); at least one. */
+  urls: string[];
+  /** Where the measuring sink (and its admission probe) connects: any instance, default the first URL. */
+  sinkUrl: string;
   users: number;
   /** Updates per second per moving user. */
   rate: number;
@@ -43,7 +48,11 @@ export interface SimulateOptions {
   threads: number;
 }
 
-export type RawOptions = Record<string, string | boolean | undefined>;
+/** Flag text as the CLI hands it over; `url` may be given several times (an array). */
+export type RawOptions = Record<string, string | string[] | boolean | undefined>;
+
+/** More instances than this is a typo, not a cluster (and every one costs a row in each report). */
+export const MAX_URLS = 64;
 
 export const DEFAULTS = {
   url: 'ws://127.0.0.1:8080',
@@ -66,8 +75,11 @@ export function resolveOptions(raw: RawOptions): SimulateOptions {
   const replay = str(raw, 'replay');
   const sink = bool(raw, 'sink');
   const legacy = bool(raw, 'legacy');
+  const urls = urlList(raw.url);
   const o: SimulateOptions = {
-    url: str(raw, 'url') ?? DEFAULTS.url,
+    url: urls[0]!,
+    urls,
+    sinkUrl: str(raw, 'sinkUrl') ?? urls[0]!,
     users: num(raw, 'users', DEFAULTS.users, { integer: true, min: 1, max: 20000 }),
     rate: num(raw, 'rate', DEFAULTS.rate, { min: 0.01, max: 1000 }),
     durationS: raw.duration === undefined ? (replay ? undefined : DEFAULTS.durationS) : num(raw, 'duration', 0, { min: 0.1 }),
@@ -94,7 +106,10 @@ export function resolveOptions(raw: RawOptions): SimulateOptions {
     threads: num(raw, 'threads', DEFAULTS.threads, { integer: true, min: 1, max: 64 }),
   };
 
-  if (!/^wss?:\/\/[^\s]+$/i.test(o.url)) throw new OptionsError(`--url must be a ws:// or wss:// URL, got ${JSON.stringify(o.url)}`);
+  if (raw.sinkUrl !== undefined) {
+    if (!sink) throw new OptionsError('--sink-url needs --sink');
+    checkWsUrl('--sink-url', o.sinkUrl);
+  }
   if (o.sinkToken !== undefined && !sink) throw new OptionsError('--sink-token needs --sink');
   if (o.batchHz !== undefined && !sink) throw new OptionsError('--batch-hz needs --sink');
   if (legacy && o.sinkToken !== undefined) throw new OptionsError('--legacy speaks the tutorial format only: no hello, so no --sink-token');
@@ -119,7 +134,33 @@ function str(raw: RawOptions, key: string): string | undefined {
   const v = raw[key];
   if (v === undefined || v === false) return undefined;
   if (v === true) throw new OptionsError(`--${flag(key)} needs a value`);
+  if (Array.isArray(v)) throw new OptionsError(`--${flag(key)} takes one value, got ${v.length}`);
   return v;
+}
+
+/** `--url` repeatable and comma-separated; each entry a ws:// or wss:// URL, none twice. */
+function urlList(v: RawOptions[string]): string[] {
+  if (v === undefined || v === false) return [DEFAULTS.url];
+  if (v === true) throw new OptionsError('--url needs a value');
+  const entries = (Array.isArray(v) ? v : [v]).flatMap((e) => e.split(',')).map((e) => e.trim());
+  if (entries.some((e) => e === '')) throw new OptionsError(`--url has an empty entry in ${JSON.stringify((Array.isArray(v) ? v : [v]).join(','))}`);
+  for (const u of entries) checkWsUrl('--url', u);
+  const twice = entries.find((u, i) => entries.indexOf(u) !== i);
+  if (twice !== undefined) throw new OptionsError(`--url lists ${twice} twice`);
+  if (entries.length > MAX_URLS) throw new OptionsError(`--url lists ${entries.length} instances; at most ${MAX_URLS}`);
+  return entries;
+}
+
+function checkWsUrl(name: string, u: string): void {
+  let ok = /^wss?:\/\/[^\s]+$/i.test(u);
+  if (ok) {
+    try {
+      ok = new URL(u).hostname !== '';
+    } catch {
+      ok = false;
+    }
+  }
+  if (!ok) throw new OptionsError(`${name} must be a ws:// or wss:// URL, got ${JSON.stringify(u)}`);
 }
 
 function bool(raw: RawOptions, key: string): boolean {

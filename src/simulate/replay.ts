@@ -17,7 +17,8 @@ import { valueKey } from './sent-ledger.js';
 import { measureBacklog, type Backlog } from './self-monitor.js';
 import { countSource, rawSocket } from './raw-frame.js';
 import { closedOrTerminated } from './socket-close.js';
-import { sourceFor, type SourcePlan } from './source-addresses.js';
+import { instanceOf, type Target } from './instances.js';
+import { sourceFor } from './source-addresses.js';
 import { emptyCounters, type PoolCounters } from './user-pool.js';
 
 export interface ReplayFrame {
@@ -172,11 +173,11 @@ export class ReplayRunner {
 
   constructor(
     readonly plan: ReplayPlan,
-    private readonly url: string,
+    /** Relay instances; recorded connection n plays to targets[n mod K] (instances.ts). */
+    private readonly targets: Target[],
     private readonly ledger: SentLedger,
     /** Frames due after this offset (ms) are not played (--duration). */
     private readonly untilMs = Number.POSITIVE_INFINITY,
-    private readonly sources: SourcePlan | undefined = undefined,
   ) {
     this.players = plan.connections.map((c, n) => ({ n, plan: c, ws: undefined, next: 0, state: 'pending' }));
     for (const c of plan.connections) if (c.id !== undefined) ledger.own(userKey(c.id));
@@ -225,8 +226,9 @@ export class ReplayRunner {
 
   private open(p: Player): void {
     p.state = 'connecting';
-    const source = this.sources ? sourceFor(this.sources, p.n) : {};
-    const ws = new WebSocket(this.url, { perMessageDeflate: false, skipUTF8Validation: true, ...source });
+    const target = this.targets[instanceOf(p.n, this.targets.length)]!;
+    const source = target.sources ? sourceFor(target.sources, p.n) : {};
+    const ws = new WebSocket(target.url, { perMessageDeflate: false, skipUTF8Validation: true, ...source });
     p.ws = ws;
     ws.on('open', () => {
       p.state = 'open';
@@ -274,7 +276,12 @@ export class ReplayRunner {
       } else if (f.kind === 'update') {
         this.holder.set(key, p);
         this.counters.updatesSent++;
-        if (f.expectKey !== undefined) this.ledger.sentUpdate(key, stampMs(nowMs()), undefined, f.expectKey);
+        if (f.expectKey !== undefined) {
+          this.ledger.sentUpdate(key, stampMs(nowMs()), undefined, f.expectKey);
+          // Per instance, like the ledger: only the updates the sink is owed.
+          const i = instanceOf(p.n, this.targets.length);
+          this.counters.updatesByInstance[i] = (this.counters.updatesByInstance[i] ?? 0) + 1;
+        }
       }
     }
   }
@@ -317,4 +324,15 @@ export class ReplayRunner {
     }
     await Promise.all(waits);
   }
+}
+
+/** Which instance a user key's phone is on, for the sink: the one of the recorded connection that claimed it first. */
+export function replayInstanceResolver(plan: ReplayPlan, count: number): (key: string) => number {
+  const byKey = new Map<string, number>();
+  plan.connections.forEach((c, n) => {
+    if (c.id === undefined) return;
+    const key = userKey(c.id);
+    if (!byKey.has(key)) byKey.set(key, instanceOf(n, count));
+  });
+  return (key) => byKey.get(key) ?? -1;
 }

@@ -42,6 +42,30 @@ ${offChartNote(histogram.offChart, 'far above the slowest update')}
 ${throughputSvg(points, r.deliverySemantics !== 'every-update')}`;
 }
 
+/** Per-instance rows (several --url): phones, sent, delivered, latency; empty with one instance. */
+function instancesTable(r: SimulationReport): string {
+  if (r.instances.length < 2) return '';
+  const sink = r.sink !== null;
+  const rows = r.instances
+    .map((inst, i) => {
+      const l = inst.latencyMs;
+      const cells = [
+        `${i + 1}${inst.sink ? ' (sink)' : ''}`,
+        inst.url,
+        num(inst.users),
+        num(inst.sent),
+        ...(sink ? [num(inst.delivered), inst.deliveryRatio === null ? '-' : pct(inst.deliveryRatio), num(l.p50), num(l.p95), num(l.p99), num(l.max)] : []),
+      ];
+      return `<tr class="${inst.unreached ? 'bad' : ''}">${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
+    })
+    .join('\n');
+  const head = ['#', 'instance', 'users', 'sent', ...(sink ? ['delivered', 'delivery', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'] : [])];
+  return `<h2>Per instance</h2>
+<table id="instances"><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>
+${rows}
+</table>`;
+}
+
 export function renderReportHtml(r: SimulationReport): string {
   const l = r.latencyMs;
   const rows = [
@@ -99,12 +123,13 @@ svg{background:#fff;border:1px solid #dfe6e2;max-width:100%;height:auto;display:
 </style></head>
 <body>
 <h1>tdcrowd simulate — ${escapeHtml(r.config.replay ? `replay of ${String(r.config.replay)}` : `${String(r.config.users)} users × ${String(r.config.rate)} Hz (${String(r.config.pattern)})`)}</h1>
-<p>${escapeHtml(r.startedAt)} · ${escapeHtml(r.config.url)} · tdcrowd ${escapeHtml(r.version)} · delivery: ${escapeHtml(r.deliverySemantics)}${r.deliveryRatio === null ? '' : ` (${escapeHtml(pct(r.deliveryRatio))})`}</p>
+<p>${escapeHtml(r.startedAt)} · ${escapeHtml(r.instances.map((i) => i.url).join(', '))} · tdcrowd ${escapeHtml(r.version)} · delivery: ${escapeHtml(r.deliverySemantics)}${r.deliveryRatio === null ? '' : ` (${escapeHtml(pct(r.deliveryRatio))})`}</p>
 ${bound}
 <h2>Summary</h2>
 <table id="summary">
 ${rows}
 </table>
+${instancesTable(r)}
 ${slo}
 ${charts(r)}
 ${warnings}

@@ -20,6 +20,8 @@ export interface ReportInput {
   sink: (SinkSummary & Presence) | undefined;
   counters: PoolCounters;
   sources: SourcePlan;
+  /** Instances (URLs) whose admission probe never reached the sink (admit.ts). */
+  unreachedInstances?: string[];
   /** Virtual users with an open socket when sending stopped. */
   connectedAtEnd: number;
   ticks: TickStats;

@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { VERSION } from '../version.js';
 import { generatorBoundReasons, onTimeShare } from './generator-bound.js';
 import type { ReportInput } from './report-input.js';
+import { instanceRows, instanceWarnings, type InstanceReport } from './report-instances.js';
 import { round } from './report-numbers.js';
 import type { ReplayTiming } from './replay.js';
 import type { SelfReport } from './self-monitor.js';
@@ -124,6 +125,8 @@ export interface SimulationReport {
   };
   maxRssMb: number;
   replay: (ReplayTiming & { frames: number; connections: number }) | null;
+  /** One row per relay instance (--url, in order): phones, sent, delivered and latency there. */
+  instances: InstanceReport[];
   series: SeriesPoint[];
   latencyHistogram: LatencyBin[];
   slo: { spec: string; passed: boolean; results: SloResult[] } | null;
@@ -158,11 +161,14 @@ export function buildReport(input: ReportInput): SimulationReport {
 
   const cpuS = (self.cpu.userMs + self.cpu.systemMs) / 1000;
   const reasons = generatorBoundReasons(input);
-  const warnings = runWarnings(input, reasons.length > 0, updateRatio);
+  const instances = instanceRows(input);
+  const warnings = [...runWarnings(input, reasons.length > 0, updateRatio), ...(sink ? instanceWarnings(instances, o.sinkUrl) : [])];
   const opens = sortedByAddress(c.opensBySource);
 
   const config: Record<string, unknown> = {
     url: o.url,
+    urls: o.urls,
+    sinkUrl: o.sink ? o.sinkUrl : null,
     users: o.replay ? null : o.users,
     rate: o.replay ? null : o.rate,
     durationS: o.durationS ?? null,
@@ -254,6 +260,7 @@ export function buildReport(input: ReportInput): SimulationReport {
     },
     maxRssMb: self.maxRssMb,
     replay: input.replay ?? null,
+    instances,
     series,
     latencyHistogram: sink?.bins ?? [],
     slo: null,

@@ -7,14 +7,14 @@ import { admitSink } from './admit.js';
 import { nowMs } from './clock.js';
 import { createCrowd } from './crowd.js';
 import type { SimulateOptions } from './options.js';
-import { readReplayFile } from './replay.js';
+import { readReplayFile, replayInstanceResolver } from './replay.js';
 import { buildReport, writeReportJson, type SimulationReport } from './report-json.js';
 import { writeReportHtml } from './report-html.js';
 import { runSendPhase } from './send-phase.js';
 import { SelfMonitor } from './self-monitor.js';
 import { SentLedger } from './sent-ledger.js';
 import { settle } from './settle.js';
-import { planSources } from './source-addresses.js';
+import { crowdInstanceResolver, mergeSourcePlans, planTargets } from './instances.js';
 import { formatSummary } from './summary.js';
 import { judge } from './verdict.js';
 
@@ -36,9 +36,11 @@ export async function runSimulation(o: SimulateOptions, io: SimulationIo = { std
   const startedAt = new Date();
   const ledger = new SentLedger(o.legacy || replayPlan !== undefined, nowMs());
 
-  const sink = await admitSink(o, ledger);
-  const sources = await planSources(o.url);
-  const crowd = await createCrowd(o, ledger, replayPlan, sources);
+  const count = o.urls.length;
+  const admitted = await admitSink(o, ledger, { count, of: replayPlan ? replayInstanceResolver(replayPlan, count) : crowdInstanceResolver(o.idBase, count) });
+  const sink = admitted?.sink;
+  const targets = await planTargets(o.urls);
+  const crowd = await createCrowd(o, ledger, replayPlan, targets);
   const { generator, replay } = crowd;
   const monitor = new SelfMonitor(() => generator.backlog());
 
@@ -62,7 +64,8 @@ export async function runSimulation(o: SimulateOptions, io: SimulationIo = { std
     seconds: Math.max(1, Math.ceil(sent.sendSeconds - 1e-3)),
     sink: sink && presence ? { ...sink.summary(), ...presence } : undefined,
     counters: generator.counters,
-    sources,
+    sources: mergeSourcePlans(targets),
+    unreachedInstances: admitted?.unreached ?? [],
     connectedAtEnd: sent.connectedAtEnd,
     ticks: sent.ticks,
     threads: o.threads,

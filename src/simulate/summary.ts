@@ -6,6 +6,7 @@
 import Table from 'cli-table3';
 import wrapAnsi from 'wrap-ansi';
 import { pct } from './report-numbers.js';
+import type { InstanceReport } from './report-instances.js';
 import type { SimulationReport } from './report-json.js';
 
 /** A terminal's classic width; the summary never needs more. */
@@ -32,6 +33,14 @@ function paragraph(first: string, rest: string, text: string): string[] {
   return tail === '' ? [head] : [head, ...wrap(tail, SUMMARY_COLUMNS - rest.length).split('\n').map((l) => `${rest}${l}`)];
 }
 
+/** One instance's row: where, how many phones, sent, and (with a sink) delivered and latency. */
+function instanceLine(inst: InstanceReport, sink: boolean): string {
+  const head = `${inst.url}: ${inst.users} users, sent ${inst.sent}`;
+  if (!sink) return head;
+  const l = inst.latencyMs;
+  return `${head}, delivered ${inst.delivered} (${inst.deliveryRatio === null ? '-' : pct(inst.deliveryRatio)}), p50 / p99 ${fmtMs(l.p50)} / ${fmtMs(l.p99)}${inst.unreached ? ', NOT REACHING THE SINK' : ''}`;
+}
+
 export function formatSummary(r: SimulationReport, color = false): string {
   const g = r.generator;
   const rows: Array<[string, string]> = [];
@@ -56,6 +65,7 @@ export function formatSummary(r: SimulationReport, color = false): string {
   } else {
     rows.push(['measuring sink', 'off (add --sink to measure delivery and latency)']);
   }
+  if (r.instances.length > 1) r.instances.forEach((inst, i) => rows.push([`instance ${i + 1}${inst.sink ? ' (sink)' : ''}`, instanceLine(inst, Boolean(r.sink))]));
   rows.push(['event-loop lag p50/p99/max', `${r.eventLoopLagMs.p50} / ${r.eventLoopLagMs.p99} / ${r.eventLoopLagMs.max} ms`]);
   rows.push(['cpu', `${r.cpu.percentOfCore}% of one core (user ${r.cpu.userMs} ms, system ${r.cpu.systemMs} ms), ${g.updatesPerCpuSecond} updates per CPU-second`]);
   rows.push(['send backlog', `max ${r.sendBacklog.maxSocketBytes} B/socket, ${r.sendBacklog.maxTotalBytes} B total, missed ${g.missedLate} late + ${g.missedBacklog} backlog`]);

@@ -11,11 +11,13 @@ import type { SentLedger } from './sent-ledger.js';
 import { valueKey } from './sent-ledger.js';
 import { measureBacklog, type Backlog } from './self-monitor.js';
 import { closedOrTerminated } from './socket-close.js';
-import { sourceFor, type SourcePlan } from './source-addresses.js';
+import { instanceOf, type Target } from './instances.js';
+import { sourceFor } from './source-addresses.js';
 import { VirtualUser, type UserEvents, type WireCounters } from './virtual-user.js';
 
 export interface PoolConfig {
-  url: string;
+  /** Relay instances; user n connects to targets[n mod K] (instances.ts). */
+  targets: Target[];
   users: number;
   rate: number;
   rampS: number;
@@ -35,8 +37,6 @@ export interface PoolConfig {
   userStride?: number;
   /** Users across all threads (for the ramp position). */
   totalUsers?: number;
-  /** Source addresses to spread the users over (default: the kernel picks). */
-  sources?: SourcePlan;
 }
 
 /** What the pool tells the ledger; a worker thread records it for the main thread instead. */
@@ -61,6 +61,8 @@ export interface PoolCounters extends WireCounters {
   joins: number;
   /** Passes over the crowd stopped at their time budget (the rest went out on the next tick). */
   ticksCut: number;
+  /** Updates sent to each relay instance (index in --url order). */
+  updatesByInstance: number[];
 }
 
 /** Fresh zeroed counters (each pool, replay and thread sum starts from one). */
@@ -82,6 +84,7 @@ export function emptyCounters(): PoolCounters {
     leaves: 0,
     joins: 0,
     ticksCut: 0,
+    updatesByInstance: [],
   };
 }
 
@@ -182,7 +185,8 @@ export class UserPool implements UserEvents {
         if (now >= u.nextDue) this.due(u, now, runS);
       } else if (u.state === 'pending' && now >= u.connectAt && this.connecting < MAX_CONNECTING) {
         this.connecting++;
-        u.open(this.config.url, this, this.config.sources ? sourceFor(this.config.sources, u.n) : {});
+        const target = this.config.targets[instanceOf(u.n, this.config.targets.length)]!;
+        u.open(target.url, this, target.sources ? sourceFor(target.sources, u.n) : {});
       }
       if (++i === n) i = 0;
       if ((visited & 31) === 31 && performance.now() >= deadline) {
@@ -236,6 +240,9 @@ export class UserPool implements UserEvents {
 
   private sendUpdate(u: VirtualUser, x: number, y: number, speed: number, angle: number): void {
     const t = stampMs(nowMs());
+    const byInstance = this.counters.updatesByInstance;
+    const i = instanceOf(u.n, this.config.targets.length);
+    byInstance[i] = (byInstance[i] ?? 0) + 1;
     if (this.config.legacy) {
       u.sendLegacy(x, y, speed, angle);
       this.config.ledger.sentUpdate(u.key, t, undefined, valueKey(x, y, speed, angle));

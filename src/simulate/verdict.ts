@@ -16,7 +16,7 @@ export function judge(report: SimulationReport, o: SimulateOptions): 0 | 1 {
     if (!passed) exitCode = 1;
   }
   if (report.generator.framesSent === 0 && report.generator.connectFailures > 0) {
-    report.warnings.unshift(`no virtual user could connect to ${o.url}`);
+    report.warnings.unshift(`no virtual user could connect to ${o.urls.join(' or ')}`);
     exitCode = 1;
   }
   return exitCode;

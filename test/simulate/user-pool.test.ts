@@ -30,7 +30,7 @@ function recorder(): LedgerWriter & { ids: string[] } {
 async function connectedPool(passBudgetMs: number, ledger: LedgerWriter): Promise<UserPool> {
   fwd = await startForwarder();
   const config: PoolConfig = {
-    url: fwd.url, users: USERS, rate: 10, rampS: 0, pattern: 'circle', churnPerMin: 0, idleDelete: false, idleAfterS: 30,
+    targets: [{ url: fwd.url }], users: USERS, rate: 10, rampS: 0, pattern: 'circle', churnPerMin: 0, idleDelete: false, idleAfterS: 30,
     seed: 7, idBase: ID_BASE, legacy: false, tickMs: 5, passBudgetMs, ledger,
   };
   const p = new UserPool(config);

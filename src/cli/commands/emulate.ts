@@ -12,12 +12,18 @@ function seconds(flag: string, v: string | undefined): number | undefined {
   return n;
 }
 
+/** TouchDesigner connects to one relay instance, so the emulator does too: a second --url is a mistake, not a list. */
+function onlyOnce(value: string, previous: string | undefined): string {
+  if (previous !== undefined) throw new UserError('--url takes one relay (TouchDesigner connects to one instance); it was given twice');
+  return value;
+}
+
 export function register(program: Command): void {
   const cmd = program
     .command('emulate')
     .description('run the generated TouchDesigner scripts in a Python emulator against a live relay and draw the table');
   addGenerateFlags(cmd)
-    .option('--url <url>', 'relay WebSocket URL, e.g. ws://192.168.1.20:8080; with --target webserver, where to serve the page (http://HOST:PORT)')
+    .option('--url <url>', 'relay WebSocket URL, e.g. ws://192.168.1.20:8080: one instance, as TouchDesigner connects to one; with --target webserver, where to serve the page (http://HOST:PORT)', onlyOnce)
     .option('--port <port>', 'with --target webserver: the port to serve on when --url is not given (default 8080)')
     .option('--once', 'print one snapshot once the stream has settled, then exit')
     .option('--duration <s>', 'run this many seconds, print the final snapshot, exit')

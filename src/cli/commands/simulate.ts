@@ -2,12 +2,17 @@ import type { Command } from 'commander';
 import { checkWritableFile, describeFsError } from '../../common/writable.js';
 import { AdmissionError, OptionsError, DEFAULTS as D, resolveOptions, runSimulation, type RawOptions } from '../../simulate/index.js';
 
+/** Every --url given, in order (options.ts splits commas and checks each). */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
 /** Flags carry no commander defaults: simulate/options.ts has them, and checks every value once. */
 export function register(program: Command): void {
   program
     .command('simulate')
     .description('virtual joysticks (and a measuring sink) against a relay: delivery, latency, ghosts; --slo gates CI')
-    .option('--url <ws-url>', `relay WebSocket URL (default ${D.url})`)
+    .option('--url <ws-url>', `relay WebSocket URL (default ${D.url}); repeat it or separate by commas to spread the phones over several instances, round robin`, collect)
     .option('--users <n>', `virtual users (default ${D.users})`)
     .option('--rate <hz>', `updates per second per moving user (default ${D.rate})`)
     .option('--duration <s>', `seconds of sending (default ${D.durationS}; with --replay: the whole log)`)
@@ -19,6 +24,7 @@ export function register(program: Command): void {
     .option('--replay <file.jsonl>', "replay a relay log's controller frames with their original timing")
     .option('--speed <factor>', `replay speed factor (2 = twice as fast; default ${D.speed})`)
     .option('--sink', 'run the built-in measuring sink (delivery, latency, ghosts)')
+    .option('--sink-url <ws-url>', 'instance the measuring sink connects to (default: the first --url)')
     .option('--sink-token <token>', "token for the sink's hello (relay --sink-token)")
     .option('--batch-hz <hz>', 'ask the relay for batches this many times a second, 1 to 240 (delivery then = final state per user)')
     .option('--legacy', 'tutorial wire format only: no seq/t/hello (for a broadcast relay)')
