@@ -78,7 +78,7 @@ export class ColumnSink {
       return;
     }
     if (r.kind === 'update' || r.kind === 'batch') this.textUpdates++;
-    else this.others.push(r.kind === 'ping' || r.kind === 'pong' ? r.kind : r.message);
+    else this.others.push('message' in r ? r.message : r.kind);
   }
 
   private onBinary(bin: Buffer): void {
