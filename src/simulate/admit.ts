@@ -35,8 +35,10 @@ export async function admitSink(o: SimulateOptions, ledger: SentLedger, instance
   const others = o.urls.filter((u) => u !== o.sinkUrl).map((url, i) => ({ url, id: `tdcrowd-probe-${run}-${i + 1}`, seen: undefined as Promise<void> | undefined }));
   const instanceProbes = new Map<string, () => void>();
   for (const p of others) p.seen = new Promise<void>((resolve) => instanceProbes.set(userKey(p.id), resolve));
+  // JSON is what a hello without `encoding` gets (and `encoding` is only valid beside batchHz).
+  const columns = o.sinkEncoding === 'json' ? undefined : o.sinkEncoding;
   const sink = new MeasuringSink({
-    url: o.sinkUrl, token: o.sinkToken, batchHz: o.batchHz, legacy: o.legacy, ledger, probeId, onProbe: () => seenProbe(), instances, instanceProbes,
+    url: o.sinkUrl, token: o.sinkToken, batchHz: o.batchHz, encoding: columns, legacy: o.legacy, ledger, probeId, onProbe: () => seenProbe(), instances, instanceProbes,
   });
   await sink.connect();
   try {
