@@ -78,6 +78,8 @@ export interface RelayOptions {
   /** Full re-send of every live user to the OSC targets, ms; 0 = never. */
   oscSnapshotMs: number;
   oscMaxDatagram: number;
+  /** `--redis redis://HOST:PORT`: instances (and `--workers`) sharing one Redis (checked where it is used). */
+  redis?: string;
 }
 
 export const DEFAULT_OPTIONS: Readonly<RelayOptions> = Object.freeze({
@@ -151,6 +153,7 @@ const FLAG: Record<keyof RelayOptions, string> = {
   oscRate: '--osc-rate',
   oscSnapshotMs: '--osc-snapshot',
   oscMaxDatagram: 'oscMaxDatagram',
+  redis: '--redis',
 };
 
 /** Origins as a browser sends them: scheme, host, optional port, nothing else. */
@@ -276,6 +279,7 @@ export interface RelayFlags {
   oscRate?: string;
   oscSnapshot?: string;
   statusInterval?: string;
+  redis?: string;
 }
 
 /** The flags' text as numbers; every range and default is resolveOptions'. */
@@ -312,6 +316,7 @@ export function optionsFromFlags(flags: RelayFlags, env: NodeJS.ProcessEnv = pro
     oscRate: number('--osc-rate', flags.oscRate),
     oscSnapshotMs: seconds('--osc-snapshot', flags.oscSnapshot),
     statusIntervalMs: seconds('--status-interval', flags.statusInterval),
+    redis: flags.redis,
   });
 }
 
