@@ -1,0 +1,311 @@
+/**
+ * `tdcrowd relay --workers 2 --redis URL` as a user runs it (the built CLI, a real redis-server): both workers
+ * serve on one port, /healthz and /metrics answer for the machine, one generated sink token, per-address caps
+ * across workers, one log per worker, an orderly SIGTERM, and a killed worker replaced.
+ *
+ * node:cluster hands each new connection to the next worker in turn, so connections opened one after another
+ * alternate between the two workers; which worker took one is read from /healthz's per-worker counts.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { get } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { parseMetrics } from '../helpers/metrics.js';
+import { CLI, requireBuiltCli } from '../helpers/paths.js';
+import { Peer } from '../helpers/peers.js';
+import { freePort } from '../helpers/ports.js';
+import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { until } from '../helpers/wait.js';
+
+interface WorkerHealth {
+  worker: number;
+  pid: number;
+  answered: boolean;
+  connections?: { controller: number; sink: number; unknown: number };
+  sinks?: number;
+}
+
+interface Health {
+  ok: boolean;
+  status: string;
+  users: number;
+  connections: { controller: number; sink: number; unknown: number };
+  sinks: { websocket: number };
+  worker: { worker: number; pid: number };
+  workers: WorkerHealth[];
+}
+
+interface Machine {
+  child: ChildProcess;
+  port: number;
+  url: string;
+  pids: number[];
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** /healthz on a connection of its own (so any worker may answer). */
+  health(): Promise<Health>;
+  metrics(): Promise<ReturnType<typeof parseMetrics>>;
+}
+
+let redis: RedisServer;
+const dir = mkdtempSync(join(tmpdir(), 'tdcrowd-workers-'));
+const children: ChildProcess[] = [];
+const peers: Peer[] = [];
+
+beforeAll(async () => {
+  requireBuiltCli();
+  redis = await startRedis();
+});
+afterEach(() => {
+  for (const p of peers.splice(0)) p.terminate();
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+afterAll(async () => {
+  await redis?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * GET on a fresh connection (no keep-alive), so each request may land on another worker. With a deadline: a
+ * connection handed to a worker in the instant it was killed is never answered.
+ */
+function getFresh(url: string, timeoutMs = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, { agent: false, headers: { connection: 'close' } }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer from ${url} within ${timeoutMs} ms`)));
+  });
+}
+
+function run(args: string[]): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Machine['exited'] } {
+  const child = spawn(process.execPath, [CLI, 'relay', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+async function startMachine(flags: string[] = []): Promise<Machine> {
+  const port = await freePort();
+  const r = run(['--workers', '2', '--redis', redis.url, '--port', String(port), '--host', '127.0.0.1', '--status-interval', '0', ...flags]);
+  const pids = await until(
+    () => {
+      if (r.child.exitCode !== null) throw new Error(`relay exited ${r.child.exitCode}: ${r.stderr()}`);
+      const m = /2 workers \(pids (\d+), (\d+)\)/.exec(r.stdout());
+      return m === null ? undefined : [Number(m[1]), Number(m[2])];
+    },
+    'the workers to start',
+    30_000,
+  );
+  const httpUrl = `http://127.0.0.1:${port}`;
+  return {
+    ...r,
+    port,
+    url: `ws://127.0.0.1:${port}`,
+    pids,
+    health: async () => JSON.parse(await getFresh(`${httpUrl}/healthz`)) as Health,
+    metrics: async () => parseMetrics(await getFresh(`${httpUrl}/metrics`)),
+  };
+}
+
+async function phone(url: string, id: string, localAddress: string): Promise<{ peer: Peer; answer: string }> {
+  const peer = await Peer.open(url, { localAddress });
+  peers.push(peer);
+  peer.send({ type: 'connect', sliderId: id });
+  const m = await peer.waitForMessage((x) => x.type === 'welcome' || x.type === 'error', `an answer for ${id}`);
+  return { peer, answer: m.type === 'welcome' ? 'welcome' : String(m.code) };
+}
+
+/** Opens a WebSocket and resolves with 'open' or the HTTP status that refused it. */
+function upgrade(url: string, localAddress: string): Promise<{ ws: WebSocket; outcome: string }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { localAddress });
+    ws.once('open', () => resolve({ ws, outcome: 'open' }));
+    ws.once('unexpected-response', (_req, res) => resolve({ ws, outcome: `HTTP ${res.statusCode}` }));
+    ws.once('error', () => resolve({ ws, outcome: 'error' }));
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const controllersOf = (h: Health): number[] => h.workers.map((w) => w.connections?.controller ?? 0);
+
+describe('relay --workers', () => {
+  it('refuses more than one worker without --redis: one line on stderr, exit 2', async () => {
+    const r = run(['--workers', '2', '--port', '0']);
+    const { code } = await r.exited;
+    expect(code).toBe(2);
+    expect(r.stderr()).toMatch(/^tdcrowd: --workers 2 needs --redis redis:\/\/HOST:PORT[^\n]*\n$/);
+    expect(r.stdout()).toBe('');
+    const bad = run(['--workers', '0', '--redis', redis.url]);
+    expect((await bad.exited).code).toBe(2);
+    expect(bad.stderr()).toMatch(/^tdcrowd: --workers must be an integer from 1 to 64[^\n]*\n$/);
+  });
+
+  it('both workers serve one port; /healthz and /metrics answer for the whole machine; one banner', async () => {
+    const m = await startMachine();
+    expect(m.stdout().match(/Phones join at/g)).toHaveLength(1);
+    // Requests on connections of their own are answered by both workers, each naming itself.
+    const answeredBy = new Set<number>();
+    for (let i = 0; i < 6; i++) answeredBy.add((await m.health()).worker.pid);
+    expect([...answeredBy].sort()).toEqual([...m.pids].sort());
+
+    for (let i = 0; i < 6; i++) expect((await phone(m.url, `p${i}`, `127.0.0.${i + 2}`)).answer).toBe('welcome');
+    const h = await until(async () => {
+      const x = await m.health();
+      return x.users === 6 ? x : undefined;
+    }, 'six users on the machine');
+    expect(h.connections.controller).toBe(6);
+    expect(h.workers.map((w) => w.answered)).toEqual([true, true]);
+    // The phones went to both workers, and the machine's answer is their sum.
+    const each = controllersOf(h);
+    expect(each.every((n) => n > 0)).toBe(true);
+    expect(each.reduce((a, b) => a + b, 0)).toBe(6);
+
+    const metrics = await m.metrics();
+    expect(metrics.connections.controller).toBe(6);
+    expect(metrics.users).toBe(6);
+    expect(metrics.messagesIn).toBeGreaterThanOrEqual(6);
+    expect(metrics.get('tdcrowd_workers')).toBe(2);
+    for (const [i, pid] of m.pids.entries()) {
+      expect(metrics.get(`tdcrowd_worker_up{worker="${i + 1}",pid="${pid}"}`)).toBe(1);
+      expect(metrics.get(`process_resident_memory_bytes{worker="${i + 1}"}`)).toBeGreaterThan(0);
+    }
+    expect(metrics.text.match(/^# TYPE tdcrowd_connections gauge$/gm)).toHaveLength(1);
+  });
+
+  it('one --sink-token auto, printed once, admits sinks on every worker', async () => {
+    const m = await startMachine(['--sink-token', 'auto', '--max-sinks', '8']);
+    await until(() => m.stdout().includes('sink token: '), 'the token line');
+    const tokens = [...m.stdout().matchAll(/sink token: (\S+)/g)].map((x) => x[1]);
+    expect(tokens).toHaveLength(1);
+    const token = tokens[0]!;
+    expect((await m.health()).status).toBe('degraded');
+    // Opened one after another with nothing in between, they alternate between the workers. Each from an address
+    // of its own, so the per-address hello and snapshot budgets stay out of the way.
+    const sinks: Peer[] = [];
+    for (let i = 1; i <= 4; i++) {
+      const s = await Peer.open(m.url, { localAddress: `127.0.3.${i}` });
+      peers.push(s);
+      sinks.push(s);
+      s.send({ type: 'hello', role: 'sink', token });
+    }
+    const h = await until(async () => {
+      const x = await m.health();
+      return x.sinks.websocket === 4 ? x : undefined;
+    }, 'four sinks to be admitted');
+    for (const s of sinks) expect(s.ofType('error')).toEqual([]);
+    expect(h.workers.map((w) => w.sinks)).toEqual([2, 2]);
+    expect(h.status).toBe('ok');
+    // A wrong token is refused, whichever worker takes it.
+    for (let i = 0; i < 2; i++) {
+      const wrong = await Peer.open(m.url);
+      peers.push(wrong);
+      wrong.send({ type: 'hello', role: 'sink', token: 'x'.repeat(32) });
+      expect((await wrong.waitForMessage((x) => x.type === 'error', 'the refusal')).code).toBe('unauthorized');
+    }
+  });
+
+  it('--max-per-address holds across workers: for phones, and for connections that have not said who they are', async () => {
+    const m = await startMachine(['--max-per-address', '2']);
+    // One after another, the attempts alternate between the workers: per worker alone, four would get in.
+    const answers: string[] = [];
+    const welcomed: Peer[] = [];
+    for (let i = 0; i < 6; i++) {
+      const p = await phone(m.url, `fam${i}`, '127.0.0.9');
+      answers.push(p.answer);
+      if (p.answer === 'welcome') welcomed.push(p.peer);
+    }
+    expect(answers.filter((a) => a === 'welcome')).toHaveLength(2);
+    expect(answers.filter((a) => a === 'address_full')).toHaveLength(4);
+    // A phone that leaves frees its place on the machine.
+    welcomed[0]!.close();
+    await until(async () => (await m.health()).connections.controller === 1, 'the phone to be gone');
+    expect((await phone(m.url, 'fam-next', '127.0.0.9')).answer).toBe('welcome');
+
+    const silent: WebSocket[] = [];
+    for (let i = 0; i < 2; i++) {
+      const u = await upgrade(m.url, '127.0.0.10');
+      expect(u.outcome).toBe('open');
+      silent.push(u.ws);
+    }
+    for (let i = 0; i < 2; i++) {
+      const u = await upgrade(m.url, '127.0.0.10');
+      expect(u.outcome).toBe('HTTP 429');
+      u.ws.terminate();
+    }
+    expect((await upgrade(m.url, '127.0.0.11')).outcome).toBe('open');
+    for (const ws of silent) ws.terminate();
+  });
+
+  it('one log per worker (suffixed), and SIGTERM closes every worker in order', async () => {
+    const log = join(dir, 'show.jsonl');
+    const m = await startMachine(['--log', log]);
+    const phones: Peer[] = [];
+    for (let i = 0; i < 4; i++) {
+      const p = await phone(m.url, `log${i}`, `127.0.1.${i + 1}`);
+      expect(p.answer).toBe('welcome');
+      phones.push(p.peer);
+    }
+    expect(controllersOf(await m.health()).every((n) => n > 0)).toBe(true);
+    m.child.kill('SIGTERM');
+    expect(await m.exited).toEqual({ code: 0, signal: null });
+    for (const p of phones) {
+      await p.waitClosed();
+      expect(p.closeCode).toBe(1001);
+    }
+    for (const pid of m.pids) expect(alive(pid)).toBe(false);
+    expect(m.stderr()).toMatch(/SIGTERM, closing connections on 2 workers/);
+    expect(readdirSync(dir).filter((f) => f.startsWith('show')).sort()).toEqual(['show-w1.jsonl', 'show-w2.jsonl']);
+    for (const f of ['show-w1.jsonl', 'show-w2.jsonl']) {
+      expect(statSync(join(dir, f)).mode & 0o777).toBe(0o600);
+      const lines = readFileSync(join(dir, f), 'utf8').trim().split('\n');
+      // Each worker logged its own phones' connects.
+      expect(lines.some((l) => (JSON.parse(l) as { msg: { type?: string } }).msg.type === 'connect')).toBe(true);
+    }
+  });
+
+  it('a killed worker is replaced, and the places its phones held are free again', { timeout: 60_000 }, async () => {
+    const m = await startMachine(['--max-per-address', '1']);
+    // A phone on a worker that is killed loses its connection without a close, as a phone would.
+    expect((await phone(m.url, 'solo', '127.0.0.20')).answer).toBe('welcome');
+    const h = await until(async () => {
+      const x = await m.health();
+      return x.users === 1 ? x : undefined;
+    }, 'the phone on the machine');
+    const victim = h.workers.find((w) => (w.connections?.controller ?? 0) === 1)!;
+    process.kill(victim.pid, 'SIGKILL');
+    const after = await until(
+      async () => {
+        const x = await m.health().catch(() => undefined);
+        const w = x?.workers.find((y) => y.worker === victim.worker);
+        return w !== undefined && w.answered && w.pid !== victim.pid ? x : undefined;
+      },
+      'a new worker in place of the killed one',
+      20_000,
+    );
+    expect(after.workers.map((w) => w.answered)).toEqual([true, true]);
+    expect(alive(victim.pid)).toBe(false);
+    expect(m.stderr()).toContain(`worker ${victim.worker} (pid ${victim.pid}) exited (SIGKILL); starting another`);
+    // With --max-per-address 1, a place the dead worker's phone kept would refuse this one.
+    expect((await phone(m.url, 'solo-again', '127.0.0.20')).answer).toBe('welcome');
+  });
+});
