@@ -9,6 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { get } from 'node:http';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -158,6 +159,23 @@ describe('relay --workers', () => {
     const bad = run(['--workers', '0', '--redis', redis.url]);
     expect((await bad.exited).code).toBe(2);
     expect(bad.stderr()).toMatch(/^tdcrowd: --workers must be an integer from 1 to 64[^\n]*\n$/);
+  });
+
+  it('a port in use or a log that cannot be written: one line on stderr, exit 2', async () => {
+    const taken = createServer();
+    const port = await freePort();
+    await new Promise<void>((r) => taken.listen(port, '127.0.0.1', r));
+    try {
+      const r = run(['--workers', '2', '--redis', redis.url, '--port', String(port), '--host', '127.0.0.1']);
+      const { code } = await r.exited;
+      expect({ code, stderr: r.stderr() }).toEqual({ code: 2, stderr: `tdcrowd: port ${port} is in use (try --port)\n` });
+    } finally {
+      taken.close();
+    }
+    const log = join(dir, 'missing', 'relay.jsonl');
+    const r = run(['--workers', '2', '--redis', redis.url, '--port', String(await freePort()), '--host', '127.0.0.1', '--log', log]);
+    const { code } = await r.exited;
+    expect({ code, stderr: r.stderr() }).toEqual({ code: 2, stderr: expect.stringMatching(/^tdcrowd: cannot write the log \S+missing\/relay-w\d\.jsonl: its folder does not exist \(ENOENT\)\n$/) });
   });
 
   it('both workers serve one port; /healthz and /metrics answer for the whole machine; one banner', async () => {

@@ -134,6 +134,8 @@ export async function runPrimary(options: RelayOptions, count: number, how: Prim
     slot.ready = false;
     w.on('message', (m: unknown) => onMessage(slot, w, m));
     w.on('exit', (code, signal) => onExit(slot, w, code, signal));
+    // A send racing the worker's death fails with EPIPE or a closed channel: its exit is handled above.
+    w.on('error', () => undefined);
   }
 
   function onExit(slot: Slot, w: Worker, code: number | null, signal: string | null): void {

@@ -17,7 +17,7 @@ const GATHER_TIMEOUT_MS = 3000;
 
 function send(m: ToPrimary): void {
   // The channel is gone when the primary died: the disconnect handler below closes this worker.
-  if (process.connected) process.send!(m);
+  if (process.connected) process.send!(m, undefined, {}, () => undefined);
 }
 
 let relay: RelayHandle | undefined;
