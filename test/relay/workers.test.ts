@@ -2,131 +2,21 @@
  * `tdcrowd relay --workers 2 --redis URL` as a user runs it (the built CLI, a real redis-server): both workers
  * serve on one port, /healthz and /metrics answer for the machine, one generated sink token, per-address caps
  * across workers, one log per worker, an orderly SIGTERM, and a killed worker replaced.
- *
- * node:cluster hands each new connection to the next worker in turn, so connections opened one after another
- * alternate between the two workers; which worker took one is read from /healthz's per-worker counts.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { parseMetrics } from '../helpers/metrics.js';
-import { CLI, requireBuiltCli } from '../helpers/paths.js';
 import { Peer } from '../helpers/peers.js';
 import { freePort } from '../helpers/ports.js';
-import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { until } from '../helpers/wait.js';
+import { controllersOf, keep, phone, redisUrl, run, startMachine, useWorkerMachines } from '../helpers/workers.js';
 
-interface WorkerHealth {
-  worker: number;
-  pid: number;
-  answered: boolean;
-  connections?: { controller: number; sink: number; unknown: number };
-  sinks?: number;
-}
-
-interface Health {
-  ok: boolean;
-  status: string;
-  users: number;
-  connections: { controller: number; sink: number; unknown: number };
-  sinks: { websocket: number };
-  worker: { worker: number; pid: number };
-  workers: WorkerHealth[];
-}
-
-interface Machine {
-  child: ChildProcess;
-  port: number;
-  url: string;
-  pids: number[];
-  stdout(): string;
-  stderr(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** /healthz on a connection of its own (so any worker may answer). */
-  health(): Promise<Health>;
-  metrics(): Promise<ReturnType<typeof parseMetrics>>;
-}
-
-let redis: RedisServer;
+useWorkerMachines();
 const dir = mkdtempSync(join(tmpdir(), 'tdcrowd-workers-'));
-const children: ChildProcess[] = [];
-const peers: Peer[] = [];
-
-beforeAll(async () => {
-  requireBuiltCli();
-  redis = await startRedis();
-});
-afterEach(() => {
-  for (const p of peers.splice(0)) p.terminate();
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-});
-afterAll(async () => {
-  await redis?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-/**
- * GET on a fresh connection (no keep-alive), so each request may land on another worker. With a deadline: a
- * connection handed to a worker in the instant it was killed is never answered.
- */
-function getFresh(url: string, timeoutMs = 5000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = get(url, { agent: false, headers: { connection: 'close' } }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve(body));
-    });
-    req.on('error', reject);
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer from ${url} within ${timeoutMs} ms`)));
-  });
-}
-
-function run(args: string[]): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Machine['exited'] } {
-  const child = spawn(process.execPath, [CLI, 'relay', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
-
-async function startMachine(flags: string[] = []): Promise<Machine> {
-  const port = await freePort();
-  const r = run(['--workers', '2', '--redis', redis.url, '--port', String(port), '--host', '127.0.0.1', '--status-interval', '0', ...flags]);
-  const pids = await until(
-    () => {
-      if (r.child.exitCode !== null) throw new Error(`relay exited ${r.child.exitCode}: ${r.stderr()}`);
-      const m = /2 workers \(pids (\d+), (\d+)\)/.exec(r.stdout());
-      return m === null ? undefined : [Number(m[1]), Number(m[2])];
-    },
-    'the workers to start',
-    30_000,
-  );
-  const httpUrl = `http://127.0.0.1:${port}`;
-  return {
-    ...r,
-    port,
-    url: `ws://127.0.0.1:${port}`,
-    pids,
-    health: async () => JSON.parse(await getFresh(`${httpUrl}/healthz`)) as Health,
-    metrics: async () => parseMetrics(await getFresh(`${httpUrl}/metrics`)),
-  };
-}
-
-async function phone(url: string, id: string, localAddress: string): Promise<{ peer: Peer; answer: string }> {
-  const peer = await Peer.open(url, { localAddress });
-  peers.push(peer);
-  peer.send({ type: 'connect', sliderId: id });
-  const m = await peer.waitForMessage((x) => x.type === 'welcome' || x.type === 'error', `an answer for ${id}`);
-  return { peer, answer: m.type === 'welcome' ? 'welcome' : String(m.code) };
-}
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Opens a WebSocket and resolves with 'open' or the HTTP status that refused it. */
 function upgrade(url: string, localAddress: string): Promise<{ ws: WebSocket; outcome: string }> {
@@ -147,7 +37,6 @@ function alive(pid: number): boolean {
   }
 }
 
-const controllersOf = (h: Health): number[] => h.workers.map((w) => w.connections?.controller ?? 0);
 
 describe('relay --workers', () => {
   it('refuses more than one worker without --redis: one line on stderr, exit 2', async () => {
@@ -156,7 +45,7 @@ describe('relay --workers', () => {
     expect(code).toBe(2);
     expect(r.stderr()).toMatch(/^tdcrowd: --workers 2 needs --redis redis:\/\/HOST:PORT[^\n]*\n$/);
     expect(r.stdout()).toBe('');
-    const bad = run(['--workers', '0', '--redis', redis.url]);
+    const bad = run(['--workers', '0', '--redis', redisUrl()]);
     expect((await bad.exited).code).toBe(2);
     expect(bad.stderr()).toMatch(/^tdcrowd: --workers must be an integer from 1 to 64[^\n]*\n$/);
   });
@@ -166,14 +55,14 @@ describe('relay --workers', () => {
     const port = await freePort();
     await new Promise<void>((r) => taken.listen(port, '127.0.0.1', r));
     try {
-      const r = run(['--workers', '2', '--redis', redis.url, '--port', String(port), '--host', '127.0.0.1']);
+      const r = run(['--workers', '2', '--redis', redisUrl(), '--port', String(port), '--host', '127.0.0.1']);
       const { code } = await r.exited;
       expect({ code, stderr: r.stderr() }).toEqual({ code: 2, stderr: `tdcrowd: port ${port} is in use (try --port)\n` });
     } finally {
       taken.close();
     }
     const log = join(dir, 'missing', 'relay.jsonl');
-    const r = run(['--workers', '2', '--redis', redis.url, '--port', String(await freePort()), '--host', '127.0.0.1', '--log', log]);
+    const r = run(['--workers', '2', '--redis', redisUrl(), '--port', String(await freePort()), '--host', '127.0.0.1', '--log', log]);
     const { code } = await r.exited;
     expect({ code, stderr: r.stderr() }).toEqual({ code: 2, stderr: expect.stringMatching(/^tdcrowd: cannot write the log \S+missing\/relay-w\d\.jsonl: its folder does not exist \(ENOENT\)\n$/) });
   });
@@ -222,7 +111,7 @@ describe('relay --workers', () => {
     const sinks: Peer[] = [];
     for (let i = 1; i <= 4; i++) {
       const s = await Peer.open(m.url, { localAddress: `127.0.3.${i}` });
-      peers.push(s);
+      keep(s);
       sinks.push(s);
       s.send({ type: 'hello', role: 'sink', token });
     }
@@ -236,7 +125,7 @@ describe('relay --workers', () => {
     // A wrong token is refused, whichever worker takes it.
     for (let i = 0; i < 2; i++) {
       const wrong = await Peer.open(m.url);
-      peers.push(wrong);
+      keep(wrong);
       wrong.send({ type: 'hello', role: 'sink', token: 'x'.repeat(32) });
       expect((await wrong.waitForMessage((x) => x.type === 'error', 'the refusal')).code).toBe('unauthorized');
     }
