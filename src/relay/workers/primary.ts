@@ -19,7 +19,7 @@ import { isOurs, type Gathered, type ToPrimary, type ToWorker, type WorkerReport
 import { workerOptions } from './plan.js';
 
 /** How long the primary waits for each worker's own answer when gathering the machine's. */
-const REPORT_TIMEOUT_MS = 1000;
+const REPORT_TIMEOUT_MS = 2000;
 /** How long workers get to close their clients in order before they are killed. */
 const SHUTDOWN_GRACE_MS = 10_000;
 /** A worker that keeps dying is restarted after 0.1, 0.2, 0.4 … s, at most this long. */
@@ -212,6 +212,15 @@ export async function runPrimary(options: RelayOptions, count: number, how: Prim
     for (const warning of accessWarnings(options)) process.stdout.write(`warning: ${warning}\n`);
   }
   const pids = slots.map((s) => s.worker?.process.pid).join(', ');
-  if (!options.quiet) process.stdout.write(`${count} workers (pids ${pids}) sharing port ${port}, joined through ${options.redis}\n`);
+  if (!options.quiet) process.stdout.write(`${count} workers (pids ${pids}) sharing port ${port}, joined through Redis at ${redisHost(options.redis)}\n`);
   if (how.printToken) process.stdout.write(`sink token: ${options.sinkToken} (generate the callbacks with --sink-token ${options.sinkToken})\n`);
+}
+
+/** Where Redis is, without the password a redis:// URL may carry. */
+function redisHost(url: string | undefined): string {
+  try {
+    return new URL(url ?? '').host || 'the --redis URL';
+  } catch {
+    return 'the --redis URL';
+  }
 }

@@ -13,7 +13,7 @@ import { mergeHealthz, mergeMetrics } from './merge.js';
 import { isOurs, type Gathered, type ToPrimary, type ToWorker, type WorkerReport } from './messages.js';
 
 /** How long a request waits for the machine's answer before it gets this worker's own. */
-const GATHER_TIMEOUT_MS = 3000;
+const GATHER_TIMEOUT_MS = 4000;
 
 function send(m: ToPrimary): void {
   // The channel is gone when the primary died: the disconnect handler below closes this worker.
