@@ -129,7 +129,7 @@ export async function runPrimary(options: RelayOptions, count: number, how: Prim
   }
 
   function fork(slot: Slot): void {
-    const w = cluster.fork({ TDCROWD_WORKER: String(slot.id) });
+    const w = cluster.fork();
     slot.worker = w;
     slot.ready = false;
     w.on('message', (m: unknown) => onMessage(slot, w, m));
