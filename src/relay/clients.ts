@@ -20,6 +20,21 @@ export interface ClientLimits {
   readonly maxSinks: number;
 }
 
+/**
+ * Per-address places also counted outside this process (relay --workers: the primary counts them for the whole
+ * machine, workers/address-leases.ts); told of every role change that frees or takes one.
+ */
+export interface AddressLedger {
+  /** Whether the connection holds one of its address's controller places machine-wide. */
+  mayControl(conn: Connection): boolean;
+  /** The connection left 'unknown' for this role. */
+  identified(conn: Connection, role: 'controller' | 'sink'): void;
+  /** A taken-over controller gave its place back before its socket closed. */
+  slotReleased(conn: Connection): void;
+  /** The connection is gone. */
+  removed(conn: Connection): void;
+}
+
 /** Why a role change was refused. */
 export type Refusal = 'server_full' | 'address_full' | 'too_many_sinks';
 
@@ -42,7 +57,10 @@ export class ClientRegistry {
   /** Called when a connection becomes a sink or a sink leaves (operator lines, phones' listening status). */
   onSinkChange: ((conn: Connection, joined: boolean) => void) | undefined;
 
-  constructor(private readonly limits: ClientLimits) {}
+  constructor(
+    private readonly limits: ClientLimits,
+    private readonly ledger?: AddressLedger,
+  ) {}
 
   /** Every open connection, whatever its role. */
   get all(): ReadonlySet<Connection> {
@@ -96,6 +114,7 @@ export class ClientRegistry {
   /** The connection is gone: it leaves every role and every count. */
   remove(conn: Connection): void {
     if (!this.open.delete(conn)) return;
+    this.ledger?.removed(conn);
     const a = this.perAddress.get(conn.address.key);
     if (this.controllerSlots.delete(conn) && a !== undefined) a.controllers--;
     if (conn.role === 'unknown' && a !== undefined) a.unidentified--;
@@ -109,8 +128,10 @@ export class ClientRegistry {
     if (this.controllerSlots.size >= this.limits.maxControllers) return 'server_full';
     const a = this.entry(conn.address.key);
     if (a.controllers >= this.limits.maxPerAddress) return 'address_full';
+    if (this.ledger !== undefined && !this.ledger.mayControl(conn)) return 'address_full';
     a.controllers++;
     this.identified(conn, a);
+    this.ledger?.identified(conn, 'controller');
     conn.role = 'controller';
     this.controllerSlots.add(conn);
     return undefined;
@@ -125,6 +146,7 @@ export class ClientRegistry {
     if (this.sinkSet.size >= this.limits.maxSinks) return 'too_many_sinks';
     const a = this.perAddress.get(conn.address.key);
     if (a !== undefined) this.identified(conn, a);
+    if (conn.role === 'unknown') this.ledger?.identified(conn, 'sink');
     conn.role = 'sink';
     this.sinkSet.add(conn);
     this.onSinkChange?.(conn, true);
@@ -149,6 +171,7 @@ export class ClientRegistry {
    */
   releaseSlot(conn: Connection): void {
     if (!this.controllerSlots.delete(conn)) return;
+    this.ledger?.slotReleased(conn);
     const a = this.perAddress.get(conn.address.key);
     if (a === undefined) return;
     a.controllers--;

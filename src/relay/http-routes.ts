@@ -7,7 +7,8 @@ import type { Duplex } from 'node:stream';
 import { handlePageRequest, type PageHandler } from '../web/index.js';
 
 export interface HttpRoutes {
-  healthz(): Record<string, unknown>;
+  /** Async when it asks other processes (relay --workers: the whole machine's answer). */
+  healthz(): Record<string, unknown> | Promise<Record<string, unknown>>;
   metrics(): string | Promise<string>;
   /** The page (branded, or the artist's own); default: the joystick page as installed. */
   page?: PageHandler;
@@ -18,12 +19,15 @@ export function createRequestHandler(routes: HttpRoutes): (req: IncomingMessage,
     try {
       const path = (req.url ?? '/').split('?')[0];
       const read = req.method === 'GET' || req.method === 'HEAD';
+      const head = req.method === 'HEAD';
       if (read && path === '/healthz') {
-        send(res, 200, 'application/json; charset=utf-8', `${JSON.stringify(routes.healthz())}\n`, req.method === 'HEAD');
+        Promise.resolve(routes.healthz()).then(
+          (body) => send(res, 200, 'application/json; charset=utf-8', `${JSON.stringify(body)}\n`, head),
+          () => send(res, 500, 'text/plain; charset=utf-8', 'internal error\n', false),
+        );
         return;
       }
       if (read && path === '/metrics') {
-        const head = req.method === 'HEAD';
         Promise.resolve(routes.metrics()).then(
           (body) => send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', body, head),
           () => send(res, 500, 'text/plain; charset=utf-8', 'internal error\n', false),

@@ -81,6 +81,8 @@ export interface RelayOptions {
   oscMaxDatagram: number;
   /** The page phones get: title, instructions, accent, logo, or the artist's own (src/web/page-options.ts). */
   page?: PageSettings;
+  /** `--redis redis://HOST:PORT`: instances (and `--workers`) sharing one Redis (checked where it is used). */
+  redis?: string;
 }
 
 export const DEFAULT_OPTIONS: Readonly<RelayOptions> = Object.freeze({
@@ -155,6 +157,7 @@ const FLAG: Record<keyof RelayOptions, string> = {
   oscSnapshotMs: '--osc-snapshot',
   oscMaxDatagram: 'oscMaxDatagram',
   page: '--title/--instructions/--accent/--logo/--static',
+  redis: '--redis',
 };
 
 /** Origins as a browser sends them: scheme, host, optional port, nothing else. */
@@ -286,6 +289,7 @@ export interface RelayFlags {
   accent?: string;
   logo?: string;
   static?: string;
+  redis?: string;
 }
 
 /** The flags' text as numbers; every range and default is resolveOptions'. */
@@ -323,6 +327,7 @@ export function optionsFromFlags(flags: RelayFlags, env: NodeJS.ProcessEnv = pro
     oscSnapshotMs: seconds('--osc-snapshot', flags.oscSnapshot),
     statusIntervalMs: seconds('--status-interval', flags.statusInterval),
     page: { title: flags.title, instructions: flags.instructions, accent: flags.accent, logo: flags.logo, staticDir: flags.static },
+    redis: flags.redis,
   });
 }
 

@@ -18,7 +18,7 @@ import { clientAddress, compileProxyTrust, type ClientAddress } from './client-a
 import { ClientRegistry } from './clients.js';
 import { Connection } from './connection.js';
 import { Dispatcher, type RelayState } from './dispatch.js';
-import { createRequestHandler, refuseUpgrade } from './http-routes.js';
+import { createRequestHandler, refuseUpgrade, type HttpRoutes } from './http-routes.js';
 import { Identity } from './identity.js';
 import { LogWriter } from './log-writer.js';
 import { RelayMetrics, renderPrometheus, type RelayMetricsSnapshot } from './metrics.js';
@@ -30,11 +30,14 @@ import { Listening } from './listening.js';
 import { OperatorLog } from './operator-log.js';
 import { Router } from './router.js';
 import { SinkGate } from './sink-gate.js';
+import type { Lease, WorkerHooks } from './workers/hooks.js';
 
 /** What the relay reads from the machine; tests inject their own. */
 export interface RelayEnvironment {
   /** This machine's interfaces, for "sinks only from this machine" (default os.networkInterfaces). */
   networkInterfaces?: () => InterfaceList;
+  /** This relay is one worker of `relay --workers N` (src/relay/workers/). */
+  worker?: WorkerHooks;
 }
 import { ConnectionCap, httpServerOptions, wsServerOptions } from './server-limits.js';
 import { createPageHandler, describePage } from '../web/index.js';
@@ -128,7 +131,8 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
   })) ?? 0;
   const metrics = new RelayMetrics();
   startProcessMetrics();
-  const clients = new ClientRegistry(options);
+  const worker = env.worker;
+  const clients = new ClientRegistry(options, worker?.leases);
   const trust = compileProxyTrust(options.trustProxy);
   const queueContext = { metrics, highWaterBytes: options.sinkHighWaterBytes };
   const identity = new Identity<Connection>();
@@ -175,7 +179,7 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
 
   const operator = options.quiet
     ? undefined
-    : new OperatorLog((line) => process.stdout.write(line), options.statusIntervalMs, () => ({
+    : new OperatorLog(worker?.write ?? ((line) => process.stdout.write(line)), options.statusIntervalMs, () => ({
         connections: clients.counts(),
         receivers: listening.receivers(),
         messagesIn: metrics.messagesIn,
@@ -198,9 +202,11 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
 
   // The page is read now, not per request: serving it must not need a file descriptor (web/assets.ts).
   const page = createPageHandler(options.page ?? {});
+  // A worker answers for the whole machine (workers/), asking the others through the primary.
+  const handler = (local: HttpRoutes): ReturnType<typeof createRequestHandler> => createRequestHandler(worker?.routes(local) ?? local);
   const server: Server = createServer(
     httpServerOptions(options),
-    createRequestHandler({
+    handler({
       page,
       healthz: () => {
         const m = snapshot();
@@ -247,9 +253,29 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
       return;
     }
     const address = clientAddress(req, trust);
+    if (worker === undefined) {
+      upgrade(req, socket, head, address, undefined);
+      return;
+    }
+    // The address's places are counted for the whole machine by the primary, which answers before the upgrade.
+    void worker.leases.acquire(address.key).then((lease) => {
+      if (lease !== undefined && (state.closing || socket.destroyed)) {
+        worker.leases.abandon(lease);
+        socket.destroy();
+      } else if (lease === undefined) refuseHandshake(socket, address);
+      else upgrade(req, socket, head, address, lease);
+    });
+  });
+
+  function refuseHandshake(socket: Duplex, address: ClientAddress): void {
+    metrics.handshakesRefused++;
+    refuseUpgrade(socket, 429, `too many connections from ${address.ip} that have not said hello or connect yet`);
+  }
+
+  function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, address: ClientAddress, lease: Lease | undefined): void {
     if (!clients.startHandshake(address.key)) {
-      metrics.handshakesRefused++;
-      refuseUpgrade(socket, 429, `too many connections from ${address.ip} that have not said hello or connect yet`);
+      if (lease !== undefined) worker?.leases.abandon(lease);
+      refuseHandshake(socket, address);
       return;
     }
     // Counted until it becomes a connection, or its socket closes first.
@@ -258,6 +284,7 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
       if (settled) return;
       settled = true;
       clients.handshakeFailed(address.key);
+      if (lease !== undefined) worker?.leases.abandon(lease);
     };
     socket.once('close', failed);
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -267,12 +294,13 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
       }
       settled = true;
       socket.off('close', failed);
-      accept(ws, address);
+      accept(ws, address, lease);
     });
-  });
+  }
 
-  function accept(ws: WebSocket, address: ClientAddress): void {
+  function accept(ws: WebSocket, address: ClientAddress, lease: Lease | undefined): void {
     const conn = new Connection(nextConnId++, ws, address, { metrics, log }, options.rate, options.burst, performance.now());
+    if (lease !== undefined) worker?.leases.bind(conn, lease);
     clients.add(conn);
     metrics.connectionsOpened++;
     ws.on('message', (data, isBinary) => {
@@ -326,7 +354,8 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
 
   const port = (server.address() as AddressInfo).port;
   const host = localHost(options.host);
-  if (!options.quiet) {
+  // A worker's banner is the primary's (one for the machine).
+  if (!options.quiet && worker === undefined) {
     process.stdout.write(
       await renderBanner({
         host: options.host,

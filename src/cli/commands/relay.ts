@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { AUTO_TOKEN, CLI_DEFAULTS, CONNECTION_HEADROOM, DEFAULT_OPTIONS, optionsFromFlags, startRelay, type RelayFlags } from '../../relay/index.js';
+import { MAX_WORKERS, workerCount } from '../../relay/workers/plan.js';
 
 const d = DEFAULT_OPTIONS;
 
@@ -42,8 +43,18 @@ export function register(program: Command): void {
     .option('--logo <file>', 'a .png, .svg, .jpg or .webp logo (at most 512 KiB) above the title, served at /logo')
     .option('--static <dir>', 'serve your own page from DIR at / instead of the joystick page; it imports /tdcrowd-client.js')
     .option('--quiet', 'no banner, no sink or status lines (errors still go to stderr)')
-    .action(async (flags: RelayFlags) => {
-      const started = startRelay(optionsFromFlags(flags));
+    .option('--redis <url>', 'share routing, identity and presence with other relays through Redis, e.g. redis://127.0.0.1:6379')
+    .option('--workers <n>', `processes on this machine sharing the port, joined through --redis (1 to ${MAX_WORKERS}) (default: 1)`)
+    .action(async (flags: RelayFlags & { workers?: string }) => {
+      const options = optionsFromFlags(flags);
+      const workers = workerCount(flags.workers, options.redis);
+      if (workers > 1) {
+        // Loaded only here: one process (the default) pays nothing for node:cluster.
+        const { runPrimary } = await import('../../relay/workers/primary.js');
+        await runPrimary(options, workers, { printToken: flags.sinkToken === AUTO_TOKEN });
+        return;
+      }
+      const started = startRelay(options);
       // Handlers go in before the banner appears, so a signal right after start still closes cleanly.
       let stopping = false;
       const shutdown = (signal: string): void => {
