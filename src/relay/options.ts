@@ -10,6 +10,7 @@ import { DEFAULT_BURST, DEFAULT_RATE, isValidBurst, isValidRate, MAX_FRAME_BYTES
 import { AddressBlocks } from './address-blocks.js';
 import { compileProxyTrust } from './client-address.js';
 import { OSC_DEFAULTS, parseOscTarget, type OscTargetSpec } from './osc-out.js';
+import { redisUrlProblem } from './cluster/redis-url.js';
 
 export type RelayMode = 'route' | 'broadcast';
 
@@ -78,6 +79,8 @@ export interface RelayOptions {
   /** Full re-send of every live user to the OSC targets, ms; 0 = never. */
   oscSnapshotMs: number;
   oscMaxDatagram: number;
+  /** redis:// or rediss:// URL: this relay is one instance of several sharing that Redis (README, "Scale-out with Redis"). */
+  redis?: string;
 }
 
 export const DEFAULT_OPTIONS: Readonly<RelayOptions> = Object.freeze({
@@ -151,6 +154,7 @@ const FLAG: Record<keyof RelayOptions, string> = {
   oscRate: '--osc-rate',
   oscSnapshotMs: '--osc-snapshot',
   oscMaxDatagram: 'oscMaxDatagram',
+  redis: '--redis',
 };
 
 /** Origins as a browser sends them: scheme, host, optional port, nothing else. */
@@ -219,6 +223,10 @@ export function resolveOptions(partial: Partial<RelayOptions> = {}): RelayOption
   if (typeof o.oscRate !== 'number' || !Number.isFinite(o.oscRate) || o.oscRate <= 0) fail(`--osc-rate must be a number > 0, got ${o.oscRate}`);
   int('oscSnapshotMs', o.oscSnapshotMs, 0, 3_600_000);
   int('oscMaxDatagram', o.oscMaxDatagram, 576, 65_507);
+  if (o.redis !== undefined) {
+    const problem = typeof o.redis === 'string' ? redisUrlProblem(o.redis) : '--redis must be a redis:// or rediss:// URL';
+    if (problem !== undefined) fail(problem);
+  }
   const si = o.statusIntervalMs;
   if (si !== 0 && (!Number.isInteger(si) || si < 1000 || si > 3_600_000)) fail(`--status-interval must be 0 (no status lines) or from 1 to 3600 seconds, got ${si / 1000}`);
   return o;
@@ -276,6 +284,7 @@ export interface RelayFlags {
   oscRate?: string;
   oscSnapshot?: string;
   statusInterval?: string;
+  redis?: string;
 }
 
 /** The flags' text as numbers; every range and default is resolveOptions'. */
@@ -312,6 +321,7 @@ export function optionsFromFlags(flags: RelayFlags, env: NodeJS.ProcessEnv = pro
     oscRate: number('--osc-rate', flags.oscRate),
     oscSnapshotMs: seconds('--osc-snapshot', flags.oscSnapshot),
     statusIntervalMs: seconds('--status-interval', flags.statusInterval),
+    redis: flags.redis,
   });
 }
 

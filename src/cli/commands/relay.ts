@@ -36,6 +36,7 @@ export function register(program: Command): void {
     .option('--osc-hz <n>', `OSC bundles per second per target, latest update per user (0: one datagram per message, at once) (default: ${d.oscHz})`)
     .option('--osc-rate <msgs/s>', `most OSC messages per second per target; beyond, updates wait and coalesce (default: ${d.oscRate})`)
     .option('--osc-snapshot <s>', `seconds between full re-sends of every live user over OSC (UDP may lose packets; 0 = never) (default: ${d.oscSnapshotMs / 1000})`)
+    .option('--redis <url>', 'join the relay instances sharing this Redis (redis://HOST:6379, rediss://:PASSWORD@HOST:6380): phones on any instance reach sinks on every instance, ids and presence are shared')
     .option('--quiet', 'no banner, no sink or status lines (errors still go to stderr)')
     .action(async (flags: RelayFlags) => {
       const started = startRelay(optionsFromFlags(flags));
