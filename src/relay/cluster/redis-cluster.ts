@@ -94,8 +94,14 @@ export class RedisCluster implements Cluster {
       return this.unavailable();
     }
     switch (v.kind) {
-      case 'claimed':
-        return { kind: 'claimed' };
+      case 'claimed': {
+        // Free in Redis, but this instance's sinks still show the user (its dead home was swept a moment ago, or
+        // Redis restarted): it carries on from here, row unbroken.
+        const user = this.remote.delete(key);
+        if (user === undefined) return { kind: 'claimed' };
+        this.bus.push('t', key, user.home);
+        return { kind: 'resumed', from: user.home, user };
+      }
       case 'taken':
         return { kind: 'refused', code: 'id_taken', message: `id ${JSON.stringify(id)} is in use by another connection` };
       case 'bad':
