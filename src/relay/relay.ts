@@ -366,6 +366,7 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
       }),
     );
     for (const warning of accessWarnings(options)) process.stdout.write(`warning: ${warning}\n`);
+    if (cluster.banner !== undefined) process.stdout.write(`${cluster.banner}\n`);
   }
 
   let closed: Promise<void> | undefined;

@@ -91,13 +91,21 @@ describe.skipIf(!hasRedisServer() || !hasPython())('relay --redis: phones on A, 
       expect(counter.ofType('connect').filter((m) => m.sliderId === id)).toHaveLength(1);
     }
 
+    // the sweep of A freed the ghosts' ids but not the resumed ones: those are B's now
+    const thief = await Peer.open(b.url);
+    cleanups.push(() => thief.terminate());
+    thief.send({ type: 'connect', sliderId: returning[0] });
+    expect((await thief.waitForMessage((m) => m.type === 'error', 'the refusal')).code).toBe('id_taken');
+    const heir = await claim(b.url, ghosts[0]!);
+    cleanups.push(() => heir.terminate());
+
     // the returning phones steer their same rows through B
     returning.forEach((id, i) => resumed.get(id)!.send(update(id, 100 + i, 0, { seq: UPDATES })));
     await until(async () => {
       const t = byUser((await td.state()).table);
-      return returning.every((id, i) => t.get(id)?.[0] === String(100 + i)) && t.size === RETURNING;
+      return returning.every((id, i) => t.get(id)?.[0] === String(100 + i)) && t.size === RETURNING + 1;
     }, 'the resumed phones steering their rows through B');
-    expect(b.metrics().users).toBe(RETURNING);
+    expect(b.metrics().users).toBe(RETURNING + 1); // and the heir of a ghost's freed id
     expect((await td.state()).errors).toEqual([]);
   }, 60_000);
 });

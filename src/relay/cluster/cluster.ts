@@ -61,6 +61,8 @@ export interface Cluster {
   readonly shared: boolean;
   /** This instance's name in the cluster (hostname-pid-random); 'local' without --redis. */
   readonly instanceId: string;
+  /** One line for the operator (no password), or undefined without --redis. */
+  readonly banner: string | undefined;
   /** Starts timers and the host wiring; called once, after the relay is listening. */
   attach(host: ClusterHost): void;
   /** Claims an id nobody holds on this instance (shared only). `token` is the fresh resume token to record. */
@@ -89,6 +91,7 @@ export interface Cluster {
 export class LocalCluster implements Cluster {
   readonly shared = false;
   readonly instanceId = 'local';
+  readonly banner = undefined;
   private readonly counters = new Map<string, number>();
 
   attach(): void {}

@@ -35,6 +35,7 @@ interface Alive {
 export class RedisCluster implements Cluster {
   readonly shared = true;
   readonly instanceId: string;
+  readonly banner: string;
   private readonly ids: SharedIds;
   private readonly bus: BusPublisher;
   private readonly remote = new RemoteUsers();
@@ -64,6 +65,7 @@ export class RedisCluster implements Cluster {
     private readonly note: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
   ) {
     this.instanceId = link.instanceId;
+    this.banner = `cluster: instance ${this.instanceId}, sharing Redis at ${link.target.label} with every relay started with the same --redis`;
     this.ids = new SharedIds(link.cmd, this.instanceId);
     this.bus = new BusPublisher(link.cmd, this.instanceId, () => this.synced && link.cmd.status === 'ready');
   }
