@@ -6,7 +6,7 @@
  *   <instance id>\n
  *   c|u|d \t <user key> \t <frame for the sinks>\n     a user's connect, update, delete, in the order they happened
  *   t \t <user key> \t <previous instance>\n            the id moved here from that instance (resume)
- *   s \t \t <sinks>\n                                   this instance's sink count
+ *   s \t \t <sinks> <seq>\n                             this instance's sink count, numbered
  *   q \t \t\n                                           please send me your users (after a start or reconnect)
  *   B \t \t\n, then F \t key \t connect \t update\n …, then E \t \t\n   every user of this instance, at once
  *
@@ -16,7 +16,7 @@
 export type BusLine =
   | { op: 'c' | 'u' | 'd'; key: string; text: string }
   | { op: 't'; key: string; from: string }
-  | { op: 's'; sinks: number }
+  | { op: 's'; sinks: number; seq: number }
   | { op: 'q' }
   | { op: 'B' }
   | { op: 'F'; key: string; connectText: string; updateText: string | undefined }
@@ -53,9 +53,11 @@ export function decode(message: string): { from: string; lines: BusLine[] } {
       case 't':
         lines.push({ op, key, from: rest });
         break;
-      case 's':
-        lines.push({ op, sinks: Number(rest) || 0 });
+      case 's': {
+        const [sinks, seq] = rest.split(' ');
+        lines.push({ op, sinks: Number(sinks) || 0, seq: Number(seq) || 0 });
         break;
+      }
       case 'q':
       case 'B':
       case 'E':

@@ -30,6 +30,8 @@ const FULL_DEBOUNCE_MS = 30;
 interface Alive {
   sinks: number;
   users: number;
+  /** Which of the instance's sink changes `sinks` reflects: a liveness value read before the latest `s` notice is older. */
+  seq: number;
 }
 
 export class RedisCluster implements Cluster {
@@ -49,6 +51,7 @@ export class RedisCluster implements Cluster {
   private resyncing = false;
   private syncedAt = 0;
   private localSinks = 0;
+  private sinkSeq = 0;
   /** A full state being received, per sender. */
   private readonly incomingFull = new Map<string, Set<string>>();
   private closed = false;
@@ -140,7 +143,9 @@ export class RedisCluster implements Cluster {
   localSinksChanged(count: number): void {
     if (count === this.localSinks) return;
     this.localSinks = count;
-    this.bus.push('s', '', String(count));
+    this.sinkSeq++;
+    this.bus.push('s', '', `${count} ${this.sinkSeq}`);
+    if (this.synced) this.heartbeat().catch(() => undefined);
   }
 
   sinksElsewhere(): number {
@@ -237,7 +242,7 @@ export class RedisCluster implements Cluster {
         this.note(`tdcrowd relay: Redis is back after ${Math.round((Date.now() - this.downSince) / 1000)} s; instances resynced`);
         this.downSince = undefined;
       }
-      this.bus.flush([encodeLine('s', '', String(this.localSinks)), encodeLine('q', '', '')]);
+      this.bus.flush([encodeLine('s', '', `${this.localSinks} ${this.sinkSeq}`), encodeLine('q', '', '')]);
       this.sendFull();
       await this.tick();
     } catch {
@@ -250,7 +255,7 @@ export class RedisCluster implements Cluster {
   private heartbeat(): Promise<unknown> {
     let users = 0;
     for (const u of this.host?.localUsers() ?? []) if (u.active) users++;
-    const value = JSON.stringify({ sinks: this.localSinks, users });
+    const value = JSON.stringify({ sinks: this.localSinks, users, seq: this.sinkSeq });
     return this.link.cmd.multi().set(instanceKey(this.instanceId), value, 'PX', this.heartbeatMs).sadd(INSTANCES, this.instanceId).exec();
   }
 
@@ -270,12 +275,17 @@ export class RedisCluster implements Cluster {
       candidates.forEach((inst, i) => {
         const v = values[i];
         if (v === null || v === undefined) return;
+        let a: Alive = { sinks: 0, users: 0, seq: 0 };
         try {
-          const a = JSON.parse(v) as Partial<Alive>;
-          alive.set(inst, { sinks: Number(a.sinks) || 0, users: Number(a.users) || 0 });
+          const j = JSON.parse(v) as Partial<Alive>;
+          a = { sinks: Number(j.sinks) || 0, users: Number(j.users) || 0, seq: Number(j.seq) || 0 };
         } catch {
-          alive.set(inst, { sinks: 0, users: 0 });
+          // a foreign value: alive, nothing more known
         }
+        // The bus may have told a newer sink count while this read was on its way.
+        const known = this.alive.get(inst);
+        if (known !== undefined && known.seq > a.seq) a = { ...a, sinks: known.sinks, seq: known.seq };
+        alive.set(inst, a);
       });
       const sinksBefore = this.sinksElsewhere();
       this.alive = alive;
@@ -355,8 +365,9 @@ export class RedisCluster implements Cluster {
       }
       case 's': {
         const a = this.alive.get(from);
+        if (a !== undefined && a.seq > line.seq) return;
         const before = this.sinksElsewhere();
-        this.alive.set(from, { sinks: line.sinks, users: a?.users ?? 0 });
+        this.alive.set(from, { sinks: line.sinks, users: a?.users ?? 0, seq: line.seq });
         if (this.sinksElsewhere() !== before) host.sinksChanged();
         return;
       }
