@@ -3,8 +3,9 @@
  * `tdcrowd relay --redis` children (spawnInstance, for SIGKILL). Files using them skip without redis-server
  * (loudly; CI fails instead).
  */
+import { randomBytes } from 'node:crypto';
 import { afterEach } from 'vitest';
-import { startRelay, type RelayHandle, type RelayOptions } from '../../src/relay/index.js';
+import { startRelay, type RelayHandle, type RelayMetricsSnapshot, type RelayOptions } from '../../src/relay/index.js';
 import { QUIET } from '../helpers/relay.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { until } from '../helpers/wait.js';
@@ -59,5 +60,49 @@ export function useCluster(): { start(n: number, options?: Partial<RelayOptions>
       await untilInstances(instances, n);
       return { redis, instances, add };
     },
+  };
+}
+
+/**
+ * Two instances on their own redis-server, looking like one relay to a suite written for one: `url` alternates
+ * between A and B (so a suite's sinks, phones and attackers spread over both), `metrics()` adds both up, and
+ * `httpUrl` is A's. For running existing suites against a cluster unchanged (useQuietStarter).
+ */
+export async function startClusterAsOne(options: Partial<RelayOptions> = {}): Promise<RelayHandle> {
+  const redis = await startRedis();
+  const o = { ...options };
+  if (o.sinkToken === 'auto') o.sinkToken = randomBytes(24).toString('base64url');
+  const a = await startRelay({ ...QUIET, redis: redis.url, ...o });
+  const b = await startRelay({ ...QUIET, redis: redis.url, ...o });
+  await untilInstances([a, b], 2);
+  let turn = 0;
+  return {
+    port: a.port,
+    sinkToken: a.sinkToken,
+    get url() {
+      return (turn++ % 2 === 0 ? a : b).url;
+    },
+    httpUrl: a.httpUrl,
+    metrics: () => addUp(a.metrics(), b.metrics()),
+    close: async () => {
+      await Promise.all([a.close(), b.close()]);
+      await redis.dispose();
+    },
+  };
+}
+
+function addUp(x: RelayMetricsSnapshot, y: RelayMetricsSnapshot): RelayMetricsSnapshot {
+  const dropped: Record<string, number> = { ...x.dropped };
+  for (const [k, n] of Object.entries(y.dropped)) dropped[k] = (dropped[k] ?? 0) + n;
+  return {
+    connections: {
+      controller: x.connections.controller + y.connections.controller,
+      sink: x.connections.sink + y.connections.sink,
+      unknown: x.connections.unknown + y.connections.unknown,
+    },
+    messagesIn: x.messagesIn + y.messagesIn,
+    messagesOut: x.messagesOut + y.messagesOut,
+    dropped,
+    users: x.users + y.users,
   };
 }
