@@ -7,6 +7,8 @@ import { hasRedisServer } from '../helpers/requirements.js';
 import { claim, Peer, sink } from '../helpers/peers.js';
 import { tableOf, update, type Json } from '../helpers/messages.js';
 import { until } from '../helpers/wait.js';
+import { metric } from '../helpers/metrics.js';
+import { openRedisLink, RedisCluster } from '../../src/relay/cluster/index.js';
 import { useCluster } from './cluster.js';
 
 const updatesOf = (p: Peer, id: number | string): Json[] => p.ofType('update').filter((m) => m.sliderId === id);
@@ -33,6 +35,36 @@ describe.skipIf(!hasRedisServer())('relay --redis: instances act as one relay', 
     }
     expect(b!.metrics().dropped.no_sink).toBe(0);
     expect(a!.metrics().dropped.no_sink).toBe(0);
+    // one PUBLISH per tick carries many frames, not one command per frame
+    const m = await (await fetch(`${a!.httpUrl}/metrics`)).text();
+    const publishes = metric(m, 'tdcrowd_cluster_bus_publishes_total')!;
+    const lines = metric(m, 'tdcrowd_cluster_bus_lines_out_total')!;
+    expect(lines).toBeGreaterThanOrEqual(603);
+    expect(publishes).toBeGreaterThan(0);
+    expect(publishes).toBeLessThan(lines / 4);
+    expect(metric(m, 'tdcrowd_cluster_instances')).toBe(2);
+    expect(metric(m, 'tdcrowd_cluster_up')).toBe(1);
+    expect(metric(m, 'tdcrowd_users')).toBe(3);
+    const mb = await (await fetch(`${b!.httpUrl}/metrics`)).text();
+    expect(metric(mb, 'tdcrowd_users')).toBe(0); // per instance
+    expect(metric(mb, 'tdcrowd_cluster_remote_users')).toBe(3);
+    expect(metric(mb, 'tdcrowd_cluster_frames_in_total')).toBeGreaterThanOrEqual(603);
+    await until(async () => metric(await (await fetch(`${b!.httpUrl}/metrics`)).text(), 'tdcrowd_cluster_users') === 3, 'the cluster-wide user count at B');
+  });
+
+  it('a cluster-wide counter (for hues): instances count on one sequence', async () => {
+    const { redis } = await cluster.start(0);
+    const x = new RedisCluster(await openRedisLink(redis.url), 1000);
+    const y = new RedisCluster(await openRedisLink(redis.url), 1000);
+    try {
+      expect(await x.counter('hue')).toBe(1);
+      expect(await y.counter('hue')).toBe(2);
+      expect(await x.counter('hue')).toBe(3);
+      expect(await y.counter('other')).toBe(1);
+    } finally {
+      await x.close();
+      await y.close();
+    }
   });
 
   it('an id claimed on A is taken on B; its token resumes it on B, closing the socket on A, and the row stays', async () => {
