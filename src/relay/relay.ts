@@ -16,7 +16,7 @@ import type { InterfaceList } from './address-blocks.js';
 import { renderBanner } from './banner.js';
 import { clientAddress, compileProxyTrust, type ClientAddress } from './client-address.js';
 import { ClientRegistry } from './clients.js';
-import { LocalCluster, openRedisLink, RedisCluster, type Cluster } from './cluster/index.js';
+import { LocalCluster, openCluster, type Cluster } from './cluster/index.js';
 import { Connection } from './connection.js';
 import { Dispatcher, type RelayState } from './dispatch.js';
 import { createRequestHandler, refuseUpgrade } from './http-routes.js';
@@ -128,7 +128,7 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
     throw logError(options.log!, err);
   })) ?? 0;
   // relay --redis: Redis is reached before anything listens, so "unreachable" is a start error (exit 2).
-  const cluster: Cluster = options.redis === undefined ? new LocalCluster() : new RedisCluster(await openRedisLink(options.redis), options.heartbeatMs);
+  const cluster: Cluster = options.redis === undefined ? new LocalCluster() : await openCluster(options.redis, options.heartbeatMs);
   const metrics = new RelayMetrics();
   startProcessMetrics();
   const clients = new ClientRegistry(options);

@@ -8,7 +8,8 @@ import { claim, Peer, sink } from '../helpers/peers.js';
 import { tableOf, update, type Json } from '../helpers/messages.js';
 import { until } from '../helpers/wait.js';
 import { metric } from '../helpers/metrics.js';
-import { openRedisLink, RedisCluster } from '../../src/relay/cluster/index.js';
+import { RedisCluster } from '../../src/relay/cluster/redis-cluster.js';
+import { openRedisLink } from '../../src/relay/cluster/redis-link.js';
 import { useCluster } from './cluster.js';
 
 const updatesOf = (p: Peer, id: number | string): Json[] => p.ofType('update').filter((m) => m.sliderId === id);
