@@ -128,6 +128,17 @@ describe.skipIf(!hasRedisServer())('relay --redis: instances act as one relay', 
     ]);
   });
 
+  it('an instance that joins later learns the users already there: its first sink gets them all', async () => {
+    const c = await cluster.start(2);
+    const [a, b] = c.instances;
+    keep(await claim(a!, 'early-a')).send(update('early-a', 11));
+    keep(await claim(b!, 'early-b')).send(update('early-b', 22));
+    await until(async () => metric(await (await fetch(`${a!.httpUrl}/metrics`)).text(), 'tdcrowd_cluster_remote_users') === 1, 'A to know B\'s user');
+    const late = await c.add();
+    const td = keep(await sink(late));
+    await until(() => tableOf(td.messages).get('early-a')?.x === 11 && tableOf(td.messages).get('early-b')?.x === 22, 'both users at the new instance\'s sink');
+  });
+
   it('/healthz is degraded only when no sink is anywhere in the relay; phones on A hear of the sink on B', async () => {
     const { instances: [a, b] } = await cluster.start(2);
     const health = async (r: { httpUrl: string }): Promise<Json> => (await (await fetch(`${r.httpUrl}/healthz`)).json()) as Json;
