@@ -64,6 +64,11 @@ export class Dispatcher {
   private readonly shared: boolean;
   /** relay --redis: frames that arrived while their connection's claim was with Redis, replayed after it. */
   private readonly waiting = new WeakMap<Connection, Array<[Buffer, boolean]>>();
+  /**
+   * relay --redis: the resume token of a connect refused while Redis was unreachable. The page does not send its
+   * connect again, but keeps moving: its next update claims the id with this token.
+   */
+  private readonly resumeLater = new WeakMap<Connection, string>();
 
   constructor(private readonly s: RelayState) {
     this.shared = s.cluster.shared;
@@ -230,7 +235,7 @@ export class Dispatcher {
     const key = userKey(id);
     const settle = (claim: SharedClaim): void => {
       this.waiting.delete(conn);
-      this.sharedClaimed(conn, id, key, token, claim, text, recvAt, update);
+      this.sharedClaimed(conn, id, resume, key, token, claim, text, recvAt, update);
       for (const [data, isBinary] of held) this.onFrame(conn, data, isBinary);
     };
     this.s.cluster.claim(key, id, resume, token).then(settle, (err: Error) =>
@@ -238,8 +243,22 @@ export class Dispatcher {
     );
   }
 
-  private sharedClaimed(conn: Connection, id: UpdateMessage['sliderId'], key: string, token: string, claim: SharedClaim, text: string, recvAt: number, update: UpdateMessage | undefined): void {
-    if (claim.kind === 'refused') return this.drop(conn, claim.code, text, claim.message, recvAt);
+  private sharedClaimed(
+    conn: Connection,
+    id: UpdateMessage['sliderId'],
+    resume: string | undefined,
+    key: string,
+    token: string,
+    claim: SharedClaim,
+    text: string,
+    recvAt: number,
+    update: UpdateMessage | undefined,
+  ): void {
+    if (claim.kind === 'refused') {
+      if (claim.code === 'unavailable' && resume !== undefined) this.resumeLater.set(conn, resume);
+      return this.drop(conn, claim.code, text, claim.message, recvAt);
+    }
+    this.resumeLater.delete(conn);
     if (!conn.isOpen || conn.refused !== undefined || conn.user !== undefined || this.s.closing || this.s.identity.get(key) !== undefined) {
       // Gone (or claimed locally) while Redis answered: the id goes back.
       void this.s.cluster.release(key);
@@ -281,7 +300,7 @@ export class Dispatcher {
       user = own;
     } else {
       // Tutorial pages send connect first, but an update alone claims the id too.
-      if (this.shared && this.s.identity.get(key) === undefined) return this.claimShared(conn, msg.sliderId, undefined, text, recvAt, msg);
+      if (this.shared && this.s.identity.get(key) === undefined) return this.claimShared(conn, msg.sliderId, this.resumeLater.get(conn), text, recvAt, msg);
       const claim = this.s.identity.claim(conn, msg.sliderId, undefined);
       if (claim.kind === 'refused') return this.drop(conn, claim.code, text, claim.message, recvAt);
       this.accept(conn, text);

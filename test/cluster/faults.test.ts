@@ -51,6 +51,12 @@ describe.skipIf(!hasRedisServer())('relay --redis under faults', () => {
     expect(err.code).toBe('unavailable');
     expect(String(err.message)).toMatch(/try again/);
     expect(newbie.closeCode).toBeUndefined(); // the connection stays: its next frame tries again
+    // p2's socket on B dies; the page reconnects to A while Redis is down: its connect with the token is refused
+    const p2token = p2.resume!;
+    p2.terminate();
+    const p2again = keep(await Peer.open(a!.url));
+    p2again.send({ type: 'connect', sliderId: 'p2', resume: p2token });
+    expect((await p2again.waitForMessage((m) => m.type === 'error', 'the refusal')).code).toBe('unavailable');
 
     await redis.start();
     await untilInstances([a!, b!], 2);
@@ -66,13 +72,21 @@ describe.skipIf(!hasRedisServer())('relay --redis under faults', () => {
     newbie.send(update('newbie', 7));
     await sinkB.waitForMessage((m) => m.sliderId === 'newbie' && m.x === 7, 'the new phone at B');
     p1.send(update('p1', 112));
-    p2.send(update('p2', 113));
     await sinkB.waitForMessage((m) => m.sliderId === 'p1' && m.x === 112, 'A→B flowing again');
-    await sinkA.waitForMessage((m) => m.sliderId === 'p2' && m.x === 113, 'B→A flowing again');
-    // two heartbeats later still nobody was taken for dead
+    // B noticed p2's dead socket while Redis was down: its delete went to B's sink, and to A's after the resync
+    // (a page reconnecting to A meanwhile, as the page does, moves on with the token its connect carried)
+    p2again.send(update('p2', 113));
+    await p2again.waitForMessage((m) => m.type === 'welcome', 'p2 back, on A');
+    await sinkB.waitForMessage((m) => m.sliderId === 'p2' && m.x === 113, 'p2 from A at B');
+    expect(p2again.ofType('welcome')[0]!.sliderId).toBe('p2');
+    const fromB = keep(await claim(b!, 'b-new'));
+    fromB.send(update('b-new', 114));
+    await sinkA.waitForMessage((m) => m.sliderId === 'b-new' && m.x === 114, 'B→A flowing again');
+    // two heartbeats later still nobody was taken for dead who is alive
     await new Promise((r) => setTimeout(r, 2 * CLUSTER_HEARTBEAT_MS));
-    for (const s of [sinkA, sinkB]) expect(s.ofType('delete')).toEqual([]);
-    expect(await cluster(a!)).toMatchObject({ instances: 2, users: 3 });
+    for (const s of [sinkA, sinkB]) expect(s.ofType('delete').filter((d) => d.sliderId !== 'p2')).toEqual([]);
+    expect(tableOf(sinkA.messages).has('p2') && tableOf(sinkB.messages).has('p2')).toBe(true);
+    expect(await cluster(a!)).toMatchObject({ instances: 2, users: 4 });
   });
 
   it('a sink that stops reading on B costs only itself: the other sinks on A and B get every update', async () => {
