@@ -17,6 +17,7 @@ import { renderBanner } from './banner.js';
 import { clientAddress, compileProxyTrust, type ClientAddress } from './client-address.js';
 import { ClientRegistry } from './clients.js';
 import { LocalCluster, openCluster, type Cluster } from './cluster/index.js';
+import { remoteToOsc } from './cluster/remote-osc.js';
 import { Connection } from './connection.js';
 import { Dispatcher, type RelayState } from './dispatch.js';
 import { createRequestHandler, refuseUpgrade } from './http-routes.js';
@@ -340,7 +341,10 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
   presence.start();
   operator?.start();
   cluster.attach({
-    deliver: (key, kind, text) => state.router.deliver(undefined, key, kind, text, -1, true),
+    deliver: (key, kind, text) => {
+      state.router.deliver(undefined, key, kind, text, -1, true);
+      if (state.osc !== undefined) remoteToOsc(state.osc, key, kind, text);
+    },
     holds: (key) => state.identity.get(key) !== undefined,
     localUsers: () => state.identity.values(),
     takenAway: (key) => dispatcher.takenAway(key),

@@ -2,7 +2,10 @@
  * relay --redis, in one process: instances sharing a real redis-server act as one relay. Phones on A reach sinks
  * on B in order; ids are shared; presence and snapshots span instances.
  */
+import dgram from 'node:dgram';
+import { decode } from 'node-osc';
 import { afterEach, describe, expect, it } from 'vitest';
+import { OSC_ADDRESS } from '../../src/relay/osc-out.js';
 import { hasRedisServer } from '../helpers/requirements.js';
 import { claim, Peer, sink } from '../helpers/peers.js';
 import { tableOf, update, type Json } from '../helpers/messages.js';
@@ -51,6 +54,31 @@ describe.skipIf(!hasRedisServer())('relay --redis: instances act as one relay', 
     expect(metric(mb, 'tdcrowd_cluster_remote_users')).toBe(3);
     expect(metric(mb, 'tdcrowd_cluster_frames_in_total')).toBeGreaterThanOrEqual(603);
     await until(async () => metric(await (await fetch(`${b!.httpUrl}/metrics`)).text(), 'tdcrowd_cluster_users') === 3, 'the cluster-wide user count at B');
+  });
+
+  it('an --osc target on B gets the phones on A too', async () => {
+    const rx = dgram.createSocket('udp4');
+    const got: { address: string; args: unknown[] }[] = [];
+    // --osc-hz 0: one message per datagram; node-osc gives each argument as {type, value}
+    rx.on('message', (buf) => {
+      const m = decode(buf) as unknown as { address: string; args: { value: unknown }[] };
+      got.push({ address: m.address, args: m.args.map((a) => a.value) });
+    });
+    await new Promise<void>((r) => rx.bind(0, '127.0.0.1', r));
+    try {
+      const c = await cluster.start(1);
+      const b = await c.add({ osc: [{ host: '127.0.0.1', port: rx.address().port }], oscHz: 0 });
+      const [a] = c.instances;
+      const p = keep(await claim(a!, 'far'));
+      p.send(update('far', 33, 4));
+      await until(() => got.some((m) => m.address === OSC_ADDRESS.update && m.args[0] === 'far' && m.args[1] === 33), 'the OSC update from A at B\'s target');
+      expect(got.find((m) => m.address === OSC_ADDRESS.connect)?.args).toEqual(['far']);
+      p.close();
+      await until(() => got.some((m) => m.address === OSC_ADDRESS.delete && m.args[0] === 'far'), 'the OSC delete');
+      expect(b.metrics().dropped.no_sink).toBe(0);
+    } finally {
+      rx.close();
+    }
   });
 
   it('a cluster-wide counter (for hues): instances count on one sequence', async () => {
