@@ -16,6 +16,9 @@ describe('--redis URL', () => {
     const scrubbed = scrubSecrets(leaked, t);
     expect(scrubbed).not.toMatch(/s3cr/);
     expect(scrubbed).toContain('rediss://cache.example.org:6380/2');
+    // a % that is no escape neither breaks the scrubbing nor survives it
+    const odd = redisTarget('redis://:50%zz@h:1');
+    expect(scrubSecrets('NOAUTH 50%zz', odd)).toBe('NOAUTH ***');
   });
 
   it('refuses other schemes, hostless URLs and non-numeric databases, naming the flag and not the password', () => {

@@ -41,6 +41,15 @@ function redact(text: string): string {
 export function scrubSecrets(text: string, target: RedisTarget): string {
   let out = text.split(target.url).join(target.label);
   const u = new URL(target.url);
-  for (const secret of [u.password, decodeURIComponent(u.password)]) if (secret.length >= 1) out = out.split(secret).join('***');
+  for (const secret of [u.password, decodeOr(u.password)]) if (secret.length >= 1) out = out.split(secret).join('***');
   return redact(out);
+}
+
+/** A password as typed may hold a % that is no escape. */
+function decodeOr(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
