@@ -2,7 +2,7 @@
  * relay --redis under faults: Redis restarted under a live show, Redis unreachable at start, a password that must
  * never be printed, a slow sink on one instance.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRelay } from '../../src/relay/index.js';
@@ -141,6 +141,37 @@ describe.skipIf(!hasRedisServer())('relay --redis under faults', () => {
       expect(r.status).toBe(2);
       expect(r.stderr).toMatch(/^tdcrowd: --redis/);
     }
+  });
+
+  it('rediss:// with a password: TLS to Redis (the CA from NODE_EXTRA_CA_CERTS); an untrusted certificate is exit 2', async () => {
+    const password = 'tls-S3cret-n0t-to-print';
+    const redis = await startRedis({ password, tls: true });
+    cleanups.push(() => redis.dispose());
+    expect(redis.url).toMatch(/^rediss:\/\//);
+    const args = [CLI, 'relay', '--host', '127.0.0.1', '--redis', redis.url];
+    // without the CA the certificate is refused: one line, no password
+    const untrusted = spawnSync(process.execPath, [...args, '--port', '0'], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, NODE_EXTRA_CA_CERTS: '' } });
+    expect(untrusted.status).toBe(2);
+    expect(untrusted.stderr.trim().split('\n')).toHaveLength(1);
+    expect(untrusted.stderr).toMatch(/^tdcrowd: cannot reach Redis at rediss:\/\/127\.0\.0\.1:\d+ \(--redis\)/);
+    expect(untrusted.stderr).not.toContain(password);
+
+    const port = await freePort();
+    const child = spawn(process.execPath, [...args, '--port', String(port), '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_EXTRA_CA_CERTS: redis.caFile } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    cleanups.push(() => void child.kill('SIGKILL'));
+    const httpUrl = `http://127.0.0.1:${port}`;
+    await until(async () => (await cluster({ httpUrl }).catch(() => undefined))?.redis === 'up', 'the relay up on TLS Redis', 20_000);
+    // a claim goes through Redis: the welcome proves the TLS connection carries commands
+    const s = keep(await Peer.open(`ws://127.0.0.1:${port}`));
+    s.send({ type: 'hello', role: 'sink' });
+    const p = keep(await claim(`ws://127.0.0.1:${port}`, 'tls-phone'));
+    p.send(update('tls-phone', 9));
+    await s.waitForMessage((m) => m.sliderId === 'tls-phone' && m.x === 9, 'the update');
+    expect(await redis.client().hget('tdcrowd:id:tls-phone', 'inst')).toMatch(/-\d+-[0-9a-f]{6}$/);
+    expect(out).not.toContain(password);
   });
 
   it('a password in the URL works and never appears in output, /healthz or /metrics; a wrong one is exit 2', async () => {

@@ -3,8 +3,8 @@
  * temporary directory; stop() and start() again on the same port (a Redis restart, all state gone), kill() for
  * SIGKILL. Tests that need it skip loudly without redis-server, and fail in CI (requirements.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -13,6 +13,8 @@ import { until } from './wait.js';
 
 export interface RedisServer {
   readonly port: number;
+  /** With `tls`: the self-signed certificate (PEM file) clients must trust, e.g. through NODE_EXTRA_CA_CERTS. */
+  readonly caFile: string | undefined;
   /** redis://127.0.0.1:PORT (with the password when there is one). */
   readonly url: string;
   readonly running: boolean;
@@ -25,18 +27,27 @@ export interface RedisServer {
   client(): Redis;
 }
 
-export async function startRedis(opts: { password?: string } = {}): Promise<RedisServer> {
+/** @param opts.tls serve TLS only (rediss://), with a self-signed certificate for 127.0.0.1 made by openssl */
+export async function startRedis(opts: { password?: string; tls?: boolean } = {}): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'tdcrowd-redis-'));
   const auth = opts.password === undefined ? '' : `:${encodeURIComponent(opts.password)}@`;
-  const url = `redis://${auth}127.0.0.1:${port}`;
+  const url = `${opts.tls === true ? 'rediss' : 'redis'}://${auth}127.0.0.1:${port}`;
+  const caFile = opts.tls === true ? join(dir, 'cert.pem') : undefined;
+  if (opts.tls === true) {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', caFile!, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], {
+      stdio: 'ignore',
+    });
+  }
   let proc: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   let out = '';
   const clients: Redis[] = [];
 
   const start = async (): Promise<void> => {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+    const args = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+    if (caFile === undefined) args.push('--port', String(port));
+    else args.push('--port', '0', '--tls-port', String(port), '--tls-cert-file', caFile, '--tls-key-file', join(dir, 'key.pem'), '--tls-auth-clients', 'no');
     if (opts.password !== undefined) args.push('--requirepass', opts.password);
     const p = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     proc = p;
@@ -63,6 +74,7 @@ export async function startRedis(opts: { password?: string } = {}): Promise<Redi
   await start();
   return {
     port,
+    caFile,
     url,
     get running() {
       return proc !== undefined;
@@ -75,7 +87,7 @@ export async function startRedis(opts: { password?: string } = {}): Promise<Redi
       rmSync(dir, { recursive: true, force: true });
     },
     client: () => {
-      const c = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1 });
+      const c = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1, ...(caFile === undefined ? {} : { tls: { ca: readFileSync(caFile) } }) });
       c.on('error', () => undefined);
       clients.push(c);
       return c;
