@@ -79,6 +79,7 @@ export const ERROR_CODES = [
   'too_many_sinks',
   'backpressure',
   'no_sink',
+  'unavailable',
 ] as const;
 
 export const ERROR_MEANINGS: Readonly<Record<(typeof ERROR_CODES)[number], string>> = {
@@ -102,6 +103,7 @@ export const ERROR_MEANINGS: Readonly<Record<(typeof ERROR_CODES)[number], strin
   too_many_sinks: 'the relay already has --max-sinks sinks (closes with 1013)',
   backpressure: 'a frame skipped for a slow sink, replaced by a newer one (counted only)',
   no_sink: 'an update no sink could receive: none was connected (counted only; phones get status listening:false)',
+  unavailable: 'the relay cannot check the id right now (relay --redis: Redis unreachable): retry in a few seconds',
 };
 
 /**

@@ -23,8 +23,9 @@ import {
   type UpdateMessage,
 } from '../protocol/index.js';
 import type { ClientRegistry } from './clients.js';
+import type { Cluster, SharedClaim } from './cluster/index.js';
 import type { Connection } from './connection.js';
-import type { Identity, UserRecord } from './identity.js';
+import { newResumeToken, type Identity, type UserRecord } from './identity.js';
 import type { Listening } from './listening.js';
 import type { LogWriter } from './log-writer.js';
 import type { RelayMetrics } from './metrics.js';
@@ -49,6 +50,8 @@ export interface RelayState {
   readonly listening: Listening;
   /** OSC targets (--osc): a sink for every user, over UDP. */
   readonly osc: OscOut | undefined;
+  /** The other instances (relay --redis); LocalCluster otherwise. */
+  readonly cluster: Cluster;
   closing: boolean;
 }
 
@@ -59,8 +62,18 @@ export class Dispatcher {
   /** Built once: the hot path allocates no options object and no error text per frame. */
   private readonly parseOptions: Record<'unknown' | 'controller' | 'sink', ParseOptions>;
   private readonly rateMessage: string;
+  /** relay --redis: ids are claimed through Redis when no local connection holds them. */
+  private readonly shared: boolean;
+  /** relay --redis: frames that arrived while their connection's claim was with Redis, replayed after it. */
+  private readonly waiting = new WeakMap<Connection, Array<[Buffer, boolean]>>();
+  /**
+   * relay --redis: the resume token of a connect refused while Redis was unreachable. The page does not send its
+   * connect again, but keeps moving: its next update claims the id with this token.
+   */
+  private readonly resumeLater = new WeakMap<Connection, string>();
 
   constructor(private readonly s: RelayState) {
+    this.shared = s.cluster.shared;
     const maxBytes = s.options.maxPayload;
     this.parseOptions = {
       unknown: { origin: 'any', maxBytes },
@@ -71,6 +84,10 @@ export class Dispatcher {
   }
 
   onFrame(conn: Connection, data: Buffer, isBinary: boolean): void {
+    if (this.shared) {
+      const held = this.waiting.get(conn);
+      if (held !== undefined) return this.hold(conn, held, data, isBinary);
+    }
     const recvAt = performance.now();
     this.s.metrics.messagesIn++;
     if (isBinary) {
@@ -136,9 +153,36 @@ export class Dispatcher {
     s.clients.remove(conn);
     conn.out?.close();
     const user = s.identity.release(conn);
-    if (user === undefined || !user.active) return;
-    if (s.closing) s.identity.setActive(user, false);
-    else this.userGone(conn, user, conn.timedOut ? 'timeout' : 'closed', -1);
+    if (user === undefined) return;
+    if (s.closing) {
+      // relay --redis: the id stays this instance's in Redis, so the phone can resume it on another instance.
+      if (user.active) s.identity.setActive(user, false);
+      return;
+    }
+    const reason = conn.timedOut ? 'timeout' : 'closed';
+    if (!this.shared) {
+      if (user.active) this.userGone(conn, user, reason, -1);
+      return;
+    }
+    // The phone may have resumed on another instance already: the delete goes out only if the id was still ours.
+    void s.cluster.release(user.key).then((mine) => {
+      if (!user.active) return;
+      if (mine) this.userGone(conn, user, reason, -1);
+      else s.identity.setActive(user, false);
+    });
+  }
+
+  /**
+   * relay --redis: another instance resumed this id. The local socket is closed as after a local take-over, and
+   * the sinks keep the row. Returns what they had for the user.
+   */
+  takenAway(key: string): { id: UserRecord<Connection>['id']; active: boolean; connectText: string; updateText: string | undefined } | undefined {
+    const user = this.s.identity.get(key);
+    if (user === undefined) return undefined;
+    const was = { id: user.id, active: user.active, connectText: user.connectText, updateText: user.updateText };
+    this.s.identity.forget(key);
+    this.retire(user.owner);
+    return was;
   }
 
   private becomeController(conn: Connection, text: string, recvAt: number): boolean {
@@ -161,20 +205,82 @@ export class Dispatcher {
       if (!own.active) this.activate(own, recvAt);
       return;
     }
+    if (this.shared && this.s.identity.get(userKey(msg.sliderId)) === undefined) return this.claimShared(conn, msg.sliderId, msg.resume, text, recvAt, undefined);
     const claim = this.s.identity.claim(conn, msg.sliderId, msg.resume);
     if (claim.kind === 'refused') return this.drop(conn, claim.code, text, claim.message, recvAt);
     this.accept(conn, text);
     this.welcome(conn, claim.user);
     if (claim.kind === 'resumed') {
-      // The old socket (a phone that slept) must not speak for the id any more; sinks keep the row.
-      const previous = claim.previous;
-      previous.refused = 'id_taken';
-      // A sleeping phone may never answer the close: free its controller slot now, and cut it if it stays mute.
-      this.s.clients.releaseSlot(previous);
-      previous.close(CLOSE.takenOver, 'id taken over by a resumed connection');
-      setTimeout(() => previous.ws.terminate(), TAKEOVER_GRACE_MS).unref();
+      this.retire(claim.previous);
+      if (this.shared) this.s.cluster.tokenChanged(claim.user.key, claim.user.token);
     }
     if (!claim.user.active) this.activate(claim.user, recvAt);
+  }
+
+  /** The old socket of a resumed id (a phone that slept) must not speak for it any more; sinks keep the row. */
+  private retire(previous: Connection): void {
+    previous.refused = 'id_taken';
+    // A sleeping phone may never answer the close: free its controller slot now, and cut it if it stays mute.
+    this.s.clients.releaseSlot(previous);
+    previous.close(CLOSE.takenOver, 'id taken over by a resumed connection');
+    setTimeout(() => previous.ws.terminate(), TAKEOVER_GRACE_MS).unref();
+  }
+
+  /**
+   * relay --redis: no local connection holds the id, so Redis decides. The connection's next frames wait (up to
+   * its burst) until the answer, then run in order.
+   */
+  private claimShared(conn: Connection, id: UpdateMessage['sliderId'], resume: string | undefined, text: string, recvAt: number, update: UpdateMessage | undefined): void {
+    const held: Array<[Buffer, boolean]> = [];
+    this.waiting.set(conn, held);
+    const token = newResumeToken();
+    const key = userKey(id);
+    const settle = (claim: SharedClaim): void => {
+      this.waiting.delete(conn);
+      this.sharedClaimed(conn, id, resume, key, token, claim, text, recvAt, update);
+      for (const [data, isBinary] of held) this.onFrame(conn, data, isBinary);
+    };
+    this.s.cluster.claim(key, id, resume, token).then(settle, (err: Error) =>
+      settle({ kind: 'refused', code: 'unavailable', message: `the relay cannot check ids right now: ${err.message}` }),
+    );
+  }
+
+  private sharedClaimed(
+    conn: Connection,
+    id: UpdateMessage['sliderId'],
+    resume: string | undefined,
+    key: string,
+    token: string,
+    claim: SharedClaim,
+    text: string,
+    recvAt: number,
+    update: UpdateMessage | undefined,
+  ): void {
+    if (claim.kind === 'refused') {
+      if (claim.code === 'unavailable' && resume !== undefined) this.resumeLater.set(conn, resume);
+      return this.drop(conn, claim.code, text, claim.message, recvAt);
+    }
+    this.resumeLater.delete(conn);
+    if (!conn.isOpen || conn.refused !== undefined || conn.user !== undefined || this.s.closing || this.s.identity.get(key) !== undefined) {
+      // Gone (or claimed locally) while Redis answered: the id goes back.
+      void this.s.cluster.release(key);
+      if (conn.isOpen && conn.refused === undefined) this.drop(conn, 'id_taken', text, `id ${JSON.stringify(id)} is in use by another connection`, recvAt);
+      return;
+    }
+    const user = this.s.identity.adopt(conn, id, token, claim.kind === 'resumed' ? claim.user : undefined);
+    this.accept(conn, text);
+    this.welcome(conn, user);
+    if (!user.active) this.activate(user, recvAt);
+    if (update !== undefined) this.moved(conn, user, update, recvAt);
+  }
+
+  private hold(conn: Connection, held: Array<[Buffer, boolean]>, data: Buffer, isBinary: boolean): void {
+    if (held.length < this.s.options.burst) {
+      held.push([data, isBinary]);
+      return;
+    }
+    this.s.metrics.messagesIn++;
+    this.drop(conn, 'rate_limited', isBinary ? `<binary frame, ${data.length} bytes>` : data.toString(), this.rateMessage, performance.now());
   }
 
   private update(conn: Connection, msg: UpdateMessage, text: string, recvAt: number): void {
@@ -197,6 +303,7 @@ export class Dispatcher {
       user = own;
     } else {
       // Tutorial pages send connect first, but an update alone claims the id too.
+      if (this.shared && this.s.identity.get(key) === undefined) return this.claimShared(conn, msg.sliderId, this.resumeLater.get(conn), text, recvAt, msg);
       const claim = this.s.identity.claim(conn, msg.sliderId, undefined);
       if (claim.kind === 'refused') return this.drop(conn, claim.code, text, claim.message, recvAt);
       this.accept(conn, text);
@@ -204,11 +311,16 @@ export class Dispatcher {
       this.welcome(conn, user);
     }
     if (!user.active) this.activate(user, recvAt);
+    this.moved(conn, user, msg, recvAt);
+  }
+
+  /** An update of an active user, to the sinks. */
+  private moved(conn: Connection, user: User, msg: UpdateMessage, recvAt: number): void {
     const canonical = user.updates.update(msg);
     user.updateText = canonical;
     user.update = msg;
-    this.s.router.forward(conn, key, 'update', canonical, recvAt, msg);
-    this.s.osc?.update(key, user.id, msg.x, msg.y, msg.speed, msg.angle);
+    this.s.router.forward(conn, user.key, 'update', canonical, recvAt, msg);
+    this.s.osc?.update(user.key, user.id, msg.x, msg.y, msg.speed, msg.angle);
   }
 
   private remove(conn: Connection, msg: DeleteMessage, text: string, recvAt: number): void {
@@ -248,6 +360,11 @@ export class Dispatcher {
     for (const user of this.s.identity.activeUsers()) {
       out.push(user.key, 'connect', user.connectText, -1);
       if (user.updateText !== undefined) out.push(user.key, 'update', user.updateText, -1, user.update);
+    }
+    // relay --redis: the other instances' users too (none otherwise).
+    for (const user of this.s.cluster.remoteUsers()) {
+      out.push(user.key, 'connect', user.connectText, -1);
+      if (user.updateText !== undefined) out.push(user.key, 'update', user.updateText, -1);
     }
   }
 

@@ -70,22 +70,7 @@ export class Identity<O extends IdHolder<O>> {
   claim(conn: O, id: SliderId, resume: string | undefined): ClaimResult<O> {
     const key = userKey(id);
     const held = this.users.get(key);
-    if (held === undefined) {
-      const user: UserRecord<O> = {
-        key,
-        id,
-        owner: conn,
-        token: newResumeToken(),
-        active: false,
-        connectText: connectFrame(id),
-        updates: new UpdateFrameWriter(id),
-        updateText: undefined,
-        update: undefined,
-      };
-      this.users.set(key, user);
-      conn.user = user;
-      return { kind: 'claimed', user };
-    }
+    if (held === undefined) return { kind: 'claimed', user: this.create(conn, key, id, newResumeToken()) };
     if (resume === undefined) {
       return { kind: 'refused', code: 'id_taken', message: `id ${JSON.stringify(id)} is in use by another connection` };
     }
@@ -99,6 +84,51 @@ export class Identity<O extends IdHolder<O>> {
     held.token = newResumeToken();
     conn.user = held;
     return { kind: 'resumed', user: held, previous };
+  }
+
+  /**
+   * relay --redis: the cluster granted this connection an id no local connection held, with `token`. `sinksHave` is
+   * what the sinks already show for it (a user resumed from another instance), so its row carries on.
+   */
+  adopt(conn: O, id: SliderId, token: string, sinksHave?: { updateText: string | undefined }): UserRecord<O> {
+    const user = this.create(conn, userKey(id), id, token);
+    if (sinksHave !== undefined) {
+      this.setActive(user, true);
+      user.updateText = sinksHave.updateText;
+    }
+    return user;
+  }
+
+  /** relay --redis: another instance resumed the id; it is no longer this instance's (no delete: the row lives on). */
+  forget(key: string): UserRecord<O> | undefined {
+    const user = this.users.get(key);
+    if (user === undefined) return undefined;
+    this.users.delete(key);
+    if (user.owner.user === user) user.owner.user = undefined;
+    if (user.active) this.activeCount--;
+    return user;
+  }
+
+  private create(conn: O, key: string, id: SliderId, token: string): UserRecord<O> {
+    const user: UserRecord<O> = {
+      key,
+      id,
+      owner: conn,
+      token,
+      active: false,
+      connectText: connectFrame(id),
+      updates: new UpdateFrameWriter(id),
+      updateText: undefined,
+      update: undefined,
+    };
+    this.users.set(key, user);
+    conn.user = user;
+    return user;
+  }
+
+  /** Users this instance holds, active or not (relay --redis asserts them all after a reconnect). */
+  values(): IterableIterator<UserRecord<O>> {
+    return this.users.values();
   }
 
   setActive(user: UserRecord<O>, active: boolean): void {

@@ -30,10 +30,17 @@ export class Listening {
     private readonly requireHello: boolean,
     /** OSC targets (--osc): fixed at start, each a sink for every update. */
     private readonly oscTargets = 0,
+    /** relay --redis: sinks on the other instances, which receive this instance's phones too. */
+    private readonly elsewhere: () => number = () => 0,
   ) {}
 
-  /** Connections and OSC targets that receive the phones' updates. */
+  /** Connections and OSC targets that receive the phones' updates (relay --redis: on any instance). */
   receivers(): number {
+    return this.localReceivers() + this.elsewhere();
+  }
+
+  /** Receivers on this instance only (what the other instances count as this one's sinks). */
+  localReceivers(): number {
     const c = this.clients.counts();
     if (this.mode === 'route' || this.requireHello) return c.sink + this.oscTargets;
     return c.sink + c.unknown + this.oscTargets;

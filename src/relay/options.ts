@@ -11,6 +11,7 @@ import { AddressBlocks } from './address-blocks.js';
 import { compileProxyTrust } from './client-address.js';
 import { OSC_DEFAULTS, parseOscTarget, type OscTargetSpec } from './osc-out.js';
 import { resolvePageSettings, type PageSettings } from '../web/page-options.js';
+import { redisUrlProblem } from './cluster/redis-url.js';
 
 export type RelayMode = 'route' | 'broadcast';
 
@@ -81,7 +82,7 @@ export interface RelayOptions {
   oscMaxDatagram: number;
   /** The page phones get: title, instructions, accent, logo, or the artist's own (src/web/page-options.ts). */
   page?: PageSettings;
-  /** `--redis redis://HOST:PORT`: instances (and `--workers`) sharing one Redis (checked where it is used). */
+  /** redis:// or rediss:// URL: this relay is one instance of several sharing that Redis (README, "Scale-out with Redis"). */
   redis?: string;
 }
 
@@ -227,6 +228,10 @@ export function resolveOptions(partial: Partial<RelayOptions> = {}): RelayOption
   int('oscSnapshotMs', o.oscSnapshotMs, 0, 3_600_000);
   int('oscMaxDatagram', o.oscMaxDatagram, 576, 65_507);
   if (o.page !== undefined) resolvePageSettings(o.page); // throws with the flag's name; the relay loads it again at start
+  if (o.redis !== undefined) {
+    const problem = typeof o.redis === 'string' ? redisUrlProblem(o.redis) : '--redis must be a redis:// or rediss:// URL';
+    if (problem !== undefined) fail(problem);
+  }
   const si = o.statusIntervalMs;
   if (si !== 0 && (!Number.isInteger(si) || si < 1000 || si > 3_600_000)) fail(`--status-interval must be 0 (no status lines) or from 1 to 3600 seconds, got ${si / 1000}`);
   return o;

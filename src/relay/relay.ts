@@ -16,6 +16,8 @@ import type { InterfaceList } from './address-blocks.js';
 import { renderBanner } from './banner.js';
 import { clientAddress, compileProxyTrust, type ClientAddress } from './client-address.js';
 import { ClientRegistry } from './clients.js';
+import { LocalCluster, openCluster, type Cluster } from './cluster/index.js';
+import { remoteToOsc } from './cluster/remote-osc.js';
 import { Connection } from './connection.js';
 import { Dispatcher, type RelayState } from './dispatch.js';
 import { createRequestHandler, refuseUpgrade, type HttpRoutes } from './http-routes.js';
@@ -129,6 +131,8 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
   const lastConn = (await log?.prepare().catch((err: NodeJS.ErrnoException) => {
     throw logError(options.log!, err);
   })) ?? 0;
+  // relay --redis: Redis is reached before anything listens, so "unreachable" is a start error (exit 2).
+  const cluster: Cluster = options.redis === undefined ? new LocalCluster() : await openCluster(options.redis, options.heartbeatMs);
   const metrics = new RelayMetrics();
   startProcessMetrics();
   const worker = env.worker;
@@ -148,13 +152,13 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
           throw new RelayOptionsError(err.message);
         });
   const oscTargets = osc?.size ?? 0;
-  const listening = new Listening(clients, options.mode, options.sinkToken !== undefined, oscTargets);
+  const listening = new Listening(clients, options.mode, options.sinkToken !== undefined, oscTargets, () => cluster.sinksElsewhere());
   const state: RelayState = {
     options,
     metrics,
     log,
     identity,
-    router: new Router(options.mode, clients, queueContext, options.sinkToken !== undefined, oscTargets),
+    router: new Router(options.mode, clients, queueContext, options.sinkToken !== undefined, oscTargets, cluster.shared ? cluster : undefined),
     queueContext,
     clients,
     osc,
@@ -165,6 +169,7 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
       interfaces: env.networkInterfaces ?? networkInterfaces,
     }),
     listening,
+    cluster,
     closing: false,
   };
   const dispatcher = new Dispatcher(state);
@@ -188,8 +193,14 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
       }));
   clients.onSinkChange = (conn, joined) => {
     listening.changed();
+    cluster.localSinksChanged(listening.localReceivers());
     // After the hello has been handled, so the line can say whether the sink asked for batches.
     if (operator !== undefined) queueMicrotask(() => operator.sinkChanged(conn, joined, conn.out?.batchHz));
+  };
+
+  const clusterHealth = (): Record<string, unknown> => {
+    const c = cluster.status(state.identity.active);
+    return { instance: cluster.instanceId, redis: c.redisUp ? 'up' : 'unreachable', instances: c.instances, users: c.users, sinksElsewhere: c.sinksElsewhere };
   };
 
   const snapshot = (): RelayMetricsSnapshot => ({
@@ -221,6 +232,7 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
           uptimeS: Math.round((Date.now() - startedAt) / 1000),
           connections: m.connections,
           users: m.users,
+          ...(cluster.shared ? { cluster: clusterHealth() } : {}),
           // every place the users go: WebSocket sinks and OSC targets (an OSC target counts as a sink)
           sinks: { websocket: clients.sinks.size, osc: oscTargets },
         };
@@ -230,7 +242,13 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
         let queued = 0;
         for (const s of clients.sinks) queued = Math.max(queued, s.out?.size ?? 0);
         const gauges = { connections: m.connections, users: m.users, uptimeS: (Date.now() - startedAt) / 1000, sinkQueueUsers: queued };
-        return renderPrometheus(metrics, gauges) + (await renderProcessMetrics()) + cap.metricsText() + (log?.metricsText() ?? '');
+        return (
+          renderPrometheus(metrics, gauges) +
+          (await renderProcessMetrics()) +
+          cap.metricsText() +
+          (log?.metricsText() ?? '') +
+          cluster.metricsText(state.identity.active)
+        );
       },
     }),
   );
@@ -336,12 +354,14 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
   }).catch(async (err: NodeJS.ErrnoException) => {
     osc?.close();
     await log?.close();
+    await cluster.close();
     throw listenError(options.host, options.port, err);
   });
   try {
     await log?.open();
   } catch (err) {
     osc?.close();
+    await cluster.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     throw logError(options.log!, err as NodeJS.ErrnoException);
   }
@@ -349,6 +369,17 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
   server.on('error', (err) => process.stderr.write(`tdcrowd relay: ${err.message}\n`));
   presence.start();
   operator?.start();
+  cluster.attach({
+    deliver: (key, kind, text) => {
+      state.router.deliver(undefined, key, kind, text, -1, true);
+      if (state.osc !== undefined) remoteToOsc(state.osc, key, kind, text);
+    },
+    holds: (key) => state.identity.get(key) !== undefined,
+    localUsers: () => state.identity.values(),
+    takenAway: (key) => dispatcher.takenAway(key),
+    sinksChanged: () => listening.changed(),
+  });
+  cluster.localSinksChanged(listening.localReceivers());
   const capNotice = cap.notice(options.maxConnections);
   if (capNotice !== undefined) process.stderr.write(`${capNotice}\n`);
 
@@ -370,6 +401,7 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
       }),
     );
     for (const warning of accessWarnings(options)) process.stdout.write(`warning: ${warning}\n`);
+    if (cluster.banner !== undefined) process.stdout.write(`${cluster.banner}\n`);
   }
 
   let closed: Promise<void> | undefined;
@@ -392,6 +424,7 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
       });
       wss.close();
       state.osc?.close();
+      await cluster.close();
       await log?.close();
     })();
     return closed;

@@ -8,6 +8,12 @@ import type { RelayMode } from './options.js';
 import type { UpdateMessage } from '../protocol/index.js';
 import { OutQueue, type OutKind, type OutQueueContext } from './out-queue.js';
 
+/** relay --redis: the rest of the relay (cluster/cluster.ts), as the router needs it. */
+export interface ElsewhereOutlet {
+  publish(kind: OutKind, key: string, text: string): void;
+  sinksElsewhere(): number;
+}
+
 export class Router {
   constructor(
     private readonly mode: RelayMode,
@@ -17,6 +23,8 @@ export class Router {
     private readonly requireHello: boolean,
     /** OSC targets (--osc): they receive every update too, so with one an update never reaches no one. */
     private readonly oscTargets = 0,
+    /** relay --redis: other instances get every local user's frames, and their sinks count against no_sink. */
+    private readonly elsewhere?: ElsewhereOutlet,
   ) {}
 
   /**
@@ -26,9 +34,22 @@ export class Router {
    * @param update an update's validated fields, for sinks that get column batches
    */
   forward(from: Connection | undefined, key: string, kind: OutKind, text: string, recvAt: number, update?: UpdateMessage): void {
+    if (this.elsewhere !== undefined) {
+      this.elsewhere.publish(kind, key, text);
+      this.deliver(from, key, kind, text, recvAt, this.elsewhere.sinksElsewhere() > 0, update);
+      return;
+    }
+    this.deliver(from, key, kind, text, recvAt, false, update);
+  }
+
+  /**
+   * To this instance's recipients only (relay --redis hands other instances' frames here).
+   * @param heardElsewhere sinks on other instances get the frame: it is no no_sink drop when none is here
+   */
+  deliver(from: Connection | undefined, key: string, kind: OutKind, text: string, recvAt: number, heardElsewhere: boolean, update?: UpdateMessage): void {
     if (this.mode === 'route') {
       if (this.clients.sinks.size === 0) {
-        if (kind === 'update' && this.oscTargets === 0) this.queueContext.metrics.drop('no_sink');
+        if (kind === 'update' && this.oscTargets === 0 && !heardElsewhere) this.queueContext.metrics.drop('no_sink');
         return;
       }
       for (const sink of this.clients.sinks) sink.out?.push(key, kind, text, recvAt, update);
@@ -48,6 +69,6 @@ export class Router {
       delivered = true;
     }
     // Nobody else is connected: the update reaches no one (other phones count: in broadcast mode they receive it).
-    if (!delivered && kind === 'update' && this.oscTargets === 0) this.queueContext.metrics.drop('no_sink');
+    if (!delivered && kind === 'update' && this.oscTargets === 0 && !heardElsewhere) this.queueContext.metrics.drop('no_sink');
   }
 }

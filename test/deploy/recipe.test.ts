@@ -41,12 +41,6 @@ const execForm = (args: string): string[] => JSON.parse(args) as string[];
 /** Long flags in a command line (`--x` or `--x=1`). */
 const flagsOf = (argv: readonly string[]): string[] => argv.filter((a) => a.startsWith('--')).map((a) => a.split('=')[0]!);
 
-/**
- * Flags of interfaces fixed in SPEC §7 that other branches build (relay --redis: the Redis scale-out). Until they
- * are merged, `relay --help` lacks them; the last test fails once one appears, so this list is emptied then.
- */
-const PENDING_FLAGS = ['--redis'];
-
 let help = '';
 beforeAll(() => {
   requireBuiltCli();
@@ -237,14 +231,7 @@ describe('deploy/compose.yaml', () => {
     expect(caddyfile).toMatch(/handle \/metrics \{\s*respond 404\s*\}/);
   });
 
-  it('every relay flag the compose file uses exists in `tdcrowd relay --help` (or is pending on another branch)', () => {
-    for (const flag of flagsOf(relays[0]!.command!)) {
-      if (PENDING_FLAGS.includes(flag)) continue;
-      expect(help, flag).toMatch(new RegExp(`(^|\\s)${flag}\\b`, 'm'));
-    }
-  });
-
-  it('no pending flag has landed yet (when this fails, the flag exists: remove it from PENDING_FLAGS)', () => {
-    for (const flag of PENDING_FLAGS) expect(help, `${flag} is in relay --help now: drop it from PENDING_FLAGS`).not.toMatch(new RegExp(`(^|\\s)${flag}\\b`, 'm'));
+  it('every relay flag the compose file uses exists in `tdcrowd relay --help`', () => {
+    for (const flag of flagsOf(relays[0]!.command!)) expect(help, flag).toMatch(new RegExp(`(^|\\s)${flag}\\b`, 'm'));
   });
 });

@@ -14,9 +14,17 @@ import { until } from './wait.js';
 
 export const QUIET: Partial<RelayOptions> = { port: 0, host: '127.0.0.1', quiet: true };
 
+/** What startQuiet starts: one relay, unless a suite runs again against something else (test/cluster). */
+let quietStarter = (options: Partial<RelayOptions>): Promise<RelayHandle> => startRelay({ ...QUIET, ...options });
+
+/** Makes startQuiet start `starter`'s relays (a suite imported again by a cluster variant); call before importing it. */
+export function useQuietStarter(starter: (options: Partial<RelayOptions>) => Promise<RelayHandle>): void {
+  quietStarter = starter;
+}
+
 /** An in-process relay on a free loopback port, no banner. */
 export function startQuiet(options: Partial<RelayOptions> = {}): Promise<RelayHandle> {
-  return startRelay({ ...QUIET, ...options });
+  return quietStarter(options);
 }
 
 /**

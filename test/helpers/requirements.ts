@@ -31,3 +31,5 @@ export const hasChromium = (): boolean =>
   requirement(`Chromium (${CHROMIUM_PATH})`, existsSync(CHROMIUM_PATH) && hasProgram(CHROMIUM_PATH, ['--version']));
 /** numpy for python3 (TouchDesigner ships it; the Script CHOP's callbacks use it). */
 export const hasNumpy = (): boolean => requirement('numpy for python3', hasProgram('python3', ['-c', 'import numpy']));
+/** Debian's redis-server (relay --redis tests start their own on a free port). */
+export const hasRedisServer = (): boolean => requirement('redis-server', hasProgram('redis-server', ['--version']));

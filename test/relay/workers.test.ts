@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { hasRedisServer } from '../helpers/requirements.js';
 import { WebSocket } from 'ws';
 import { Peer } from '../helpers/peers.js';
 import { freePort } from '../helpers/ports.js';
@@ -39,7 +40,7 @@ function alive(pid: number): boolean {
 
 
 // Each test starts a machine of three processes: allow for a loaded CI machine.
-describe('relay --workers', { timeout: 60_000 }, () => {
+describe.skipIf(!hasRedisServer())('relay --workers', { timeout: 60_000 }, () => {
   it('refuses more than one worker without --redis: one line on stderr, exit 2', async () => {
     const r = run(['--workers', '2', '--port', '0']);
     const { code } = await r.exited;

@@ -7,6 +7,10 @@
  * Checked: the relay stays up and keeps accepting; every honest update arrives once, in order; nothing hostile
  * reaches the sink or another phone; /metrics counts each drop under the reason the corpus says it deserves;
  * RSS stays bounded.
+ *
+ * The same barrage runs against one relay, and against instance A of two sharing a real Redis (relay --redis) with
+ * the sink on instance B: access rules and counting are the same on every instance, and honest delivery across
+ * instances stays at 100 %.
  */
 import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +19,8 @@ import { recordFigures } from '../helpers/figures.js';
 import type { Metrics } from '../helpers/metrics.js';
 import { claim, Peer } from '../helpers/peers.js';
 import { type ChildRelay, spawnRelay } from '../helpers/relay.js';
+import { startRedis, type RedisServer } from '../helpers/redis.js';
+import { hasRedisServer } from '../helpers/requirements.js';
 import { RssSampler } from '../helpers/rss.js';
 import { sleep, until } from '../helpers/wait.js';
 
@@ -30,19 +36,41 @@ const PRE_CLOSE = 3;
 const POST_CLOSE = 2;
 
 let relay: ChildRelay;
+/** Where the sink connects: the relay itself, or instance B of the cluster. */
+let sinkRelay: ChildRelay;
+let redis: RedisServer | undefined;
 const peers: Peer[] = [];
 const keep = (p: Peer): Peer => (peers.push(p), p);
 
 /** Honest phones, attackers and the storm all come from 127.0.0.1: the per-address cap has its own tests. */
 const MANY_PER_ADDRESS = ['--max-per-address', '10000'];
 
-beforeAll(async () => {
-  relay = await spawnRelay([...MANY_PER_ADDRESS, '--rate', String(RATE), '--burst', String(RATE), '--max-controllers', String(MAX_CONTROLLERS), '--ping-interval', '3600']);
-});
-afterAll(async () => {
-  for (const p of peers) p.terminate();
+const FLAGS = [...MANY_PER_ADDRESS, '--rate', String(RATE), '--burst', String(RATE), '--max-controllers', String(MAX_CONTROLLERS), '--ping-interval', '3600'];
+
+const VARIANTS = [
+  { name: 'one relay', cluster: false },
+  ...(hasRedisServer() ? [{ name: 'instance A of two sharing Redis, the sink on B', cluster: true }] : []),
+];
+
+/** The relay under attack, and where the sink is. */
+async function setUp(cluster: boolean): Promise<void> {
+  if (!cluster) {
+    relay = await spawnRelay(FLAGS);
+    sinkRelay = relay;
+    return;
+  }
+  redis = await startRedis();
+  relay = await spawnRelay([...FLAGS, '--redis', redis.url]);
+  sinkRelay = await spawnRelay([...FLAGS, '--redis', redis.url]);
+}
+
+async function tearDown(): Promise<void> {
+  for (const p of peers.splice(0)) p.terminate();
   await relay?.stop();
-});
+  if (sinkRelay !== relay) await sinkRelay?.stop();
+  await redis?.dispose();
+  redis = undefined;
+}
 
 const UPGRADE = 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n';
 const RAW_REQUESTS = [
@@ -80,17 +108,22 @@ function sendFrame(p: Peer, f: HostileFrame): void {
   else if (p.ws.readyState === p.ws.OPEN) p.ws.send(f.data, { binary: true });
 }
 
-describe('hostile input while honest users stream', () => {
+describe.each(VARIANTS)('hostile input while honest users stream: $name', ({ cluster }) => {
+  beforeAll(() => setUp(cluster));
+  afterAll(tearDown);
+
   it('keeps the relay up, honest delivery at 100 %, and counts every drop by reason', async () => {
     const expected: Record<string, number> = {};
     const expect1 = (reason: string, n = 1): void => void (expected[reason] = (expected[reason] ?? 0) + n);
     let framesIn = 0; // frames the relay must have read (lower bound of messagesIn)
     let unread = 0; // frames sent after a closing frame: the relay may or may not read them
 
-    const s = keep(await Peer.open(relay.url));
+    const s = keep(await Peer.open(sinkRelay.url));
     s.send({ type: 'hello', role: 'sink' });
-    framesIn++;
-    await until(async () => (await relay.metrics()).connections.sink === 1, 'the sink admitted');
+    if (sinkRelay === relay) framesIn++;
+    await until(async () => (await sinkRelay.metrics()).connections.sink === 1, 'the sink admitted');
+    // relay --redis: A hears of B's sink (phones on A are then told nothing but their welcome)
+    await until(async () => ((await (await fetch(`${relay.httpUrl}/healthz`)).json()) as { status: string }).status === 'ok', 'the relay to know a sink');
 
     // honest phones
     const honest: Peer[] = [];
@@ -279,7 +312,7 @@ describe('hostile input while honest users stream', () => {
     expect(rss.peak - baselineMiB).toBeLessThan(64);
 
     const inCorpus = plans.flat();
-    recordFigures('hostile-relay', {
+    if (!cluster) recordFigures('hostile-relay', {
       relayFramesTriedByCategory: { ...tally(inCorpus, (f) => f.category), ...tally(closing, (f) => f.category), flood: FLOOD, stormConnections: STORM },
       relayFramesTotal: inCorpus.length + closing.length + FLOOD + STORM + closing.length * PRE_CLOSE + 3 * 4,
       hostileConnections: HOSTILE + closing.length + 3 + 1 + STORM,
@@ -293,8 +326,10 @@ describe('hostile input while honest users stream', () => {
       relayRssMiB: { baseline: Math.round(baselineMiB * 10) / 10, peak: Math.round(rss.peak * 10) / 10 },
       hostileSeconds,
     });
-  }, 60_000);
+  }, 90_000);
+});
 
+describe('hostile input, one relay only', () => {
   it('broadcast mode (the tutorial relay): phones get every honest frame and no hostile one', async () => {
     const b = await spawnRelay([...MANY_PER_ADDRESS, '--mode', 'broadcast', '--rate', String(RATE), '--burst', String(RATE), '--ping-interval', '3600']);
     try {

@@ -42,8 +42,8 @@ export function register(program: Command): void {
     .option('--accent <#rrggbb>', 'the pad\'s and buttons\' colour (default: #4caf50, the tutorial\'s green)')
     .option('--logo <file>', 'a .png, .svg, .jpg or .webp logo (at most 512 KiB) above the title, served at /logo')
     .option('--static <dir>', 'serve your own page from DIR at / instead of the joystick page; it imports /tdcrowd-client.js')
+    .option('--redis <url>', 'join the relay instances sharing this Redis (redis://HOST:6379, rediss://:PASSWORD@HOST:6380): phones on any instance reach sinks on every instance, ids and presence are shared')
     .option('--quiet', 'no banner, no sink or status lines (errors still go to stderr)')
-    .option('--redis <url>', 'share routing, identity and presence with other relays through Redis, e.g. redis://127.0.0.1:6379')
     .option('--workers <n>', `processes on this machine sharing the port, joined through --redis (1 to ${MAX_WORKERS}) (default: 1)`)
     .action(async (flags: RelayFlags & { workers?: string }) => {
       const options = optionsFromFlags(flags);
