@@ -84,7 +84,7 @@ export const ERROR_CODES = [
 export const ERROR_MEANINGS: Readonly<Record<(typeof ERROR_CODES)[number], string>> = {
   too_large: 'the frame is larger than the relay accepts (it closes the connection with 1009)',
   not_utf8: 'the frame is not valid UTF-8',
-  binary: 'a binary frame: the protocol is text only',
+  binary: 'a binary frame from a client: only the relay sends binary frames (column batches to sinks that ask)',
   not_json: 'the frame is neither JSON nor a keep-alive',
   not_object: 'the JSON is not an object',
   schema: 'the object breaks the schema (the message names the property)',
@@ -103,3 +103,22 @@ export const ERROR_MEANINGS: Readonly<Record<(typeof ERROR_CODES)[number], strin
   backpressure: 'a frame skipped for a slow sink, replaced by a newer one (counted only)',
   no_sink: 'an update no sink could receive: none was connected (counted only; phones get status listening:false)',
 };
+
+/**
+ * f32-columns (docs/protocol.md, "Column batches"): a sink that says `"encoding":"f32-columns"` (with batchHz) in
+ * its hello gets one binary frame per tick with the changed users' values as little-endian columns, and text
+ * frames only for joins and leaves. These are the frame's fixed numbers; the layout is in columns.ts.
+ */
+export const ENCODINGS = ['json', 'f32-columns'] as const;
+/** "TDCB", the first four bytes of every column batch. */
+export const COLUMNS_MAGIC = 'TDCB';
+/** The layout version a relay writes and a reader must know (byte 4). */
+export const COLUMNS_VERSION = 1;
+/** Flag bit: an f64 seq column follows the angle column (NaN where that update had no seq). */
+export const COLUMNS_FLAG_SEQ = 1;
+/** Flag bit: an f32 dt column (t − t0 in ms) follows (NaN where that update had no t). */
+export const COLUMNS_FLAG_DT = 2;
+/** Bytes before the first column: magic, version, flags, reserved, batch number, row count, t0. */
+export const COLUMNS_HEADER_BYTES = 24;
+/** Indices a relay hands one sink: 0 ≤ index < COLUMNS_MAX_INDEX (the lowest free at join). */
+export const COLUMNS_MAX_INDEX = 65536;

@@ -12,8 +12,11 @@ export const DIRECTIONS = {
   controllerToRelay: ['connect', 'update', 'delete', 'ping', 'pong'],
   /** TouchDesigner, a dashboard, the simulator's measuring sink: hello first. */
   sinkToRelay: ['hello', 'ping', 'pong'],
-  /** Forwarded controller messages, the relay's deletes, batches (to sinks that asked), errors, keep-alives. */
-  relayToSink: ['connect', 'update', 'relayDelete', 'batch', 'error', 'ping', 'pong'],
+  /**
+   * Forwarded controller messages, the relay's deletes, batches (to sinks that asked), the f32-columns
+   * acknowledgement (binary column batches are not JSON messages: docs/protocol.md), errors, keep-alives.
+   */
+  relayToSink: ['connect', 'update', 'relayDelete', 'batch', 'encoding', 'error', 'ping', 'pong'],
   relayToController: ['welcome', 'status', 'error', 'ping', 'pong'],
 } as const satisfies Record<string, readonly FrameKind[]>;
 

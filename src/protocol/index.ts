@@ -24,5 +24,7 @@ export * from './serialize.js';
 export { userKey } from './user-key.js';
 export { TokenBucket, DEFAULT_RATE, DEFAULT_BURST, isValidRate, isValidBurst } from './token-bucket.js';
 export * from './log.js';
+export * from './columns.js';
+export * from './columns-reader.js';
 export { DIRECTIONS, type Direction, type FrameKind } from './directions.js';
 export { asyncapiDocument, ASYNCAPI_VERSION } from './asyncapi.js';

@@ -12,8 +12,13 @@ export interface LogEntry {
   /** The relay's connection number, unique for the relay's life. */
   conn: number;
   role: ConnectionRole;
-  /** The frame: its JSON value when it parsed as JSON, else the raw text (`"ping"`, garbage, ...). */
+  /**
+   * The frame: its JSON value when it parsed as JSON, else the raw text (`"ping"`, garbage, ...); for a binary
+   * frame a placeholder (`"<binary frame, N bytes>"`), its bytes being in `bin`.
+   */
   msg: unknown;
+  /** A binary frame the relay sent (a column batch): its bytes in base64 (standard alphabet, padded). */
+  bin?: string;
   /** Set on inbound frames the relay dropped: the reason it counted them under. */
   drop?: string;
   /**
@@ -37,6 +42,14 @@ export const REDACTED_PATTERN = '^redacted-[A-Za-z0-9_-]{12}$';
 /** Drops logged per connection and reason before sampling starts, and then one a second (each with `skipped`). */
 export const LOG_DROPS_BURST = 5;
 
+/** `bin`: RFC 4648 base64, standard alphabet, padded. */
+export const BASE64_PATTERN = '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$';
+
+/** The `msg` a binary frame's log line carries (its bytes are in `bin`). */
+export function binaryPlaceholder(bytes: number): string {
+  return `<binary frame, ${bytes} bytes>`;
+}
+
 export const logEntrySchema = {
   type: 'object',
   properties: {
@@ -45,6 +58,7 @@ export const logEntrySchema = {
     conn: { type: 'integer', minimum: 0 },
     role: { enum: ['controller', 'sink', 'unknown'] },
     msg: {},
+    bin: { type: 'string', pattern: BASE64_PATTERN },
     drop: { type: 'string' },
     skipped: { type: 'integer', minimum: 0 },
   },

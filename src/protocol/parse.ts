@@ -9,6 +9,7 @@ import type {
   BatchMessage,
   ConnectMessage,
   DeleteMessage,
+  EncodingMessage,
   ErrorCode,
   ErrorMessage,
   HelloMessage,
@@ -33,7 +34,8 @@ export type Parsed =
   | { ok: true; kind: 'welcome'; message: WelcomeMessage }
   | { ok: true; kind: 'status'; message: StatusMessage }
   | { ok: true; kind: 'error'; message: ErrorMessage }
-  | { ok: true; kind: 'batch'; message: BatchMessage };
+  | { ok: true; kind: 'batch'; message: BatchMessage }
+  | { ok: true; kind: 'encoding'; message: EncodingMessage };
 
 export type RejectReason = Extract<
   ErrorCode,
@@ -69,7 +71,7 @@ const ALLOWED: Record<Origin, ReadonlySet<FrameKind>> = {
   any: new Set([...controllerToRelay, ...sinkToRelay, ...relayToSink, ...relayToController]),
 };
 
-const KNOWN_TYPES = ['connect', 'update', 'delete', 'hello', 'welcome', 'status', 'error', 'batch'];
+const KNOWN_TYPES = ['connect', 'update', 'delete', 'hello', 'welcome', 'status', 'error', 'batch', 'encoding'];
 
 function reject(reason: RejectReason, message: string, path?: string): Rejected {
   return path === undefined ? { ok: false, reason, message } : { ok: false, reason, message, path };
@@ -141,6 +143,10 @@ export function check(obj: Record<string, unknown>, origin: Origin = 'any'): Par
     const { path, message } = describeErrors(validate.errors);
     return reject('schema', `${kind}: ${message}`, path);
   }
+  // One connect schema serves both directions; the f32-columns index is the relay's to give.
+  if (kind === 'connect' && origin === 'controller' && 'index' in obj) {
+    return reject('schema', 'connect: /index is set by the relay only (for f32-columns sinks)', '/index');
+  }
   // The cast is sound: the compiled validator for `kind` has just accepted obj.
   return { ok: true, kind, message: obj } as Parsed;
 }
@@ -163,6 +169,7 @@ export function kindOf(obj: Record<string, unknown>, origin: Origin): MessageKin
     case 'status':
     case 'error':
     case 'batch':
+    case 'encoding':
       return type;
     default:
       return undefined;

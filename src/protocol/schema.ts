@@ -8,7 +8,10 @@
  */
 import {
   ANGLE_MAX,
+  COLUMNS_MAX_INDEX,
+  COLUMNS_VERSION,
   DELETE_REASONS,
+  ENCODINGS,
   ERROR_CODES,
   ID_CHARS,
   ID_PATTERN,
@@ -35,6 +38,14 @@ export const sliderIdSchema = {
   ],
 } as const;
 
+/** relay → f32-columns sink only: the index this user's rows carry in the binary frames (docs/protocol.md). */
+const columnIndexSchema = {
+  type: 'integer',
+  minimum: 0,
+  maximum: COLUMNS_MAX_INDEX - 1,
+  description: "relay → f32-columns sink only: this user's index in the binary column batches (a phone may not send it)",
+} as const;
+
 const resumeTokenSchema = {
   type: 'string',
   pattern: TOKEN_PATTERN,
@@ -49,6 +60,7 @@ export const connectSchema = {
     type: { const: 'connect' },
     sliderId: sliderIdSchema,
     resume: resumeTokenSchema,
+    index: columnIndexSchema,
   },
   required: ['type', 'sliderId'],
   additionalProperties: false,
@@ -97,6 +109,7 @@ export const relayDeleteSchema = {
     type: { const: 'delete' },
     sliderId: sliderIdSchema,
     reason: { enum: DELETE_REASONS },
+    index: columnIndexSchema,
   },
   required: ['type', 'sliderId', 'reason'],
   additionalProperties: false,
@@ -116,8 +129,27 @@ export const helloSchema = {
       maximum: MAX_BATCH_HZ,
       description: 'ask for at most this many batch frames per second instead of one frame per message',
     },
+    encoding: {
+      enum: ENCODINGS,
+      description: 'f32-columns: binary column batches and text joins/leaves instead of JSON batches (needs batchHz)',
+    },
   },
   required: ['type', 'role'],
+  dependencies: { encoding: ['batchHz'] },
+  additionalProperties: false,
+} as const;
+
+export const encodingSchema = {
+  type: 'object',
+  title: 'encoding',
+  description:
+    'relay → sink (only a sink that asked for f32-columns): the relay will send it binary column batches; right after admission, before the snapshot',
+  properties: {
+    type: { const: 'encoding' },
+    encoding: { const: 'f32-columns' },
+    version: { const: COLUMNS_VERSION, description: 'the binary layout version the relay writes' },
+  },
+  required: ['type', 'encoding', 'version'],
   additionalProperties: false,
 } as const;
 
@@ -194,6 +226,7 @@ export const protocolSchema = {
     status: statusSchema,
     error: errorSchema,
     batch: batchSchema,
+    encoding: encodingSchema,
   },
   oneOf: [
     { $ref: '#/definitions/connect' },
@@ -205,5 +238,6 @@ export const protocolSchema = {
     { $ref: '#/definitions/status' },
     { $ref: '#/definitions/error' },
     { $ref: '#/definitions/batch' },
+    { $ref: '#/definitions/encoding' },
   ],
 } as const;

@@ -5,8 +5,8 @@
  * Messages from values go through JSON.stringify. The simulator's hot path writes tens of thousands of updates
  * a second and cannot afford a fresh object per frame: UpdateFrameWriter builds the same text by concatenation.
  */
-import { MAX_BATCH_FRAME_BYTES, MAX_BATCH_MESSAGES, MAX_ERROR_MESSAGE } from './constants.js';
-import type { DeleteReason, ErrorCode, ProtocolMessage, SliderId } from './types.js';
+import { COLUMNS_VERSION, MAX_BATCH_FRAME_BYTES, MAX_BATCH_MESSAGES, MAX_ERROR_MESSAGE } from './constants.js';
+import type { DeleteReason, Encoding, ErrorCode, ProtocolMessage, SliderId } from './types.js';
 
 /** Any message of the protocol as its wire text. */
 export function serialize(message: ProtocolMessage): string {
@@ -47,6 +47,8 @@ export function relayDeleteFrame(sliderId: SliderId, reason: DeleteReason): stri
 export interface HelloFields {
   token?: string | undefined;
   batchHz?: number | undefined;
+  /** 'f32-columns' needs batchHz. */
+  encoding?: Encoding | undefined;
 }
 
 /** sink → relay, first message. */
@@ -54,6 +56,7 @@ export function helloFrame(fields: HelloFields = {}): string {
   const hello: Record<string, unknown> = { type: 'hello', role: 'sink' };
   if (fields.token !== undefined) hello.token = fields.token;
   if (fields.batchHz !== undefined) hello.batchHz = fields.batchHz;
+  if (fields.encoding !== undefined) hello.encoding = fields.encoding;
   return JSON.stringify(hello);
 }
 
@@ -74,6 +77,19 @@ export function errorFrame(code: ErrorCode, message: string): string {
  */
 export function batchFrame(messageTexts: readonly string[]): string {
   return `{"type":"batch","messages":[${messageTexts.join(',')}]}`;
+}
+
+/** relay → sink that asked for f32-columns: the acknowledgement, before the snapshot. */
+export function encodingFrame(): string {
+  return `{"type":"encoding","encoding":"f32-columns","version":${COLUMNS_VERSION}}`;
+}
+
+/**
+ * relay → f32-columns sink: a connect or relay delete the relay built (a JSON object, ending in `}`) with the
+ * sink's index for the user added last, so whatever the JSON sinks' frame holds (e.g. a hue), this one holds too.
+ */
+export function indexedFrame(text: string, index: number): string {
+  return `${text.slice(0, -1)},"index":${index}}`;
 }
 
 /** relay → controller: whether a sink is listening (the page says "waiting for the show" while none is). */

@@ -6,6 +6,7 @@ import type {
   batchSchema,
   connectSchema,
   deleteSchema,
+  encodingSchema,
   errorSchema,
   helloSchema,
   relayDeleteSchema,
@@ -14,7 +15,7 @@ import type {
   statusSchema,
   welcomeSchema,
 } from './schema.js';
-import type { DELETE_REASONS, ERROR_CODES } from './constants.js';
+import type { DELETE_REASONS, ENCODINGS, ERROR_CODES } from './constants.js';
 
 export type SliderId = FromSchema<typeof sliderIdSchema>;
 export type ConnectMessage = FromSchema<typeof connectSchema>;
@@ -26,13 +27,15 @@ export type WelcomeMessage = FromSchema<typeof welcomeSchema>;
 export type StatusMessage = FromSchema<typeof statusSchema>;
 export type ErrorMessage = FromSchema<typeof errorSchema>;
 export type BatchMessage = FromSchema<typeof batchSchema>;
+export type EncodingMessage = FromSchema<typeof encodingSchema>;
+export type Encoding = (typeof ENCODINGS)[number];
 export type DeleteReason = (typeof DELETE_REASONS)[number];
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** What a phone may send. */
 export type ControllerMessage = ConnectMessage | UpdateMessage | DeleteMessage;
 /** What a sink receives from the relay (besides `ping`). */
-export type SinkBoundMessage = ConnectMessage | UpdateMessage | RelayDeleteMessage | BatchMessage;
+export type SinkBoundMessage = ConnectMessage | UpdateMessage | RelayDeleteMessage | BatchMessage | EncodingMessage;
 /** Every JSON message of the protocol. */
 export type ProtocolMessage =
   | ControllerMessage
@@ -41,7 +44,8 @@ export type ProtocolMessage =
   | WelcomeMessage
   | StatusMessage
   | ErrorMessage
-  | BatchMessage;
+  | BatchMessage
+  | EncodingMessage;
 
 /** Message kinds after dispatch; an update without `type` is still kind `update`. */
 export type MessageKind =
@@ -53,4 +57,5 @@ export type MessageKind =
   | 'welcome'
   | 'status'
   | 'error'
-  | 'batch';
+  | 'batch'
+  | 'encoding';

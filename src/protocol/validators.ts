@@ -6,6 +6,7 @@ import {
   batchSchema,
   connectSchema,
   deleteSchema,
+  encodingSchema,
   errorSchema,
   helloSchema,
   relayDeleteSchema,
@@ -17,6 +18,7 @@ import type {
   BatchMessage,
   ConnectMessage,
   DeleteMessage,
+  EncodingMessage,
   ErrorMessage,
   HelloMessage,
   MessageKind,
@@ -39,6 +41,7 @@ export const validators = {
   status: ajv.compile<StatusMessage>(statusSchema),
   error: ajv.compile<ErrorMessage>(errorSchema),
   batch: ajv.compile<BatchMessage>(batchSchema),
+  encoding: ajv.compile<EncodingMessage>(encodingSchema),
 } satisfies Record<MessageKind, ValidateFunction>;
 
 /** One readable sentence from ajv's errors, e.g. `/x must be <= 170`. */

@@ -234,7 +234,7 @@ export class MeasuringSink {
   }
 
   private onMessage(m: SinkBoundMessage | { type: 'delete'; sliderId: SliderId }, now: number): void {
-    if (m.type === 'batch') return;
+    if (m.type === 'batch' || m.type === 'encoding') return;
     const id = m.sliderId;
     const key = userKey(id);
     if (key === this.probeKey) {

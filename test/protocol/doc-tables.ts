@@ -5,6 +5,8 @@
 import {
   ANGLE_MAX,
   CLOSE_CODES,
+  COLUMNS_MAX_INDEX,
+  COLUMNS_VERSION,
   DEFAULT_BURST,
   DEFAULT_RATE,
   DELETE_REASON_MEANINGS,
@@ -86,6 +88,8 @@ export function limitsTable(): string {
     ['MAX_BATCH_MESSAGES', MAX_BATCH_MESSAGES, 'most messages in one batch frame'],
     ['MIN_BATCH_HZ', MIN_BATCH_HZ, 'lowest batchHz a sink may ask for (a batch is at most a second old)'],
     ['MAX_BATCH_HZ', MAX_BATCH_HZ, 'highest batchHz a sink may ask for'],
+    ['COLUMNS_VERSION', COLUMNS_VERSION, 'layout version of the binary column batches (f32-columns)'],
+    ['COLUMNS_MAX_INDEX', COLUMNS_MAX_INDEX, 'indices an f32-columns sink gets are 0…COLUMNS_MAX_INDEX − 1'],
     ['MAX_ERROR_MESSAGE', MAX_ERROR_MESSAGE, "longest error frame's message"],
     ['MAX_SINK_TOKEN', MAX_SINK_TOKEN, "longest sink token in a hello"],
     ['MIN_SINK_TOKEN', MIN_SINK_TOKEN, 'shortest sink token a relay accepts to start with (`--sink-token`)'],
