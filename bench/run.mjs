@@ -3,7 +3,8 @@
  * `npm run bench [-- NAME... ] [--quick] [--no-write]`: runs the benchmarks of README, "Benchmarks" (all, or the
  * named ones) one after the other and rewrites their sections of bench/RESULTS.md.
  *
- * Names: relay (route vs bare vs broadcast), batch, python, simgen, rss, observe, webserver (--target webserver), osc (relay --osc).
+ * Names: relay (route vs bare vs broadcast), batch, python, simgen, rss, observe, webserver (--target webserver), osc (relay --osc),
+ * ingest (JSON vs f32-columns per 60 fps frame at 1000-10 000 phones).
  * --quick    fewer and shorter runs (a smoke test of the harness, not for RESULTS.md's numbers)
  * --no-write print the sections instead of writing RESULTS.md
  */
@@ -18,6 +19,7 @@ const BENCHES = {
   observe: () => import('./observe.mjs'),
   webserver: () => import('./webserver-cost.mjs'),
   osc: () => import('./osc.mjs'),
+  ingest: () => import('./ingest-cost.mjs'),
 };
 
 const args = process.argv.slice(2);
