@@ -9,7 +9,8 @@ import type { ClientAddress } from './client-address.js';
 import type { IdHolder, UserRecord } from './identity.js';
 import type { LogWriter } from './log-writer.js';
 import type { RelayMetrics } from './metrics.js';
-import type { Outlet, OutQueue } from './out-queue.js';
+import type { BinaryOutlet } from './column-batch.js';
+import type { SinkQueue } from './out-queue.js';
 
 export interface ConnectionContext {
   readonly metrics: RelayMetrics;
@@ -27,7 +28,7 @@ const FLUSH_BYTES = 16 * 1024;
 /** WebSocket frame header of a small server frame (no mask). */
 const FRAME_HEADER = 4;
 
-export class Connection implements Outlet, IdHolder<Connection> {
+export class Connection implements BinaryOutlet, IdHolder<Connection> {
   /** Set by the ClientRegistry only. */
   role: ConnectionRole = 'unknown';
   /** The id this connection claimed, set by Identity; it may speak for no other. */
@@ -43,7 +44,7 @@ export class Connection implements Outlet, IdHolder<Connection> {
   /** Why the connection was refused (bad token, relay full, id taken over): further frames are dropped with it. */
   refused: ErrorCode | undefined;
   /** Per-recipient queue: sinks always; in broadcast mode every client gets one on first delivery. */
-  out: OutQueue | undefined;
+  out: SinkQueue | undefined;
   readonly bucket: TokenBucket;
   private lastErrorAt = Number.NEGATIVE_INFINITY;
   private corked = false;
@@ -86,6 +87,17 @@ export class Connection implements Outlet, IdHolder<Connection> {
     if (this.unflushed >= FLUSH_BYTES) this.flush();
     this.ctx.metrics.messagesOut++;
     this.ctx.log?.write('out', this.id, this.role, text, true);
+  }
+
+  /** Sends a binary frame (a column batch to an f32-columns sink); logged as base64. */
+  sendBinary(bytes: Uint8Array): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.cork();
+    this.ws.send(bytes, { binary: true });
+    this.unflushed += bytes.byteLength + FRAME_HEADER;
+    if (this.unflushed >= FLUSH_BYTES) this.flush();
+    this.ctx.metrics.messagesOut++;
+    this.ctx.log?.writeBinary(this.id, this.role, bytes);
   }
 
   /**

@@ -8,6 +8,7 @@
  */
 import {
   CLOSE,
+  encodingFrame,
   parse,
   PONG,
   relayDeleteFrame,
@@ -29,7 +30,8 @@ import type { LogWriter } from './log-writer.js';
 import type { RelayMetrics } from './metrics.js';
 import type { RelayOptions } from './options.js';
 import type { OscOut } from './osc-out.js';
-import { OutQueue, type OutQueueContext } from './out-queue.js';
+import { ColumnBatch } from './column-batch.js';
+import { OutQueue, type OutQueueContext, type SinkQueue } from './out-queue.js';
 import type { Router } from './router.js';
 import type { HelloVerdict, SinkGate } from './sink-gate.js';
 
@@ -182,7 +184,8 @@ export class Dispatcher {
       this.accept(conn, text);
       const canonical = own.updates.update(msg);
       own.updateText = canonical;
-      this.s.router.forward(conn, own.key, 'update', canonical, recvAt);
+      own.update = msg;
+      this.s.router.forward(conn, own.key, 'update', canonical, recvAt, msg);
       this.s.osc?.update(own.key, own.id, msg.x, msg.y, msg.speed, msg.angle);
       return;
     }
@@ -203,7 +206,8 @@ export class Dispatcher {
     if (!user.active) this.activate(user, recvAt);
     const canonical = user.updates.update(msg);
     user.updateText = canonical;
-    this.s.router.forward(conn, key, 'update', canonical, recvAt);
+    user.update = msg;
+    this.s.router.forward(conn, key, 'update', canonical, recvAt, msg);
     this.s.osc?.update(key, user.id, msg.x, msg.y, msg.speed, msg.angle);
   }
 
@@ -231,12 +235,19 @@ export class Dispatcher {
     this.s.clients.becomeSink(conn);
     this.accept(conn, text);
     conn.out?.close();
-    const out = new OutQueue(conn, this.s.queueContext, msg.batchHz);
+    let out: SinkQueue;
+    if (msg.encoding === 'f32-columns') {
+      // The schema admits f32-columns only with batchHz.
+      out = new ColumnBatch(conn, this.s.queueContext, msg.batchHz!);
+      conn.send(encodingFrame());
+    } else {
+      out = new OutQueue(conn, this.s.queueContext, msg.batchHz);
+    }
     conn.out = out;
     // Snapshot: a restarted TouchDesigner gets a full table at once instead of waiting for phones to move.
     for (const user of this.s.identity.activeUsers()) {
       out.push(user.key, 'connect', user.connectText, -1);
-      if (user.updateText !== undefined) out.push(user.key, 'update', user.updateText, -1);
+      if (user.updateText !== undefined) out.push(user.key, 'update', user.updateText, -1, user.update);
     }
   }
 

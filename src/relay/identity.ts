@@ -4,7 +4,7 @@
  * Ids compare by their user key (src/protocol/user-key.ts), so 5 and "5" are one user.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { connectFrame, UpdateFrameWriter, userKey, type SliderId } from '../protocol/index.js';
+import { connectFrame, UpdateFrameWriter, userKey, type SliderId, type UpdateMessage } from '../protocol/index.js';
 
 /**
  * Whatever may hold an id (a connection): Identity only sets and clears its `user`, so it needs to know no more
@@ -30,6 +30,8 @@ export interface UserRecord<O> {
   readonly updates: UpdateFrameWriter;
   /** Latest update, replayed in snapshots. */
   updateText: string | undefined;
+  /** Its validated fields, replayed in column-batch snapshots. */
+  update: UpdateMessage | undefined;
 }
 
 export type ClaimResult<O> =
@@ -78,6 +80,7 @@ export class Identity<O extends IdHolder<O>> {
         connectText: connectFrame(id),
         updates: new UpdateFrameWriter(id),
         updateText: undefined,
+        update: undefined,
       };
       this.users.set(key, user);
       conn.user = user;
@@ -102,7 +105,10 @@ export class Identity<O extends IdHolder<O>> {
     if (user.active === active) return;
     user.active = active;
     this.activeCount += active ? 1 : -1;
-    if (!active) user.updateText = undefined;
+    if (!active) {
+      user.updateText = undefined;
+      user.update = undefined;
+    }
   }
 
   /** The connection is gone: its id is free again. Returns the user it held, if any. */

@@ -7,7 +7,7 @@
  * the relay creates the writer before it binds its port and opens the file only once the port is its own, so
  * a relay that cannot start never touches the log.
  */
-import { PING, PONG, type ConnectionRole, type LogDirection } from '../protocol/index.js';
+import { binaryPlaceholder, PING, PONG, type ConnectionRole, type LogDirection } from '../protocol/index.js';
 import { DropSampler } from './drop-sampler.js';
 import { checkWritableFile } from '../common/writable.js';
 import { highestConnection, LogFile, type LogFileOptions } from './log-file.js';
@@ -83,6 +83,14 @@ export class LogWriter {
     if (skipped !== undefined) this.append(ts, dir, conn, role, text, json, drop, skipped);
   }
 
+  /** A binary frame the relay sent (a column batch): its bytes in base64 under `bin`, a placeholder in `msg`. */
+  writeBinary(conn: number, role: ConnectionRole, bytes: Uint8Array): void {
+    if (this.closed) return;
+    const bin = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+    const msg = JSON.stringify(binaryPlaceholder(bytes.byteLength));
+    this.push(`{"ts":${Date.now()},"dir":"out","conn":${conn},"role":"${role}","msg":${msg},"bin":"${bin}"}\n`);
+  }
+
   /** The connection ended: its drops held back by sampling are written now, with their counts. */
   connectionClosed(conn: number): void {
     if (this.closed) return;
@@ -119,6 +127,10 @@ export class LogWriter {
     let entry = `{"ts":${ts},"dir":"${dir}","conn":${conn},"role":"${role}","msg":${msg}`;
     if (drop !== undefined) entry += skipped > 0 ? `,"drop":${JSON.stringify(drop)},"skipped":${skipped}` : `,"drop":${JSON.stringify(drop)}`;
     entry += '}\n';
+    this.push(entry);
+  }
+
+  private push(entry: string): void {
     this.chunks.push(entry);
     this.size += entry.length;
     this.lines++;

@@ -54,6 +54,8 @@ export class RelayMetrics {
   messagesOut = 0;
   /** Updates a batch sink never saw because a newer one replaced them (by design, not a drop). */
   batchCoalesced = 0;
+  /** Users an f32-columns sink could not be told of: all COLUMNS_MAX_INDEX of its indices were in use. */
+  columnsIndexFull = 0;
   /** Connections closed for never saying hello or connect (route mode). */
   unidentifiedClosed = 0;
   readonly dropped: Record<string, number> = Object.fromEntries(ERROR_CODES.map((c) => [c, 0]));
@@ -113,6 +115,8 @@ export function renderPrometheus(m: RelayMetrics, g: Gauges): string {
   for (const [reason, n] of Object.entries(m.dropped)) out.push(`tdcrowd_dropped_total{reason="${reason}"} ${n}`);
   line(out, 'tdcrowd_batch_coalesced_total', 'Updates replaced by a newer one before a batch went out.', 'counter');
   out.push(`tdcrowd_batch_coalesced_total ${m.batchCoalesced}`);
+  line(out, 'tdcrowd_columns_index_full_total', 'Users an f32-columns sink was not sent because all 65536 of its indices were in use.', 'counter');
+  out.push(`tdcrowd_columns_index_full_total ${m.columnsIndexFull}`);
   line(out, 'tdcrowd_unidentified_closed_total', 'Connections closed for never sending hello or connect (route mode).', 'counter');
   out.push(`tdcrowd_unidentified_closed_total ${m.unidentifiedClosed}`);
   line(out, 'tdcrowd_connections_opened_total', 'WebSocket connections accepted.', 'counter');

@@ -11,7 +11,7 @@
  * dropped, so churn between two sends costs nothing (the relay forwards a connect only for a user the sinks do
  * not have, so a pending connect without a pending delete means this recipient never saw the user).
  */
-import { batchFrames } from '../protocol/index.js';
+import { batchFrames, type UpdateMessage } from '../protocol/index.js';
 import type { RelayMetrics } from './metrics.js';
 
 /**
@@ -28,6 +28,19 @@ export interface Outlet {
 
 export type OutKind = 'connect' | 'update' | 'delete';
 
+/** A connection's outbound queue: this one, or ColumnBatch (column-batch.ts) for a sink that asked for f32-columns. */
+export interface SinkQueue {
+  readonly batchHz?: number | undefined;
+  /** Users with something pending. */
+  readonly size: number;
+  /**
+   * @param recvAt performance.now() when the frame arrived, or -1 for frames the relay made itself
+   * @param update an update's validated fields (column batches send these, not the text)
+   */
+  push(key: string, kind: OutKind, text: string, recvAt: number, update?: UpdateMessage): void;
+  close(): void;
+}
+
 interface Pending {
   del: string | undefined;
   con: string | undefined;
@@ -43,7 +56,7 @@ export interface OutQueueContext {
 
 const DRAIN_POLL_MS = 20;
 
-export class OutQueue {
+export class OutQueue implements SinkQueue {
   private readonly pending = new Map<string, Pending>();
   private coalescing = false;
   /** A batch tick was skipped because the sink had not drained: replaced updates count as back-pressure drops. */

@@ -5,6 +5,7 @@
 import type { ClientRegistry } from './clients.js';
 import type { Connection } from './connection.js';
 import type { RelayMode } from './options.js';
+import type { UpdateMessage } from '../protocol/index.js';
 import { OutQueue, type OutKind, type OutQueueContext } from './out-queue.js';
 
 export class Router {
@@ -22,14 +23,15 @@ export class Router {
    * @param from the sender, never a recipient
    * @param text serialised once by the caller and shared by every recipient
    * @param recvAt performance.now() when the frame arrived, -1 for frames the relay made itself
+   * @param update an update's validated fields, for sinks that get column batches
    */
-  forward(from: Connection | undefined, key: string, kind: OutKind, text: string, recvAt: number): void {
+  forward(from: Connection | undefined, key: string, kind: OutKind, text: string, recvAt: number, update?: UpdateMessage): void {
     if (this.mode === 'route') {
       if (this.clients.sinks.size === 0) {
         if (kind === 'update' && this.oscTargets === 0) this.queueContext.metrics.drop('no_sink');
         return;
       }
-      for (const sink of this.clients.sinks) sink.out?.push(key, kind, text, recvAt);
+      for (const sink of this.clients.sinks) sink.out?.push(key, kind, text, recvAt, update);
       return;
     }
     let delivered = false;
@@ -42,7 +44,7 @@ export class Router {
         if (c.role === 'unknown' && !this.clients.admitListener(c)) continue;
         c.out = new OutQueue(c, this.queueContext);
       }
-      c.out.push(key, kind, text, recvAt);
+      c.out.push(key, kind, text, recvAt, update);
       delivered = true;
     }
     // Nobody else is connected: the update reaches no one (other phones count: in broadcast mode they receive it).

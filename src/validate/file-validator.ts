@@ -8,6 +8,7 @@ import { checkBareFrame, checkLoggedFrame, schemaErrorsOf, senderOf, syntaxError
 import { classifyLine } from './classify-line.js';
 import type { Collector } from './collector.js';
 import type { Line } from './line-reader.js';
+import { ColumnsRule } from './rules/columns.js';
 import { IdClaimRule } from './rules/id-claim.js';
 import { NotConnectedRule } from './rules/not-connected.js';
 import { RateLimitRule } from './rules/rate-limit.js';
@@ -21,7 +22,7 @@ export interface FileValidatorOptions {
 }
 
 export function createRules(options: FileValidatorOptions): StatefulRule[] {
-  return [new RateLimitRule(options.rate, options.burst), new IdClaimRule(), new SinkHelloRule(), new NotConnectedRule()];
+  return [new RateLimitRule(options.rate, options.burst), new IdClaimRule(), new SinkHelloRule(), new NotConnectedRule(), new ColumnsRule()];
 }
 
 export async function validateLines(
@@ -32,6 +33,7 @@ export async function validateLines(
   shared?: { rules: StatefulRule[]; last: boolean },
 ): Promise<FileReport> {
   const rules = shared?.rules ?? createRules(options);
+  const columns = rules.find((r): r is ColumnsRule => r instanceof ColumnsRule);
   const before = collector.counts();
   let findingsOnLine = 0;
   const emit: Emit = (finding: Finding) => {
@@ -73,6 +75,11 @@ export async function validateLines(
       case 'envelope': {
         report.envelopeLines += 1;
         const { entry } = classified;
+        if (entry.bin !== undefined) {
+          // A binary frame (a column batch): no JSON to judge; the columns rule decodes and checks it.
+          columns?.onBinary({ line: line.number, conn: entry.conn, dir: entry.dir, msg: entry.msg, bin: entry.bin }, emit);
+          break;
+        }
         const sender = senderOf(entry);
         const frame: Frame = {
           line: line.number,

@@ -26,7 +26,9 @@ export type Rule =
   | 'rate_limited'
   | 'before_hello'
   | 'not_connected'
-  | 'relay_drop';
+  | 'relay_drop'
+  // f32-columns sinks: acknowledgement, indices, binary frames (rules/columns.ts)
+  | 'columns';
 
 export interface Violation {
   file: string;
