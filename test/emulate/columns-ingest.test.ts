@@ -300,6 +300,46 @@ print(encode(4000000000, [3, 0, 65535], [12.5, -170, 1e-3], [-0.1, 170, 2], [33.
     expect(byUser(t.table, ['user', 'valuex', 'valuey', 'speed', 'angle', 'slot']).get('new')).toEqual(['3', '3', '3', '3', '0']);
   });
 
+  it('the Execute DAT resetting the users (onStart, onCreate) reconnects, so the snapshot joins them again', async () => {
+    h = await startHarness({ ...F32, extraColumns: 'slot' });
+    await h.send(ACK);
+    await play(h, [{ join: 'a', index: 0 }, { moves: [{ id: 'a', index: 0, x: 1, y: 1, speed: 1, angle: 1 }] }], true);
+    await h.emu.request('start');
+    await h.emu.request('advance', { seconds: 1, dt: 0.05 });
+    let s = await h.state(true);
+    expect(s.connects).toBe(2);
+    expect(s.table).toEqual([['user', 'valuex', 'valuey', 'speed', 'angle', 'slot']]);
+    expect(s.outbox.map((o) => JSON.parse(o.data))).toContainEqual({ type: 'hello', role: 'sink', batchHz: 30, encoding: 'f32-columns' });
+    expect(s.outbox).toHaveLength(2);
+    await h.send(ACK);
+    await play(h, [{ join: 'a', index: 0 }, { moves: [{ id: 'a', index: 0, x: 2, y: 2, speed: 2, angle: 2 }] }], true);
+    s = await settled(h);
+    expect(s.table.slice(1)).toEqual([['a', '2', '2', '2', '2', '0']]);
+  });
+
+  it('a table edited by hand (slots swapped) is re-indexed and the columns follow the slots', async () => {
+    h = await startHarness({ ...F32, extraColumns: 'slot' });
+    await h.send(ACK);
+    const ids = ['a', 'b', 'c'];
+    await play(h, [...ids.map((id, i) => ({ join: id, index: i })), { moves: ids.map((id, i) => ({ id, index: i, x: i + 1, y: 0, speed: 0, angle: 0 })) }], true);
+    let s = await settled(h);
+    const header = s.table[0]!;
+    // swap a's and c's slots by hand
+    await h.emu.request('set_table', { rows: [header, ...s.table.slice(1).map((r) => (r[0] === 'a' ? [...r.slice(0, 5), '2'] : r[0] === 'c' ? [...r.slice(0, 5), '0'] : r))] });
+    for (let k = 0; k < 4; k++) await sendBinary(h, encodeColumns(k, [{ index: 1, x: 5, y: 5, speed: 5, angle: 5 }]));
+    await sendBinary(h, encodeColumns(9, [{ index: 0, x: 7, y: 7, speed: 7, angle: 7 }])); // a, now in slot 2
+    s = await settled(h);
+    expect(byUser(s.table, header)).toEqual(
+      new Map([
+        ['a', ['7', '7', '7', '7', '2']],
+        ['b', ['5', '5', '5', '5', '1']],
+        ['c', ['3', '0', '0', '0', '0']],
+      ]),
+    );
+    expect(s.chop?.channels.valuex).toEqual([3, 5, 7]);
+    expect(s.stats?.reindexed).toBeGreaterThan(0);
+  });
+
   it('--table-hz 0 leaves the values to the Script CHOP; joins and leaves still make and remove rows', async () => {
     h = await startHarness({ ...F32, tableHz: 0, extraColumns: 'slot' });
     await h.send(ACK);
