@@ -4,8 +4,7 @@
  * flags; the help shows them from there.
  */
 import type { Command } from 'commander';
-import { DEFAULT_OPTIONS, EXTRA_COLUMNS, OPTION_FLAGS, readConfig, resolveOptions, type GenerateOptions, type RawOptions } from '../generate/index.js';
-import { DEFAULT_TABLE_HZ } from '../generate/columns-options.js';
+import { DEFAULT_OPTIONS, DEFAULT_TABLE_HZ, EXTRA_COLUMNS, OPTION_FLAGS, readConfig, resolveOptions, type GenerateOptions, type RawOptions } from '../generate/index.js';
 import { RIM } from '../protocol/index.js';
 
 const d = DEFAULT_OPTIONS;
