@@ -88,7 +88,7 @@ export function asyncapiDocument(version: string): Record<string, unknown> {
       [CHANNEL]: {
         address: '/',
         title: 'The relay',
-        description: `Text frames only: one JSON object each (at most ${MAX_FRAME_BYTES} bytes; relay → sink batches at most ${MAX_BATCH_FRAME_BYTES} bytes) or the bare keep-alives "${PING}" and "${PONG}".\n\nClose codes:\n\n${closeCodesMarkdown()}`,
+        description: `Text frames: one JSON object each (at most ${MAX_FRAME_BYTES} bytes; relay → sink batches at most ${MAX_BATCH_FRAME_BYTES} bytes) or the bare keep-alives "${PING}" and "${PONG}". A sink whose hello asks for f32-columns also receives binary column batches (their byte layout is in docs/protocol.md, "Column batches").\n\nClose codes:\n\n${closeCodesMarkdown()}`,
         servers: [{ $ref: '#/servers/relay' }],
         messages: Object.fromEntries([...kinds].map((k) => [k, { $ref: `#/components/messages/${k}` }])),
         bindings: { ws: { bindingVersion: '0.1.0' } },

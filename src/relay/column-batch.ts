@@ -65,7 +65,10 @@ export class ColumnBatch implements SinkQueue {
     if (kind === 'update') {
       const index = this.slots.get(key);
       // No index: the sink ran out of them when this user joined (counted then).
-      if (index === undefined || update === undefined) return;
+      if (index === undefined) return;
+      // A caller with the text only (e.g. an update relayed from another relay instance): read it back, the
+      // slow way. The relay's own updates come with their validated fields.
+      update ??= JSON.parse(text) as UpdateMessage;
       if (this.latest[index] !== undefined) this.skipped(1);
       this.latest[index] = update;
       this.at[index] = recvAt;

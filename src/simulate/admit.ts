@@ -15,7 +15,9 @@ export async function admitSink(o: SimulateOptions, ledger: SentLedger): Promise
   const probeId = `tdcrowd-probe-${randomBytes(6).toString('hex')}`;
   let seenProbe!: () => void;
   const seen = new Promise<void>((resolve) => (seenProbe = resolve));
-  const sink = new MeasuringSink({ url: o.url, token: o.sinkToken, batchHz: o.batchHz, legacy: o.legacy, ledger, probeId, onProbe: () => seenProbe() });
+  // JSON is what a hello without `encoding` gets (and `encoding` is only valid beside batchHz).
+  const columns = o.sinkEncoding === 'json' ? undefined : o.sinkEncoding;
+  const sink = new MeasuringSink({ url: o.url, token: o.sinkToken, batchHz: o.batchHz, encoding: columns, legacy: o.legacy, ledger, probeId, onProbe: () => seenProbe() });
   await sink.connect();
   try {
     await probeAdmission(o.url, probeId, sink, seen, o.legacy);

@@ -3,9 +3,23 @@
  * frame it receives against the protocol, and measures delivery, duplicates, order, latency and presence for
  * the simulator's own ids. Frames about ids the simulator does not own (real phones on the same relay) are
  * counted as foreign and otherwise ignored. Users are told apart by user key (5 and "5" are one user).
+ * With `encoding: 'f32-columns'` it asks for column batches and measures from their rows (seq, t0 + dt), the
+ * joins and leaves read through the protocol's ColumnReader; problems it counts appear under `invalid`.
  */
 import WebSocket from 'ws';
-import { CLOSE, helloFrame, parse, PONG, userKey, type SliderId, type SinkBoundMessage, type UpdateMessage } from '../protocol/index.js';
+import {
+  CLOSE,
+  ColumnReader,
+  helloFrame,
+  parse,
+  PONG,
+  userKey,
+  type ColumnFrame,
+  type Encoding,
+  type SliderId,
+  type SinkBoundMessage,
+  type UpdateMessage,
+} from '../protocol/index.js';
 import { AdmissionError } from './errors.js';
 import { nowMs } from './clock.js';
 import type { SentLedger } from './sent-ledger.js';
@@ -17,6 +31,8 @@ export interface SinkConfig {
   url: string;
   token: string | undefined;
   batchHz: number | undefined;
+  /** 'f32-columns' (needs batchHz): binary column batches; default JSON. */
+  encoding?: Encoding | undefined;
   /** Tutorial format: no hello, updates carry no seq/t (recognised through the ledger instead). */
   legacy: boolean;
   ledger: SentLedger;
@@ -88,6 +104,13 @@ export class MeasuringSink {
    */
   readonly latencyPerSecond: Array<SecondLatency | undefined> = [];
   private latencySecond = -1;
+  /** The relay acknowledged f32-columns. */
+  acknowledged = false;
+  /** Index table and counted problems of f32-columns (unused for JSON). */
+  private readonly columns = new ColumnReader((problem) => {
+    const key = `columns_${problem}`;
+    this.invalid[key] = (this.invalid[key] ?? 0) + 1;
+  });
   /** Set when the relay closed the sink's socket (not when we did). */
   closed: { code: number; reason: string } | undefined;
   lastFrameAt = 0;
@@ -115,7 +138,7 @@ export class MeasuringSink {
       this.ws = ws;
       ws.on('message', (data: Buffer, isBinary: boolean) => this.onFrame(data, isBinary));
       ws.once('open', () => {
-        if (!this.config.legacy) ws.send(helloFrame({ token: this.config.token, batchHz: this.config.batchHz }));
+        if (!this.config.legacy) ws.send(helloFrame({ token: this.config.token, batchHz: this.config.batchHz, encoding: this.config.encoding }));
         resolve();
       });
       ws.once('error', (err) => reject(new AdmissionError(`sink could not connect to ${this.config.url}: ${err.message}`)));
@@ -204,6 +227,10 @@ export class MeasuringSink {
     const second = (now - this.startMs) / 1000;
     this.framesPerSecond.add(second);
     if (second >= this.latencySecond + 1 && this.latencySecond >= 0) this.closeLatencySecond(Math.floor(second));
+    if (isBinary && this.acknowledged) {
+      this.columns.read(data, (id, frame, row) => this.onRow(id, frame, row, now));
+      return;
+    }
     // Batches hold one update per user, so they outgrow the 1 KiB a controller frame may have.
     const r = parse(data, { origin: this.config.legacy ? 'any' : 'relay', binary: isBinary, maxBytes: SINK_MAX_BYTES });
     if (!r.ok) {
@@ -220,13 +247,23 @@ export class MeasuringSink {
         for (const m of r.message.messages) this.onMessage(m as SinkBoundMessage, now);
         return;
       case 'connect':
-      case 'update':
       case 'relayDelete':
+        if (this.acknowledged) {
+          const m = r.message;
+          if (r.kind === 'connect') this.columns.join(m.index, m.sliderId);
+          else this.columns.leave(m.index, m.sliderId);
+        }
+        this.onMessage(r.message as SinkBoundMessage, now);
+        return;
+      case 'update':
       case 'delete':
         this.onMessage(r.message as SinkBoundMessage, now);
         return;
       case 'error':
         this.relayErrors[r.message.code] = (this.relayErrors[r.message.code] ?? 0) + 1;
+        return;
+      case 'encoding':
+        this.acknowledged = true;
         return;
       default:
         this.invalid.unexpected = (this.invalid.unexpected ?? 0) + 1;
@@ -259,6 +296,29 @@ export class MeasuringSink {
     }
   }
 
+  /** One row of a column batch: an update whose seq and t come from the seq and dt columns. */
+  private onRow(id: SliderId, f: ColumnFrame, row: number, now: number): void {
+    const key = userKey(id);
+    if (key === this.probeKey) {
+      this.config.onProbe?.();
+      return;
+    }
+    if (!this.config.ledger.isOurs(key)) {
+      this.foreign++;
+      return;
+    }
+    const track = this.track(key, id);
+    track.live = true;
+    this.updatesReceived++;
+    const seq = f.seq?.[row] ?? NaN;
+    const dt = f.dt?.[row] ?? NaN;
+    if (Number.isNaN(seq) || Number.isNaN(dt)) {
+      this.invalid.unstamped = (this.invalid.unstamped ?? 0) + 1;
+      return;
+    }
+    this.measure(track, seq, f.t0 + dt, now);
+  }
+
   private onUpdate(m: UpdateMessage, key: string, track: Track, now: number): void {
     this.updatesReceived++;
     let seq: number;
@@ -279,6 +339,10 @@ export class MeasuringSink {
       seq = m.seq;
       sentAt = m.t;
     }
+    this.measure(track, seq, sentAt, now);
+  }
+
+  private measure(track: Track, seq: number, sentAt: number, now: number): void {
     if (!this.accept(track, seq)) {
       this.duplicates++;
       return;

@@ -2,7 +2,7 @@
  * The simulator's settings, checked once. Raw flag strings come in (from the CLI or a test); a typed,
  * validated `SimulateOptions` comes out, or an `OptionsError` whose message names the flag.
  */
-import { MAX_BATCH_HZ, MIN_BATCH_HZ, MAX_SINK_TOKEN } from '../protocol/index.js';
+import { ENCODINGS, MAX_BATCH_HZ, MIN_BATCH_HZ, MAX_SINK_TOKEN, type Encoding } from '../protocol/index.js';
 import { OptionsError } from './errors.js';
 import { PATTERNS, type PatternName } from './patterns.js';
 import { parseSlo, SINK_METRICS, type SloTerm } from './slo.js';
@@ -27,6 +27,8 @@ export interface SimulateOptions {
   sink: boolean;
   sinkToken: string | undefined;
   batchHz: number | undefined;
+  /** What the measuring sink asks for: JSON (default) or f32-columns column batches (needs --batch-hz). */
+  sinkEncoding: Encoding;
   legacy: boolean;
   report: string | undefined;
   html: string | undefined;
@@ -81,6 +83,7 @@ export function resolveOptions(raw: RawOptions): SimulateOptions {
     sink,
     sinkToken: str(raw, 'sinkToken'),
     batchHz: raw.batchHz === undefined ? undefined : num(raw, 'batchHz', 0, { min: MIN_BATCH_HZ, max: MAX_BATCH_HZ }),
+    sinkEncoding: encoding(str(raw, 'sinkEncoding') ?? 'json'),
     legacy,
     report: str(raw, 'report'),
     html: str(raw, 'html'),
@@ -99,6 +102,11 @@ export function resolveOptions(raw: RawOptions): SimulateOptions {
   if (o.batchHz !== undefined && !sink) throw new OptionsError('--batch-hz needs --sink');
   if (legacy && o.sinkToken !== undefined) throw new OptionsError('--legacy speaks the tutorial format only: no hello, so no --sink-token');
   if (legacy && o.batchHz !== undefined) throw new OptionsError('--legacy speaks the tutorial format only: no hello, so no --batch-hz');
+  if (raw.sinkEncoding !== undefined && !sink) throw new OptionsError('--sink-encoding needs --sink');
+  if (o.sinkEncoding === 'f32-columns') {
+    if (o.batchHz === undefined) throw new OptionsError('--sink-encoding f32-columns needs --batch-hz (column batches go out once per tick)');
+    if (legacy || replay) throw new OptionsError('--sink-encoding f32-columns measures with seq and t: not with --legacy or --replay');
+  }
   if (o.sinkToken !== undefined && (o.sinkToken.length < 1 || o.sinkToken.length > MAX_SINK_TOKEN)) {
     throw new OptionsError(`--sink-token must be 1-${MAX_SINK_TOKEN} characters`);
   }
@@ -139,6 +147,11 @@ function num(raw: RawOptions, key: string, dflt: number, limits: { integer?: boo
   if (limits.min !== undefined && n < limits.min) throw new OptionsError(`--${flag(key)} must be at least ${limits.min}, got ${n}`);
   if (limits.max !== undefined && n > limits.max) throw new OptionsError(`--${flag(key)} must be at most ${limits.max}, got ${n}`);
   return n;
+}
+
+function encoding(v: string): Encoding {
+  if ((ENCODINGS as readonly string[]).includes(v)) return v as Encoding;
+  throw new OptionsError(`--sink-encoding must be one of ${ENCODINGS.join(', ')}, got ${JSON.stringify(v)}`);
 }
 
 function pattern(v: string): PatternName {

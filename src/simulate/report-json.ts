@@ -176,6 +176,7 @@ export function buildReport(input: ReportInput): SimulationReport {
     sink: o.sink,
     sinkToken: o.sinkToken === undefined ? null : '(set)',
     batchHz: o.batchHz ?? null,
+    sinkEncoding: o.sinkEncoding,
     legacy: o.legacy,
     seed: o.seed,
     tickMs: o.tickMs,

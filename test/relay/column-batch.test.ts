@@ -215,6 +215,15 @@ describe('ColumnBatch', () => {
     expect(conn.take()).toEqual([{ text: '{"type":"connect","sliderId":"stay","index":0}' }]);
   });
 
+  it('an update that comes as text only is read from its text', () => {
+    const { conn, q } = setup();
+    push(q, 'connect', 'a');
+    q.push('a', 'update', '{"x":3.5,"y":-1,"speed":2,"angle":4,"sliderId":"a","seq":9,"t":100}', -1);
+    vi.advanceTimersByTime(TICK);
+    const f = (conn.take()[1] as { frame: ColumnFrame }).frame;
+    expect([f.index[0], f.x[0], f.y[0], f.speed[0], f.angle[0], f.seq![0], f.t0 + f.dt![0]!]).toEqual([0, 3.5, -1, 2, 4, 9, 100]);
+  });
+
   it('out of indices: later users are not sent to this sink, and counted', () => {
     const { conn, q, metrics } = setup(2);
     for (const id of ['a', 'b', 'c']) {

@@ -134,6 +134,17 @@ describe('f32-columns sinks next to a JSON sink', () => {
     expect(p.binaries).toBe(0);
   });
 
+  it('broadcast mode: an f32-columns sink gets column batches there too', async () => {
+    const relay = await start({ mode: 'broadcast' });
+    const columns = await ColumnSink.open(relay, 20);
+    keep(columns.peer);
+    const c = keep(await claim(relay, 3));
+    c.send(update(3, -4.25, 8, { seq: 1, t: 2 }));
+    await until(() => columns.table.get('3')?.values !== undefined, 'the row');
+    expect(columns.table.get('3')!.values).toEqual({ x: -4.25, y: 8, speed: Math.fround(update(3, -4.25, 8).speed as number), angle: Math.fround(update(3, -4.25, 8).angle as number), seq: 1, t: 2 });
+    expect(columns.textUpdates + columns.problemCount()).toBe(0);
+  });
+
   it('a JSON sink gets the same frames as before: no index, no acknowledgement, no binary', async () => {
     const relay = await start();
     const plain = keep(await sink(relay));

@@ -21,6 +21,7 @@ export function register(program: Command): void {
     .option('--sink', 'run the built-in measuring sink (delivery, latency, ghosts)')
     .option('--sink-token <token>', "token for the sink's hello (relay --sink-token)")
     .option('--batch-hz <hz>', 'ask the relay for batches this many times a second, 1 to 240 (delivery then = final state per user)')
+    .option('--sink-encoding <name>', 'json | f32-columns: what the sink asks for (f32-columns: binary column batches, needs --batch-hz; default json)')
     .option('--legacy', 'tutorial wire format only: no seq/t/hello (for a broadcast relay)')
     .option('--report <file.json>', 'write the JSON report')
     .option('--html <file.html>', 'write a self-contained HTML report')
