@@ -5,6 +5,7 @@
  * fallback to JSON when the relay does not acknowledge; pruning on the columns' last-seen times.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PYTHON_DIR, type EmulatorState } from '../../src/emulate/process.js';
@@ -347,5 +348,57 @@ print(encode(4000000000, [3, 0, 65535], [12.5, -170, 1e-3], [-0.1, 170, 2], [33.
     const s = await settled(h);
     expect(s.table.slice(1)).toEqual([['a', '0', '0', '0', '0', '0']]);
     expect(s.chop?.channels.valuex).toEqual([7]);
+  });
+});
+
+/** The relay half's recorded fixtures (test/emulate/columns-fixtures.ts): a real relay run, and hostile frames. */
+describe.skipIf(!hasPython() || !hasNumpy())('f32-columns ingest: the recorded relay fixtures', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+  const fixture = (name: string): { text?: string; bin?: string; expect?: { rows: [number, string | number, number, number, number, number][] } }[] =>
+    readFileSync(fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url)), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const playFixture = async (lines: ReturnType<typeof fixture>): Promise<void> => {
+    for (const l of lines) {
+      if (l.text !== undefined) await h!.send(l.text);
+      else await h!.emu.request('binary', { b64: l.bin });
+    }
+  };
+
+  it('a recorded run ends with the JSON sink\'s final table, float32-rounded', async () => {
+    h = await startHarness({ ...F32, timeout: 0 });
+    await playFixture(fixture('f32-columns-run.jsonl'));
+    const s = await settled(h);
+    const final = JSON.parse(readFileSync(fileURLToPath(new URL('./fixtures/f32-columns-run.final.json', import.meta.url)), 'utf8')) as Record<string, { x: number; y: number; speed: number; angle: number }>;
+    const users = byUser(s.table);
+    expect([...users.keys()].sort()).toEqual(Object.keys(final).sort());
+    for (const [id, v] of Object.entries(final)) {
+      expect(users.get(id)!.map((c) => Math.fround(Number(c))), id).toEqual([v.x, v.y, v.speed, v.angle].map(Math.fround));
+    }
+    expect(s.stats?.ignored).toEqual({});
+  });
+
+  it('the hostile sequence: never raises, counts every row, applies exactly the rows the TypeScript reader accepts', async () => {
+    h = await startHarness({ ...F32, timeout: 0 });
+    await h.send(ACK);
+    const lines = fixture('f32-columns-hostile.jsonl');
+    await playFixture(lines);
+    const s = await settled(h);
+    const expected = new Map<string, string[]>();
+    for (const l of lines) {
+      if (l.text !== undefined) {
+        const m = JSON.parse(l.text) as { type: string; sliderId: string | number };
+        if (m.type === 'connect') expected.set(String(m.sliderId), ['0', '0', '0', '0']);
+        if (m.type === 'delete') expected.delete(String(m.sliderId));
+      }
+      for (const r of l.expect?.rows ?? []) expected.set(String(r[1]), r.slice(2, 6).map((v) => String(Math.fround(v as number))));
+    }
+    const users = byUser(s.table);
+    expect(new Map([...users].map(([k, v]) => [k, v.map((c) => String(Math.fround(Number(c))))]))).toEqual(expected);
+    const ignored = Object.values(s.stats!.ignored).reduce((a, b) => a + b, 0);
+    expect(s.stats!.received).toBe(s.stats!.applied + ignored);
+    expect(s.errors).toEqual([]);
   });
 });
