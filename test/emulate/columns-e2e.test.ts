@@ -51,12 +51,15 @@ describe.skipIf(!hasPython() || !hasNumpy())('f32-columns through the relay with
       await new Promise((r) => setTimeout(r, 40));
     }
     phones[3]!.close(); // a leave: p3's slot frees on both sides
-    const last = (s: EmulatorState): string | undefined => byUser(s.table, HEADER).get('p7')?.[1];
+    // the last round: y 40 and angle 180.5 for everyone, in the table and in every active CHOP sample
+    const done = (s: EmulatorState): boolean =>
+      [...byUser(s.table, HEADER).values()].every((v) => v[1] === '40' && v[3] === '180.5') &&
+      s.chop !== null &&
+      (s.chop.channels.active ?? []).every((a, i) => a === 0 || (s.chop!.channels.valuey?.[i] === 40 && s.chop!.channels.angle?.[i] === 180.5));
     const settled = async (b: Bridge): Promise<EmulatorState> =>
       until(async () => {
         const s = await b.state();
-        const u = byUser(s.table, HEADER);
-        return u.size === 7 && last(s) === '40' && s.chop !== null && s.chop.channels.valuey?.[7] === 40 && s;
+        return byUser(s.table, HEADER).size === 7 && done(s) && s;
       }, 'the last round in the table and the CHOP', 15_000);
     const json = await settled(bridges.json);
     const f32 = await settled(bridges.f32);
