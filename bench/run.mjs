@@ -4,7 +4,7 @@
  * named ones) one after the other and rewrites their sections of bench/RESULTS.md.
  *
  * Names: relay (route vs bare vs broadcast), batch, python, simgen, rss, observe, webserver (--target webserver), osc (relay --osc),
- * cluster (relay instances sharing one Redis, issue 12).
+ * cluster (relay instances sharing one Redis, issue 12), ingest (JSON vs f32-columns per 60 fps frame at 1000-10 000 phones).
  * --quick    fewer and shorter runs (a smoke test of the harness, not for RESULTS.md's numbers)
  * --no-write print the sections instead of writing RESULTS.md
  */
@@ -20,6 +20,7 @@ const BENCHES = {
   webserver: () => import('./webserver-cost.mjs'),
   osc: () => import('./osc.mjs'),
   cluster: () => import('./cluster.mjs'),
+  ingest: () => import('./ingest-cost.mjs'),
 };
 
 const args = process.argv.slice(2);

@@ -4,7 +4,7 @@
  * flags; the help shows them from there.
  */
 import type { Command } from 'commander';
-import { DEFAULT_OPTIONS, EXTRA_COLUMNS, OPTION_FLAGS, readConfig, resolveOptions, type GenerateOptions, type RawOptions } from '../generate/index.js';
+import { DEFAULT_OPTIONS, DEFAULT_TABLE_HZ, EXTRA_COLUMNS, OPTION_FLAGS, readConfig, resolveOptions, type GenerateOptions, type RawOptions } from '../generate/index.js';
 import { RIM } from '../protocol/index.js';
 
 const d = DEFAULT_OPTIONS;
@@ -21,6 +21,8 @@ export function addGenerateFlags(cmd: Command): Command {
     .option('--mode <mode>', `route (sends the sink hello) or broadcast (tutorial relay; no hello) (default ${d.mode})`)
     .option('--sink-token <token>', "token for the relay's --sink-token (route mode)")
     .option('--batch-hz <hz>', 'ask the relay for batch frames this many times a second, 1 to 240 (route mode)')
+    .option('--encoding <encoding>', 'json (default) or f32-columns: binary column batches applied with numpy (needs --batch-hz; README, "TouchDesigner at crowd scale")')
+    .option('--table-hz <hz>', `f32-columns: Table DAT value refreshes per second, only changed rows; 0 = never (default ${DEFAULT_TABLE_HZ})`)
     .option('--websocket-dat <name>', `the WebSocket DAT (default ${d.websocketDat})`)
     .option('--webserver-dat <name>', `the Web Server DAT of --target webserver (default ${d.webserverDat})`)
     .option('--oscin-dat <name>', `the OSC In DAT of --target osc (default ${d.oscinDat})`)

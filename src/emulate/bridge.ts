@@ -94,7 +94,8 @@ export class Bridge {
       this.net.framesIn++;
       this.lastActivityAt = performance.now();
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-      if (isBinary) this.forward('binary', { b64: buf.toString('base64') });
+      // queued like text: frames reach the scripts in the order the socket delivered them
+      if (isBinary) this.forward('binary', { b64: buf.toString('base64'), queued: true });
       else this.forward('text', { data: buf.toString('utf8'), queued: true });
     });
     // The WebSocket DAT leaves pongs to onReceivePing (autoPong is off): the scripts must answer.

@@ -25,6 +25,7 @@ export const VARIANT_MATRIX: VariantEntry[] = [
   { name: 'no_storage_recook', variants: { storage_recook: false } },
   { name: 'no_webserver_stop_closes', variants: { webserver_stop_closes: false } },
   { name: 'no_webserver_close_callback', variants: { webserver_close_callback: false } },
+  { name: 'binary_contents_bytearray', variants: { binary_contents: 'bytearray' } },
   {
     name: 'all_adverse',
     variants: {
@@ -40,6 +41,7 @@ export const VARIANT_MATRIX: VariantEntry[] = [
       storage_recook: false,
       webserver_stop_closes: false,
       webserver_close_callback: false,
+      binary_contents: 'memoryview',
     },
   },
 ];

@@ -34,6 +34,7 @@ export {
   type RenderedScript,
 } from './render.js';
 export { pyLiteral, pyString } from './python-literal.js';
+export { DEFAULT_TABLE_HZ, MAX_TABLE_HZ, type SinkEncoding } from './columns-options.js';
 
 /** Renders everything first, then writes: a rendering failure leaves the directory untouched. */
 export function writeScripts(outDir: string, options: GenerateOptions): RenderedScript[] {

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { UserError } from '../common/user-error.js';
 import { MAX_BATCH_HZ, MAX_SINK_TOKEN, MIN_BATCH_HZ, MIN_SINK_TOKEN } from '../protocol/index.js';
+import { columnsOptionsProblem, type SinkEncoding } from './columns-options.js';
 
 export type GenerateMode = 'route' | 'broadcast';
 
@@ -25,6 +26,12 @@ export interface GenerateOptions {
   mode: GenerateMode;
   sinkToken?: string;
   batchHz?: number;
+  /** What the sink hello asks the relay for: JSON text frames (default) or f32-columns binary batches (needs
+   * batchHz; src/generate/columns-options.ts). */
+  encoding: SinkEncoding;
+  /** f32-columns: how often the Table DAT's values are refreshed from the columns (0: never; the Script CHOP
+   * always has them). */
+  tableHz?: number;
   websocketDat: string;
   /** The Web Server DAT of --target webserver. */
   webserverDat: string;
@@ -55,6 +62,7 @@ export const DEFAULT_OPTIONS: GenerateOptions = {
   invertY: false,
   normalize: false,
   mode: 'route',
+  encoding: 'json',
   websocketDat: 'websocket1',
   webserverDat: 'webserver1',
   oscinDat: 'oscin1',
@@ -99,6 +107,8 @@ const KEYS = {
   mode: 'mode',
   'sink-token': 'sinkToken',
   'batch-hz': 'batchHz',
+  encoding: 'encoding',
+  'table-hz': 'tableHz',
   'websocket-dat': 'websocketDat',
   'webserver-dat': 'webserverDat',
   'oscin-dat': 'oscinDat',
@@ -215,6 +225,8 @@ export function resolveOptions(raw: RawOptions): GenerateOptions {
       '--sink-token and --batch-hz travel in the sink hello, which only --mode route sends (a broadcast relay would forward it to every phone)',
     );
   }
+  const columnsProblem = columnsOptionsProblem(raw, o);
+  if (columnsProblem !== undefined) throw new GenerateOptionsError(columnsProblem);
   if (raw.websocketDat !== undefined) o.websocketDat = checkName('websocket-dat', raw.websocketDat);
   if (raw.webserverDat !== undefined) o.webserverDat = checkName('webserver-dat', raw.webserverDat);
   if (raw.oscinDat !== undefined) o.oscinDat = checkName('oscin-dat', raw.oscinDat);

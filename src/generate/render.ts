@@ -10,6 +10,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
 import {
   ANGLE_MAX,
+  COLUMNS_FLAG_DT,
+  COLUMNS_FLAG_SEQ,
+  COLUMNS_HEADER_BYTES,
+  COLUMNS_MAGIC,
+  COLUMNS_MAX_INDEX,
+  COLUMNS_VERSION,
   DEFAULT_BURST,
   DEFAULT_RATE,
   ERROR_CODES,
@@ -120,6 +126,12 @@ function pyAssets(assets: PageAssetList): string {
   return `{\n${items.join('')}}`;
 }
 
+/** Options the header names only when f32-columns is on, so the default scripts (td/) read as before. */
+const COLUMNS_ONLY = {
+  encoding: (o: GenerateOptions) => o.encoding !== 'json',
+  tableHz: (o: GenerateOptions) => o.tableHz !== undefined,
+} as const;
+
 /** The header comment: generator version and every option, each value shown as its Python literal. */
 export function headerLines(o: GenerateOptions): string[] {
   const lines = [
@@ -136,6 +148,8 @@ export function headerLines(o: GenerateOptions): string[] {
     mode: o.mode,
     sinkToken: o.sinkToken === undefined ? null : '(set)', // a secret: the header says only whether it is set
     batchHz: o.batchHz ?? null,
+    encoding: o.encoding,
+    tableHz: o.tableHz ?? null,
     websocketDat: o.websocketDat,
     webserverDat: o.webserverDat,
     oscinDat: o.oscinDat,
@@ -147,6 +161,7 @@ export function headerLines(o: GenerateOptions): string[] {
     port: o.port,
   };
   for (const [flag, key] of Object.entries(OPTION_FLAGS)) {
+    if (key in COLUMNS_ONLY && !COLUMNS_ONLY[key as keyof typeof COLUMNS_ONLY](o)) continue;
     lines.push(`#   --${flag} = ${pyLiteral(shown[key])}`);
   }
   return lines.map(pyComment);
@@ -182,6 +197,13 @@ export const PROTOCOL_CONTEXT = Object.freeze({
   errorIntervalS: 1,
   /** The codes an error frame may carry. */
   errorCodes: [...ERROR_CODES],
+  /** f32-columns binary batches (columns.ts): magic, version, flag bits, header size, index bound. */
+  columnsMagic: COLUMNS_MAGIC,
+  columnsVersion: COLUMNS_VERSION,
+  columnsFlagSeq: COLUMNS_FLAG_SEQ,
+  columnsFlagDt: COLUMNS_FLAG_DT,
+  columnsHeaderBytes: COLUMNS_HEADER_BYTES,
+  columnsMaxIndex: COLUMNS_MAX_INDEX,
 });
 
 /** What the templates see: the options, the header, and the protocol's limits under `protocol`. */
@@ -204,6 +226,10 @@ export function renderContext(o: GenerateOptions): Record<string, unknown> {
     mode: o.mode,
     sinkToken: o.sinkToken ?? null,
     batchHz: o.batchHz ?? null,
+    /** --encoding f32-columns: the callbacks ask for binary column batches (templates/partials/columns_*.py.hbs). */
+    f32: o.encoding === 'f32-columns',
+    encoding: o.encoding,
+    tableHz: o.tableHz ?? 0,
     websocketDat: o.websocketDat,
     webserverDat: o.webserverDat,
     oscinDat: o.oscinDat,

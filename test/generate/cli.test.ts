@@ -131,6 +131,7 @@ describe('tdcrowd generate', () => {
       ['--sink-token', 'a"b\'c\\d\n""" and more', '--batch-hz', '2.5', '--columns', 'A,B,C,D,E', '--table', '_t'],
       ['--target', 'webserver', '--extra-columns', 'slot,hue', '--port', '9980'],
       ['--target', 'osc', '--normalize', '--invert-y', '--oscin-dat', 'crowd_osc'],
+      ['--encoding', 'f32-columns', '--batch-hz', '60', '--table-hz', '0', '--extra-columns', 'slot,hue', '--normalize'],
     ];
     combos.forEach((args, i) => {
       const out = join(tmp, `compile-${i}`);
@@ -141,5 +142,5 @@ describe('tdcrowd generate', () => {
         execFileSync('python3', ['-c', 'import sys, ast; ast.parse(open(sys.argv[1]).read(), sys.argv[1], feature_version=(3, 11)); compile(open(sys.argv[1]).read(), sys.argv[1], "exec")', join(out, f)]);
       }
     });
-  });
+  }, 120_000); // some thirty python3 and node processes: past 30 s on a loaded 2-core machine
 });

@@ -7,6 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { compileTemplate, renderContext, resolveOptions } from '../../src/generate/index.js';
 import {
   ANGLE_MAX,
+  COLUMNS_FLAG_DT,
+  COLUMNS_FLAG_SEQ,
+  COLUMNS_HEADER_BYTES,
+  COLUMNS_MAGIC,
+  COLUMNS_MAX_INDEX,
+  COLUMNS_VERSION,
   DEFAULT_BURST,
   DEFAULT_RATE,
   ERROR_CODES,
@@ -38,6 +44,12 @@ const EXPECTED = {
   heartbeatS: 10,
   errorIntervalS: 1,
   errorCodes: [...ERROR_CODES],
+  columnsMagic: COLUMNS_MAGIC,
+  columnsVersion: COLUMNS_VERSION,
+  columnsFlagSeq: COLUMNS_FLAG_SEQ,
+  columnsFlagDt: COLUMNS_FLAG_DT,
+  columnsHeaderBytes: COLUMNS_HEADER_BYTES,
+  columnsMaxIndex: COLUMNS_MAX_INDEX,
 };
 
 describe('render context: protocol', () => {

@@ -271,7 +271,11 @@ class Session:
         return {}
 
     def cmd_binary(self, c):
-        self._ws().inject_binary(base64.b64decode(c.get('b64', '')))
+        data = base64.b64decode(c.get('b64', ''))
+        if c.get('queued'):  # in order with queued text frames (the bridge): a join must reach the scripts first
+            self._ws().queue_event('binary', data)
+            return {}
+        self._ws().inject_binary(data)
         return {}
 
     # ---- the Web Server DAT ------------------------------------------------------------------------------

@@ -81,6 +81,12 @@ VARIANTS = {
         connection") and the callback ("Triggered when a WebSocket connection is closed") without saying.
         Adverse: False. A script that closes a client must clean up after it itself (and a callback that does
         fire must find nothing left to do)."""),
+    'binary_contents': Variant('bytes', 'memoryview', 'bytearray', ('bytes', 'bytearray', 'memoryview'), """
+        The type of `contents` that WebSocket DAT onReceiveBinary (and onReceivePing/onReceivePong) get: bytes,
+        bytearray or memoryview. https://docs.derivative.ca/WebsocketDAT_Class says only "a byte array of the
+        message contents" in the callbacks template; the reference notes read it as bytes. Adverse: 'memoryview'
+        (no .decode(), len() counts items, slices are views); the single flip: 'bytearray', the docs' wording
+        taken literally. Scripts that read contents through memoryview()/numpy.frombuffer work with all three."""),
 }
 
 DEFAULTS = {k: v.default for k, v in VARIANTS.items()}

@@ -262,9 +262,18 @@ class WebSocketDAT(OP):
         self._call('onReceiveText', row, message)
         return row
 
+    def _contents(self, contents):
+        """Binary contents as the `binary_contents` variant hands them to a callback."""
+        kind = self.world.variants['binary_contents']
+        if kind == 'bytearray':
+            return bytearray(contents)
+        if kind == 'memoryview':
+            return memoryview(bytes(contents))
+        return bytes(contents)
+
     def inject_binary(self, contents):
         if self.connected:
-            self._call('onReceiveBinary', bytes(contents))
+            self._call('onReceiveBinary', self._contents(contents))
 
     def inject_ping(self, contents=b''):
         if self.connected:
