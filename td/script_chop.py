@@ -27,7 +27,8 @@
 #
 # Where the numbers come from: the callbacks of websocket1_callbacks keep, beside the table, a mirror of it in the
 # Table DAT's storage: per row, the last [id, x, y, speed, angle] list they wrote (the very list handed to
-# replaceRow, so the message path pays one list store), the row's slot and its hue. A cook turns those lists into
+# replaceRow, so the message path pays one list store; until this CHOP first cooks they skip it, and that cook
+# copies the table's values once), the row's slot and its hue. A cook turns those lists into
 # arrays with numpy (shipped with TouchDesigner) and scatters them to the slots: no Python loop per user, no read
 # of the Table DAT. numpy calls used: array, zeros, arange, astype, fancy-index assignment (the same in 1.26 and
 # 2.x).
@@ -48,7 +49,7 @@ import numpy as np
 TABLE = 'test_test'
 STATE_KEY = 'tdcrowd_users'
 CHOP_KEY = 'tdcrowd_chop'
-SIGNATURE = 'tdcrowd-users-3|' + ','.join(('user', 'valuex', 'valuey', 'speed', 'angle', ))
+SIGNATURE = 'tdcrowd-users-4|' + ','.join(('user', 'valuex', 'valuey', 'speed', 'angle', ))
 CHANNELS = ('valuex', 'valuey', 'speed', 'angle', 'active', )
 SLOT_CHAN = CHANNELS.index('slot') if 'slot' in CHANNELS else -1
 HUE_CHAN = CHANNELS.index('hue') if 'hue' in CHANNELS else -1
@@ -74,6 +75,22 @@ def samples(st):
     return out
 
 
+def _number(text):
+    try:
+        return float(text)
+    except Exception:
+        return 0.0
+
+
+def _mirror_from(table, st):
+    """The first cook: the callbacks' fast path has left the mirror alone until now (see 'chop' in their state), so
+    it is copied from the table once; from now on they keep it."""
+    vals = st['vals']
+    for key, r in st['rows'].items():
+        if r < len(vals):
+            vals[r] = [key] + [_number(table[r, c].val) for c in range(1, 5)]
+
+
 def onSetupParameters(scriptOp):
     return
 
@@ -89,6 +106,9 @@ def onCook(scriptOp):
         table.fetch(CHOP_KEY, 0, search=False)   # the dependency that re-cooks this CHOP (see the top)
         st = table.fetch(STATE_KEY, None, search=False)
     if type(st) is dict and st.get('v') == SIGNATURE:
+        if not st['chop']:
+            _mirror_from(table, st)
+            st['chop'] = True
         st['clean'] = True
         out = samples(st)
     else:

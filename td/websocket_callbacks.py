@@ -62,7 +62,7 @@ SLOT_COL = -1
 HUE_COL = -1
 STATE_KEY = 'tdcrowd_users'          # Table DAT storage: the user state
 CHOP_KEY = 'tdcrowd_chop'            # Table DAT storage: stored anew at the first change after the Script CHOP cooked
-SIGNATURE = 'tdcrowd-users-3|' + ','.join(COLUMNS)   # state of another layout is rebuilt, never misread
+SIGNATURE = 'tdcrowd-users-4|' + ','.join(COLUMNS)   # state of another layout is rebuilt, never misread
 LOG_EVERY = 5.0          # seconds between debug lines about ignored messages
 AUDIT_EVERY = 16         # text frames between checks of one row against the index (see _audit)
 NUMBER = (int, float)
@@ -127,6 +127,9 @@ def _new_users():
         'vals': [None],
         'rslot': [None],
         'rhue': [None],
+        # Until a Script CHOP has cooked once, the known-user fast path (_known) leaves the mirror alone and the CHOP
+        # copies it from the table at that cook: a project without the CHOP does not pay for it per message.
+        'chop': False,
         'clean': True,       # False from the first change after the Script CHOP's last cook until its next one
         'tick': 0,           # stored under CHOP_KEY at each first change (the Script CHOP depends on that key)
         'stats': {'frames': 0, 'received': 0, 'applied': 0, 'ignored': {}, 'reindexed': 0},
@@ -557,11 +560,12 @@ def _known(table, st, msg, now):
             _replace(table, st, idx, row)
     except Exception:
         return False  # the row is gone (table cleared or cut behind our back), or entireRow= refused: full path
-    _vals[idx] = row   # the Script CHOP's mirror: the same list, no copy
     _seen[key] = now
     _seen.move_to_end(key)
-    if st['clean']:
-        _changed(table, st)
+    if st['chop']:   # a Script CHOP reads the mirror: it turns this on at its first cook (script_chop.py)
+        _vals[idx] = row   # the same list, no copy
+        if st['clean']:
+            _changed(table, st)
     return True
 
 
@@ -955,8 +959,15 @@ def onDisconnect(dat):
 def onReceiveText(dat, rowIndex, message):
     try:
         now = _clock()
-        table = op(TABLE)
-        st = _st if table is _table and table is not None else _bind(table, now)
+        # The table as last bound: op() by name once per AUDIT_EVERY frames, not per message. A table deleted or
+        # replaced since is found at the next lookup, AUDIT_EVERY frames later at most, or at once on a build where
+        # using a deleted operator raises (the docs only say its .valid turns False: https://docs.derivative.ca/OP_Class).
+        table = _table
+        if table is None:
+            table = op(TABLE)
+            st = _bind(table, now)
+        else:
+            st = _st
         data = _UNREAD
         if type(message) is str and len(message) <= MAX_TEXT:
             try:

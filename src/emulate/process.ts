@@ -124,6 +124,8 @@ export interface LoadOptions {
   executeDat?: string;
   /** The Script CHOP made for script_chop.py when the scripts include it (default tdcrowd_chop). */
   scriptChop?: string;
+  /** false: no Script CHOP at load (`add_chop` makes it later). */
+  chop?: boolean;
   /** Undocumented TouchDesigner behaviours to pick (src/emulate/variants.ts). */
   variants?: Record<string, boolean | string>;
   /** Build only the component: an installer script creates the operators (`add_text`, `run_script`). */

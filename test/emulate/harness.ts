@@ -29,11 +29,14 @@ export async function startHarness(
     connect?: boolean;
     /** Undocumented TouchDesigner behaviours to emulate (src/emulate/variants.ts). */
     variants?: Record<string, boolean | string>;
+    /** false: the project starts without the Script CHOP. */
+    chop?: boolean;
   } = {},
 ): Promise<Harness> {
   const o = resolveOptions(raw);
   const emu = new EmulatorProcess();
   await emu.load({
+    chop: extra.chop,
     scripts: renderScripts(o),
     table: o.table,
     websocketDat: o.websocketDat,

@@ -143,6 +143,25 @@ describe.skipIf(!hasPython() || !hasNumpy())('the Script CHOP under each TouchDe
     });
   });
 
+  it('a Script CHOP added to a running show starts from the table, then follows every update', async () => {
+    // Until a Script CHOP has cooked, the known-user fast path leaves the mirror alone (a project without the
+    // CHOP does not pay for it per message); the first cook copies the table's values once.
+    h = await startHarness({ extraColumns: 'slot,hue' }, { chop: false });
+    await h.sendAll(['a', 'b', 'c'].map((id) => update(id, 1, 1, 1, 1)));
+    await h.sendAll([update('a', 10, 20, 30, 40), update('b', -5, 6, 7, 8), update('c', 100, -100, 50, 180)]);
+    expect((await h.state()).chop).toBeNull();
+    await h.emu.request('add_chop');
+    await h.emu.request('step');
+    let c = await chop(h);
+    expect(c.channels).toEqual(expected(await h.rows(), CHANNELS));
+    expect(c.channels.valuex).toEqual([10, -5, 100]);
+    await h.send(update('b', 42, 43, 44, 45));
+    await h.emu.request('step');
+    c = await chop(h);
+    expect(c.channels.valuex).toEqual([10, 42, 100]);
+    expect(c.channels).toEqual(expected(await h.rows(), CHANNELS));
+  });
+
   it('a cook reads no Table DAT cell: the numbers come from the mirror in storage', async () => {
     h = await startHarness({ extraColumns: 'slot,hue' });
     await h.sendAll(Array.from({ length: 300 }, (_, i) => update(i, i % 170, 1, 1, 1)));

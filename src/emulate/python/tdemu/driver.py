@@ -112,9 +112,9 @@ class Session:
                           'osc': 'oscin_callbacks.py'}[target]
         w.text_dat(self.names['callbacks'], scripts[callbacks_file])
         w.execute(self.names['execute'], scripts['execute.py'])
+        self.scripts = scripts
         if 'script_chop.py' in scripts and c.get('chop', True):
-            cb = w.text_dat(self.names['chop'] + '_callbacks', scripts['script_chop.py'])
-            w.add(ScriptCHOP(self.names['chop'], w, callbacks=cb.name))
+            self.cmd_add_chop({})
         if target == 'osc':
             dat = w.add(OscInDAT(self.names['oscin'], w, callbacks=self.names['callbacks'], port=port))
             dat.par.splitbundle = c.get('splitbundle', True)
@@ -422,6 +422,13 @@ class Session:
         t.clear()
         for row in c['rows']:
             t.appendRow(row)
+        return {}
+
+    def cmd_add_chop(self, c):
+        """The Script CHOP with script_chop.py as its callbacks (at load, or later: a CHOP added to a running show)."""
+        w = self.world
+        cb = w.text_dat(self.names['chop'] + '_callbacks', self.scripts['script_chop.py'])
+        w.add(ScriptCHOP(self.names['chop'], w, callbacks=cb.name))
         return {}
 
     def cmd_add_text(self, c):
