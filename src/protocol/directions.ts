@@ -13,7 +13,7 @@ export const DIRECTIONS = {
   /** TouchDesigner, a dashboard, the simulator's measuring sink: hello first. */
   sinkToRelay: ['hello', 'ping', 'pong'],
   /** Forwarded controller messages, the relay's deletes, batches (to sinks that asked), errors, keep-alives. */
-  relayToSink: ['connect', 'update', 'relayDelete', 'batch', 'error', 'ping', 'pong'],
+  relayToSink: ['relayConnect', 'update', 'relayDelete', 'batch', 'error', 'ping', 'pong'],
   relayToController: ['welcome', 'status', 'error', 'ping', 'pong'],
 } as const satisfies Record<string, readonly FrameKind[]>;
 

@@ -13,6 +13,7 @@ import type {
   ErrorMessage,
   HelloMessage,
   MessageKind,
+  RelayConnectMessage,
   RelayDeleteMessage,
   UpdateMessage,
   StatusMessage,
@@ -26,6 +27,7 @@ export type Origin = 'controller' | 'sink' | 'relay' | 'any';
 export type Parsed =
   | { ok: true; kind: 'ping' | 'pong' }
   | { ok: true; kind: 'connect'; message: ConnectMessage }
+  | { ok: true; kind: 'relayConnect'; message: RelayConnectMessage }
   | { ok: true; kind: 'update'; message: UpdateMessage }
   | { ok: true; kind: 'delete'; message: DeleteMessage }
   | { ok: true; kind: 'relayDelete'; message: RelayDeleteMessage }
@@ -158,6 +160,10 @@ export function kindOf(obj: Record<string, unknown>, origin: Origin): MessageKin
       if (origin === 'relay') return 'relayDelete';
       return 'reason' in obj ? 'relayDelete' : 'delete';
     case 'connect':
+      // Phones may carry a resume token; the relay's carry a hue instead. Judge by who sent it, or by the shape.
+      if (origin === 'controller') return 'connect';
+      if (origin === 'relay') return 'relayConnect';
+      return 'hue' in obj ? 'relayConnect' : 'connect';
     case 'hello':
     case 'welcome':
     case 'status':

@@ -10,6 +10,7 @@ import {
   ANGLE_MAX,
   DELETE_REASONS,
   ERROR_CODES,
+  HUE_MAX,
   ID_CHARS,
   ID_PATTERN,
   MAX_BATCH_FRAME_BYTES,
@@ -41,6 +42,14 @@ const resumeTokenSchema = {
   description: 'opaque token the relay hands out in welcome; proves ownership of an id on reconnect',
 } as const;
 
+/** Optional everywhere it appears: relays before it never send it, and sinks that do not know it ignore it. */
+const hueSchema = {
+  type: 'integer',
+  minimum: 0,
+  maximum: HUE_MAX,
+  description: "the phone's colour: a hue in degrees (0-359) the relay gives each phone, recent joins spread far apart",
+} as const;
+
 export const connectSchema = {
   type: 'object',
   title: 'connect',
@@ -49,6 +58,19 @@ export const connectSchema = {
     type: { const: 'connect' },
     sliderId: sliderIdSchema,
     resume: resumeTokenSchema,
+  },
+  required: ['type', 'sliderId'],
+  additionalProperties: false,
+} as const;
+
+export const relayConnectSchema = {
+  type: 'object',
+  title: 'relayConnect',
+  description: "relay → sink: a user is present (its id, and the hue its phone was given); never the phone's resume token",
+  properties: {
+    type: { const: 'connect' },
+    sliderId: sliderIdSchema,
+    hue: hueSchema,
   },
   required: ['type', 'sliderId'],
   additionalProperties: false,
@@ -129,6 +151,7 @@ export const welcomeSchema = {
     type: { const: 'welcome' },
     sliderId: sliderIdSchema,
     resume: resumeTokenSchema,
+    hue: hueSchema,
   },
   required: ['type', 'sliderId', 'resume'],
   additionalProperties: false,
@@ -170,7 +193,7 @@ export const batchSchema = {
     messages: {
       type: 'array',
       maxItems: MAX_BATCH_MESSAGES,
-      items: { anyOf: [updateSchema, connectSchema, relayDeleteSchema] },
+      items: { anyOf: [updateSchema, relayConnectSchema, relayDeleteSchema] },
     },
   },
   required: ['type', 'messages'],
@@ -186,6 +209,7 @@ export const protocolSchema = {
   definitions: {
     sliderId: sliderIdSchema,
     connect: connectSchema,
+    relayConnect: relayConnectSchema,
     update: updateSchema,
     delete: deleteSchema,
     relayDelete: relayDeleteSchema,
@@ -197,6 +221,7 @@ export const protocolSchema = {
   },
   oneOf: [
     { $ref: '#/definitions/connect' },
+    { $ref: '#/definitions/relayConnect' },
     { $ref: '#/definitions/update' },
     { $ref: '#/definitions/delete' },
     { $ref: '#/definitions/relayDelete' },

@@ -5,6 +5,7 @@ import type { FromSchema } from 'json-schema-to-ts';
 import type {
   batchSchema,
   connectSchema,
+  relayConnectSchema,
   deleteSchema,
   errorSchema,
   helloSchema,
@@ -18,6 +19,7 @@ import type { DELETE_REASONS, ERROR_CODES } from './constants.js';
 
 export type SliderId = FromSchema<typeof sliderIdSchema>;
 export type ConnectMessage = FromSchema<typeof connectSchema>;
+export type RelayConnectMessage = FromSchema<typeof relayConnectSchema>;
 export type UpdateMessage = FromSchema<typeof updateSchema>;
 export type DeleteMessage = FromSchema<typeof deleteSchema>;
 export type RelayDeleteMessage = FromSchema<typeof relayDeleteSchema>;
@@ -32,10 +34,11 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 /** What a phone may send. */
 export type ControllerMessage = ConnectMessage | UpdateMessage | DeleteMessage;
 /** What a sink receives from the relay (besides `ping`). */
-export type SinkBoundMessage = ConnectMessage | UpdateMessage | RelayDeleteMessage | BatchMessage;
+export type SinkBoundMessage = RelayConnectMessage | UpdateMessage | RelayDeleteMessage | BatchMessage;
 /** Every JSON message of the protocol. */
 export type ProtocolMessage =
   | ControllerMessage
+  | RelayConnectMessage
   | RelayDeleteMessage
   | HelloMessage
   | WelcomeMessage
@@ -46,6 +49,7 @@ export type ProtocolMessage =
 /** Message kinds after dispatch; an update without `type` is still kind `update`. */
 export type MessageKind =
   | 'connect'
+  | 'relayConnect'
   | 'update'
   | 'delete'
   | 'relayDelete'

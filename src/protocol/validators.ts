@@ -5,6 +5,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import {
   batchSchema,
   connectSchema,
+  relayConnectSchema,
   deleteSchema,
   errorSchema,
   helloSchema,
@@ -16,6 +17,7 @@ import {
 import type {
   BatchMessage,
   ConnectMessage,
+  RelayConnectMessage,
   DeleteMessage,
   ErrorMessage,
   HelloMessage,
@@ -31,6 +33,7 @@ const ajv = new Ajv({ allErrors: false, verbose: true, strict: true, strictTypes
 
 export const validators = {
   connect: ajv.compile<ConnectMessage>(connectSchema),
+  relayConnect: ajv.compile<RelayConnectMessage>(relayConnectSchema),
   update: ajv.compile<UpdateMessage>(updateSchema),
   delete: ajv.compile<DeleteMessage>(deleteSchema),
   relayDelete: ajv.compile<RelayDeleteMessage>(relayDeleteSchema),

@@ -19,6 +19,7 @@ import { ClientRegistry } from './clients.js';
 import { Connection } from './connection.js';
 import { Dispatcher, type RelayState } from './dispatch.js';
 import { createRequestHandler, refuseUpgrade } from './http-routes.js';
+import { HueBook } from './hue.js';
 import { Identity } from './identity.js';
 import { LogWriter } from './log-writer.js';
 import { RelayMetrics, renderPrometheus, type RelayMetricsSnapshot } from './metrics.js';
@@ -131,7 +132,7 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
   const clients = new ClientRegistry(options);
   const trust = compileProxyTrust(options.trustProxy);
   const queueContext = { metrics, highWaterBytes: options.sinkHighWaterBytes };
-  const identity = new Identity<Connection>();
+  const identity = new Identity<Connection>(new HueBook(), options.mode === 'route');
   // Opened before anything listens: an unresolvable host is a usage error, and the targets count as sinks.
   const osc =
     options.osc.length === 0

@@ -42,6 +42,8 @@ export interface SinkSummary {
   unmatched: number;
   foreign: number;
   connects: number;
+  /** Connects that carried the phone's hue (relays that give phones a colour; validated by the schema). */
+  connectsWithHue: number;
   deletes: Record<string, number>;
   invalid: Record<string, number>;
   relayErrors: Record<string, number>;
@@ -75,6 +77,7 @@ export class MeasuringSink {
   unmatched = 0;
   foreign = 0;
   connects = 0;
+  connectsWithHue = 0;
   readonly deletes: Record<string, number> = {};
   readonly invalid: Record<string, number> = {};
   readonly relayErrors: Record<string, number> = {};
@@ -178,6 +181,7 @@ export class MeasuringSink {
       unmatched: this.unmatched,
       foreign: this.foreign,
       connects: this.connects,
+      connectsWithHue: this.connectsWithHue,
       deletes: this.deletes,
       invalid: this.invalid,
       relayErrors: this.relayErrors,
@@ -220,6 +224,7 @@ export class MeasuringSink {
         for (const m of r.message.messages) this.onMessage(m as SinkBoundMessage, now);
         return;
       case 'connect':
+      case 'relayConnect':
       case 'update':
       case 'relayDelete':
       case 'delete':
@@ -248,6 +253,7 @@ export class MeasuringSink {
     const track = this.track(key, id);
     if (m.type === 'connect') {
       this.connects++;
+      if ('hue' in m && m.hue !== undefined) this.connectsWithHue++;
       track.live = true;
     } else if (m.type === 'delete') {
       const reason = 'reason' in m && typeof m.reason === 'string' ? m.reason : 'plain';

@@ -64,6 +64,7 @@ export interface SimulationReport {
     unmatched: number;
     foreign: number;
     connects: number;
+    connectsWithHue: number;
     deletes: Record<string, number>;
     invalidFrames: Record<string, number>;
     relayErrors: Record<string, number>;
@@ -210,6 +211,7 @@ export function buildReport(input: ReportInput): SimulationReport {
           unmatched: sink.unmatched,
           foreign: sink.foreign,
           connects: sink.connects,
+          connectsWithHue: sink.connectsWithHue,
           deletes: sink.deletes,
           invalidFrames: sink.invalid,
           relayErrors: sink.relayErrors,

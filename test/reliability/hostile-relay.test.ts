@@ -17,6 +17,7 @@ import { claim, Peer } from '../helpers/peers.js';
 import { type ChildRelay, spawnRelay } from '../helpers/relay.js';
 import { RssSampler } from '../helpers/rss.js';
 import { sleep, until } from '../helpers/wait.js';
+import { sinkConnect } from '../helpers/messages.js';
 
 const HONEST = 20;
 const HOSTILE = 4;
@@ -324,7 +325,7 @@ describe('hostile input while honest users stream', () => {
         }
         // from the hostile phones, only their (legitimate) connect ever arrives
         const fromEvil = p.messages.filter((m) => String(m.sliderId).startsWith('be-'));
-        expect(fromEvil).toEqual([{ type: 'connect', sliderId: 'be-0' }, { type: 'connect', sliderId: 'be-1' }]);
+        expect(fromEvil).toEqual([sinkConnect('be-0'), sinkConnect('be-1')]);
         expect(p.messages.filter((m) => !['welcome', 'connect', 'update'].includes(String(m.type ?? 'update')))).toEqual([]);
       }
       const m = await b.metrics();

@@ -32,7 +32,7 @@ export function register(program: Command): void {
     .option('--log-max-mb <MiB>', `rotate the log past this size: FILE → FILE.1 … (0 never) (default: ${d.logMaxBytes / 1024 / 1024})`)
     .option('--log-keep <n>', `rotated log files kept (default: ${d.logKeep})`)
     .option('--status-interval <s>', `seconds between status lines on stdout, 0 for none (default: ${d.statusIntervalMs / 1000})`)
-    .option('--osc <host:port...>', 'also send every connect, update and delete as OSC over UDP to HOST:PORT (repeatable): /tdcrowd/update s:id f:x f:y f:speed f:angle, /tdcrowd/connect s:id, /tdcrowd/delete s:id s:reason')
+    .option('--osc <host:port...>', 'also send every connect, update and delete as OSC over UDP to HOST:PORT (repeatable): /tdcrowd/update s:id f:x f:y f:speed f:angle, /tdcrowd/connect s:id i:hue, /tdcrowd/delete s:id s:reason')
     .option('--osc-hz <n>', `OSC bundles per second per target, latest update per user (0: one datagram per message, at once) (default: ${d.oscHz})`)
     .option('--osc-rate <msgs/s>', `most OSC messages per second per target; beyond, updates wait and coalesce (default: ${d.oscRate})`)
     .option('--osc-snapshot <s>', `seconds between full re-sends of every live user over OSC (UDP may lose packets; 0 = never) (default: ${d.oscSnapshotMs / 1000})`)

@@ -85,6 +85,11 @@ function boot(): void {
       renderState();
     },
     onNotice: showNotice,
+    // The relay's colour for this phone: TouchDesigner can colour the user's instance with the same hue.
+    onHue: (hue) => {
+      knob.style.setProperty('--knob', `hsl(${hue} 70% 45%)`);
+      knob.dataset.hue = String(hue);
+    },
   });
 
   // Geometry of the pad, measured when a drag starts (the layout does not change mid-drag).
