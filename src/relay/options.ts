@@ -78,6 +78,13 @@ export interface RelayOptions {
   /** Full re-send of every live user to the OSC targets, ms; 0 = never. */
   oscSnapshotMs: number;
   oscMaxDatagram: number;
+  /** HTTPS/WSS (tls.ts): a PEM certificate file and its key file, both or neither ... */
+  tlsCert?: string;
+  tlsKey?: string;
+  /** ... or a certificate made at start for this machine's names and addresses. */
+  tlsSelfSigned: boolean;
+  /** With TLS: a plain http/ws listener on 127.0.0.1 too, for TouchDesigner on this machine. */
+  localPort?: number;
 }
 
 export const DEFAULT_OPTIONS: Readonly<RelayOptions> = Object.freeze({
@@ -109,6 +116,7 @@ export const DEFAULT_OPTIONS: Readonly<RelayOptions> = Object.freeze({
   logAppend: true,
   logMaxBytes: 100 * MIB,
   logKeep: 5,
+  tlsSelfSigned: false,
 });
 
 /** Where `tdcrowd relay` listens when not told: every interface, port $PORT (cloud hosts) or 8080. */
@@ -151,6 +159,10 @@ const FLAG: Record<keyof RelayOptions, string> = {
   oscRate: '--osc-rate',
   oscSnapshotMs: '--osc-snapshot',
   oscMaxDatagram: 'oscMaxDatagram',
+  tlsCert: '--tls-cert',
+  tlsKey: '--tls-key',
+  tlsSelfSigned: '--tls-self-signed',
+  localPort: '--local-port',
 };
 
 /** Origins as a browser sends them: scheme, host, optional port, nothing else. */
@@ -219,9 +231,27 @@ export function resolveOptions(partial: Partial<RelayOptions> = {}): RelayOption
   if (typeof o.oscRate !== 'number' || !Number.isFinite(o.oscRate) || o.oscRate <= 0) fail(`--osc-rate must be a number > 0, got ${o.oscRate}`);
   int('oscSnapshotMs', o.oscSnapshotMs, 0, 3_600_000);
   int('oscMaxDatagram', o.oscMaxDatagram, 576, 65_507);
+  checkTls(o);
   const si = o.statusIntervalMs;
   if (si !== 0 && (!Number.isInteger(si) || si < 1000 || si > 3_600_000)) fail(`--status-interval must be 0 (no status lines) or from 1 to 3600 seconds, got ${si / 1000}`);
   return o;
+}
+
+/** TLS needs a certificate and its key, or a generated pair, not both; the plain local listener needs TLS. */
+function checkTls(o: RelayOptions): void {
+  o.tlsSelfSigned = o.tlsSelfSigned === true;
+  for (const key of ['tlsCert', 'tlsKey'] as const) {
+    const v = o[key];
+    if (v !== undefined && (typeof v !== 'string' || v.length === 0)) fail(`${FLAG[key]} must be a file path`);
+  }
+  if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) fail('--tls-cert and --tls-key go together: the certificate file and its private key file');
+  if (o.tlsSelfSigned && o.tlsCert !== undefined) fail('--tls-self-signed makes its own certificate: give it or --tls-cert/--tls-key, not both');
+  if (o.localPort === undefined) return;
+  int('localPort', o.localPort, 0, 65535);
+  if (!o.tlsSelfSigned && o.tlsCert === undefined) {
+    fail('--local-port adds a plain listener beside an https one: use it with --tls-cert/--tls-key or --tls-self-signed');
+  }
+  if (o.localPort !== 0 && o.localPort === o.port) fail(`--local-port must differ from --port (${o.port})`);
 }
 
 /** `--sink-token auto`: the relay makes a strong token and prints it. */
@@ -276,6 +306,10 @@ export interface RelayFlags {
   oscRate?: string;
   oscSnapshot?: string;
   statusInterval?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsSelfSigned?: boolean;
+  localPort?: string;
 }
 
 /** The flags' text as numbers; every range and default is resolveOptions'. */
@@ -312,6 +346,10 @@ export function optionsFromFlags(flags: RelayFlags, env: NodeJS.ProcessEnv = pro
     oscRate: number('--osc-rate', flags.oscRate),
     oscSnapshotMs: seconds('--osc-snapshot', flags.oscSnapshot),
     statusIntervalMs: seconds('--status-interval', flags.statusInterval),
+    tlsCert: flags.tlsCert,
+    tlsKey: flags.tlsKey,
+    tlsSelfSigned: flags.tlsSelfSigned === true,
+    localPort: number('--local-port', flags.localPort),
   });
 }
 

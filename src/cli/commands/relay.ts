@@ -36,6 +36,10 @@ export function register(program: Command): void {
     .option('--osc-hz <n>', `OSC bundles per second per target, latest update per user (0: one datagram per message, at once) (default: ${d.oscHz})`)
     .option('--osc-rate <msgs/s>', `most OSC messages per second per target; beyond, updates wait and coalesce (default: ${d.oscRate})`)
     .option('--osc-snapshot <s>', `seconds between full re-sends of every live user over OSC (UDP may lose packets; 0 = never) (default: ${d.oscSnapshotMs / 1000})`)
+    .option('--tls-cert <file>', 'serve https/wss with this PEM certificate (and chain); needs --tls-key')
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert (unencrypted)')
+    .option('--tls-self-signed', "serve https/wss with a certificate made at start for this machine's addresses (LAN shows; iPhones refuse wss to it: README)")
+    .option('--local-port <n>', 'with TLS: also a plain http/ws listener on 127.0.0.1:N, for TouchDesigner on this machine')
     .option('--quiet', 'no banner, no sink or status lines (errors still go to stderr)')
     .action(async (flags: RelayFlags) => {
       const started = startRelay(optionsFromFlags(flags));
