@@ -15,10 +15,10 @@ export async function admitSink(o: SimulateOptions, ledger: SentLedger): Promise
   const probeId = `tdcrowd-probe-${randomBytes(6).toString('hex')}`;
   let seenProbe!: () => void;
   const seen = new Promise<void>((resolve) => (seenProbe = resolve));
-  const sink = new MeasuringSink({ url: o.url, token: o.sinkToken, batchHz: o.batchHz, legacy: o.legacy, ledger, probeId, onProbe: () => seenProbe() });
+  const sink = new MeasuringSink({ url: o.url, token: o.sinkToken, batchHz: o.batchHz, legacy: o.legacy, ledger, probeId, onProbe: () => seenProbe(), tls: o.tls });
   await sink.connect();
   try {
-    await probeAdmission(o.url, probeId, sink, seen, o.legacy);
+    await probeAdmission(o.url, probeId, sink, seen, o.legacy, undefined, o.tls);
   } catch (err) {
     await sink.close();
     throw err;

@@ -35,7 +35,7 @@ export interface Crowd {
 /** Builds the crowd (worker threads, once spawned, must be shut down: call after the sink is admitted). */
 export async function createCrowd(o: SimulateOptions, ledger: SentLedger, replayPlan: ReplayPlan | undefined, sources: SourcePlan): Promise<Crowd> {
   if (replayPlan) {
-    const replay = new ReplayRunner(replayPlan, o.url, ledger, o.durationS === undefined ? undefined : o.durationS * 1000, sources);
+    const replay = new ReplayRunner(replayPlan, o.url, ledger, o.durationS === undefined ? undefined : o.durationS * 1000, sources, o.tls);
     return { generator: replay, replay };
   }
   const poolConfig = {
@@ -52,6 +52,7 @@ export async function createCrowd(o: SimulateOptions, ledger: SentLedger, replay
     legacy: o.legacy,
     tickMs: o.tickMs,
     sources,
+    tls: o.tls,
   };
   if (o.threads > 1) return { generator: await ThreadedGenerator.create(poolConfig, o.threads, ledger), replay: undefined };
   return { generator: new UserPool({ ...poolConfig, ledger }), replay: undefined };

@@ -5,6 +5,7 @@
  * counted as foreign and otherwise ignored. Users are told apart by user key (5 and "5" are one user).
  */
 import WebSocket from 'ws';
+import { wsTlsOptions, type ClientTls } from './client-tls.js';
 import { CLOSE, helloFrame, parse, PONG, userKey, type SliderId, type SinkBoundMessage, type UpdateMessage } from '../protocol/index.js';
 import { AdmissionError } from './errors.js';
 import { nowMs } from './clock.js';
@@ -23,6 +24,8 @@ export interface SinkConfig {
   /** An id outside the ledger whose frames are reported to `onProbe` (admission check). */
   probeId: SliderId | undefined;
   onProbe?: (() => void) | undefined;
+  /** How a wss:// relay's certificate is checked. */
+  tls?: ClientTls | undefined;
 }
 
 /** What the sink measured, as the report reads it. */
@@ -114,7 +117,7 @@ export class MeasuringSink {
   /** Opens the socket and says hello; resolves once the hello is on its way. */
   connect(timeoutMs = 10_000): Promise<void> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(this.config.url, { perMessageDeflate: false, handshakeTimeout: timeoutMs });
+      const ws = new WebSocket(this.config.url, { perMessageDeflate: false, handshakeTimeout: timeoutMs, ...wsTlsOptions(this.config.tls) });
       this.ws = ws;
       ws.on('message', (data: Buffer, isBinary: boolean) => this.onFrame(data, isBinary));
       ws.once('open', () => {

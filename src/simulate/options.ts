@@ -3,6 +3,7 @@
  * validated `SimulateOptions` comes out, or an `OptionsError` whose message names the flag.
  */
 import { MAX_BATCH_HZ, MIN_BATCH_HZ, MAX_SINK_TOKEN } from '../protocol/index.js';
+import { DEFAULT_CLIENT_TLS, readClientTls, type ClientTls } from './client-tls.js';
 import { OptionsError } from './errors.js';
 import { PATTERNS, type PatternName } from './patterns.js';
 import { parseSlo, SINK_METRICS, type SloTerm } from './slo.js';
@@ -41,6 +42,8 @@ export interface SimulateOptions {
   progress: 'auto' | 'none';
   /** Worker threads generating the crowd (1 = the main thread does it). */
   threads: number;
+  /** How a wss:// relay's certificate is checked (--insecure, --ca). */
+  tls: ClientTls;
 }
 
 export type RawOptions = Record<string, string | boolean | undefined>;
@@ -92,9 +95,11 @@ export function resolveOptions(raw: RawOptions): SimulateOptions {
     idBase: num(raw, 'idBase', DEFAULTS.idBase, { integer: true, min: 1, max: Number.MAX_SAFE_INTEGER - 1e9 }),
     progress: raw.progress === false ? 'none' : 'auto',
     threads: num(raw, 'threads', DEFAULTS.threads, { integer: true, min: 1, max: 64 }),
+    tls: DEFAULT_CLIENT_TLS,
   };
 
   if (!/^wss?:\/\/[^\s]+$/i.test(o.url)) throw new OptionsError(`--url must be a ws:// or wss:// URL, got ${JSON.stringify(o.url)}`);
+  o.tls = readClientTls(bool(raw, 'insecure'), str(raw, 'ca'), [o.url]);
   if (o.sinkToken !== undefined && !sink) throw new OptionsError('--sink-token needs --sink');
   if (o.batchHz !== undefined && !sink) throw new OptionsError('--batch-hz needs --sink');
   if (legacy && o.sinkToken !== undefined) throw new OptionsError('--legacy speaks the tutorial format only: no hello, so no --sink-token');

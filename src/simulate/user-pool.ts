@@ -12,6 +12,7 @@ import { valueKey } from './sent-ledger.js';
 import { measureBacklog, type Backlog } from './self-monitor.js';
 import { closedOrTerminated } from './socket-close.js';
 import { sourceFor, type SourcePlan } from './source-addresses.js';
+import { wsTlsOptions, type ClientTls } from './client-tls.js';
 import { VirtualUser, type UserEvents, type WireCounters } from './virtual-user.js';
 
 export interface PoolConfig {
@@ -37,6 +38,8 @@ export interface PoolConfig {
   totalUsers?: number;
   /** Source addresses to spread the users over (default: the kernel picks). */
   sources?: SourcePlan;
+  /** How a wss:// relay's certificate is checked. */
+  tls?: ClientTls;
 }
 
 /** What the pool tells the ledger; a worker thread records it for the main thread instead. */
@@ -182,7 +185,7 @@ export class UserPool implements UserEvents {
         if (now >= u.nextDue) this.due(u, now, runS);
       } else if (u.state === 'pending' && now >= u.connectAt && this.connecting < MAX_CONNECTING) {
         this.connecting++;
-        u.open(this.config.url, this, this.config.sources ? sourceFor(this.config.sources, u.n) : {});
+        u.open(this.config.url, this, { ...(this.config.sources ? sourceFor(this.config.sources, u.n) : {}), ...wsTlsOptions(this.config.tls) });
       }
       if (++i === n) i = 0;
       if ((visited & 31) === 31 && performance.now() >= deadline) {
