@@ -13,6 +13,8 @@ import {
   DEFAULT_BURST,
   DEFAULT_RATE,
   ERROR_CODES,
+  HUE_MAX,
+  HUE_STEP,
   ID_CHARS,
   MAX_BATCH_FRAME_BYTES,
   MAX_BATCH_MESSAGES,
@@ -182,6 +184,9 @@ export const PROTOCOL_CONTEXT = Object.freeze({
   errorIntervalS: 1,
   /** The codes an error frame may carry. */
   errorCodes: [...ERROR_CODES],
+  /** Hues the Web Server DAT target gives phones, as the relay does (src/relay/hue.ts). */
+  hueMax: HUE_MAX,
+  hueStep: HUE_STEP,
 });
 
 /** What the templates see: the options, the header, and the protocol's limits under `protocol`. */

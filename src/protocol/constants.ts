@@ -14,6 +14,8 @@ export const ANGLE_MAX = 360;
 
 /** Hues the relay gives phones are whole degrees on the colour wheel, 0…HUE_MAX (docs/protocol.md, "Hue"). */
 export const HUE_MAX = 359;
+/** Degrees between the hues of successive joins: the golden angle, 360 / φ² (docs/protocol.md, "Hue"). */
+export const HUE_STEP = 137.508;
 
 /** Largest integer sliderId: 2^53 − 1, the largest integer a JavaScript number (and JSON in a browser) keeps exact. */
 export const MAX_SAFE_ID = 9007199254740991;

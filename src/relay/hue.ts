@@ -7,10 +7,10 @@
  * counter is behind `HueSource` so a cluster of relays can share one (e.g. a Redis INCR) and keep
  * neighbours apart across instances too.
  */
-import { HUE_MAX } from '../protocol/index.js';
+import { HUE_MAX, HUE_STEP } from '../protocol/index.js';
 
-/** 360 / φ²: the step that spreads successive points most evenly around a circle. */
-export const GOLDEN_ANGLE = 137.508;
+/** 360 / φ²: the step that spreads successive points most evenly around a circle (the protocol's HUE_STEP). */
+export const GOLDEN_ANGLE = HUE_STEP;
 
 /** Where hues come from: each call, the hue for the next phone to join. */
 export interface HueSource {

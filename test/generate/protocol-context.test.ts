@@ -10,6 +10,8 @@ import {
   DEFAULT_BURST,
   DEFAULT_RATE,
   ERROR_CODES,
+  HUE_MAX,
+  HUE_STEP,
   ID_PATTERN,
   MAX_BATCH_FRAME_BYTES,
   MAX_BATCH_MESSAGES,
@@ -38,6 +40,8 @@ const EXPECTED = {
   heartbeatS: 10,
   errorIntervalS: 1,
   errorCodes: [...ERROR_CODES],
+  hueMax: HUE_MAX,
+  hueStep: HUE_STEP,
 };
 
 describe('render context: protocol', () => {
