@@ -87,7 +87,7 @@ function boot(): void {
     onNotice: showNotice,
     // The relay's colour for this phone: TouchDesigner can colour the user's instance with the same hue.
     onHue: (hue) => {
-      knob.style.setProperty('--knob', `hsl(${hue} 70% 45%)`);
+      knob.style.setProperty('--hue', String(hue));
       knob.dataset.hue = String(hue);
     },
   });
