@@ -20,7 +20,7 @@ import { ClientRegistry } from './clients.js';
 import { Connection } from './connection.js';
 import { Dispatcher, type RelayState } from './dispatch.js';
 import { createRequestHandler, refuseUpgrade } from './http-routes.js';
-import { HueBook } from './hue.js';
+import { HueBook, type HueSource } from './hue.js';
 import { Identity } from './identity.js';
 import { LogWriter } from './log-writer.js';
 import { RelayMetrics, renderPrometheus, type RelayMetricsSnapshot } from './metrics.js';
@@ -38,6 +38,8 @@ import { tlsFor, type TlsMaterial } from './tls.js';
 export interface RelayEnvironment {
   /** This machine's interfaces, for "sinks only from this machine" (default os.networkInterfaces). */
   networkInterfaces?: () => InterfaceList;
+  /** Where phones' hues come from (default: a counter in this process; a cluster shares one, hue.ts). */
+  hues?: HueSource;
 }
 import { ConnectionCap, httpServerOptions, wsServerOptions } from './server-limits.js';
 import { loadPage } from '../web/index.js';
@@ -144,7 +146,7 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
   const clients = new ClientRegistry(options);
   const trust = compileProxyTrust(options.trustProxy);
   const queueContext = { metrics, highWaterBytes: options.sinkHighWaterBytes };
-  const identity = new Identity<Connection>(new HueBook(), options.mode === 'route');
+  const identity = new Identity<Connection>(new HueBook(env.hues), options.mode === 'route');
   // Opened before anything listens: an unresolvable host is a usage error, and the targets count as sinks.
   const osc =
     options.osc.length === 0

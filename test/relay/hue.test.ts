@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parse } from '../../src/protocol/index.js';
+import { startRelay } from '../../src/relay/index.js';
 import { CounterHues, goldenHue, HueBook, type HueSource } from '../../src/relay/hue.js';
 import { claim, sink } from '../helpers/peers.js';
 import { useRelays } from '../helpers/relay.js';
@@ -78,6 +79,18 @@ describe('relay: a hue per phone', () => {
     expect(back.ofType('welcome')[0]!.hue).toBe(hue);
     const newcomer = keep(await claim(relay, 'q'));
     expect(newcomer.ofType('welcome')[0]!.hue).toBe(goldenHue(2));
+  });
+
+  it('takes its hues from the HueSource it is given (how a cluster shares one counter)', async () => {
+    let n = 0;
+    const relay = await startRelay({ port: 0, host: '127.0.0.1', quiet: true }, { hues: { next: () => [300, 7][n++ % 2]! } });
+    try {
+      const a = keep(await claim(relay, 'x'));
+      const b = keep(await claim(relay, 'y'));
+      expect([a.ofType('welcome')[0]!.hue, b.ofType('welcome')[0]!.hue]).toEqual([300, 7]);
+    } finally {
+      await relay.close();
+    }
   });
 
   it('broadcast mode keeps the tutorial relay frames: no hue in the connect others get, one in the welcome', async () => {
