@@ -242,7 +242,8 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
   const server: Server | HttpsServer =
     tls === undefined
       ? createServer(httpServerOptions(options), handleRequest)
-      : createHttpsServer({ ...httpServerOptions(options), cert: tls.cert, key: tls.key }, handleRequest);
+      : // A TLS handshake must finish as soon as a request's headers must (Node's default waits two minutes).
+        createHttpsServer({ ...httpServerOptions(options), cert: tls.cert, key: tls.key, handshakeTimeout: options.headersTimeoutMs }, handleRequest);
   // --local-port: the same page, sinks and phones over plain http/ws, reachable from this machine only.
   const local: Server | undefined = options.localPort === undefined ? undefined : createServer(httpServerOptions(options), handleRequest);
   const servers = local === undefined ? [server] : [server, local];

@@ -106,6 +106,20 @@ describe('relay over TLS', () => {
     expect(await attempt('127.0.0.2')).toBe('ECONNREFUSED');
   });
 
+  it('a TLS handshake that never comes is cut after --headers-timeout, not held for minutes', async () => {
+    const relay = await start({ tlsSelfSigned: true, headersTimeoutMs: 300, requestTimeoutMs: 300 });
+    const { createConnection } = await import('node:net');
+    const started = Date.now();
+    const closedAfter = await new Promise<number>((resolve, reject) => {
+      const c = createConnection({ port: relay.port, host: '127.0.0.1' }); // says nothing: no ClientHello
+      c.on('error', () => undefined);
+      c.on('close', () => resolve(Date.now() - started));
+      setTimeout(() => reject(new Error('the silent socket was still open after 5 s')), 5000).unref();
+    });
+    expect(closedAfter).toBeGreaterThanOrEqual(250);
+    expect(closedAfter).toBeLessThan(5000);
+  });
+
   it('names this machine: localhost, its host name, loopback and every non-internal address', () => {
     const names = machineNames('0.0.0.0', { eth0: [{ address: '192.168.1.20', netmask: '', family: 'IPv4', mac: '', internal: false, cidr: null }] }, 'stage-pc');
     expect(names.dns).toEqual(['localhost', 'stage-pc', 'stage-pc.local']);
