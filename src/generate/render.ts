@@ -19,6 +19,8 @@ import {
   DEFAULT_BURST,
   DEFAULT_RATE,
   ERROR_CODES,
+  HUE_MAX,
+  HUE_STEP,
   ID_CHARS,
   MAX_BATCH_FRAME_BYTES,
   MAX_BATCH_MESSAGES,
@@ -204,6 +206,9 @@ export const PROTOCOL_CONTEXT = Object.freeze({
   columnsFlagDt: COLUMNS_FLAG_DT,
   columnsHeaderBytes: COLUMNS_HEADER_BYTES,
   columnsMaxIndex: COLUMNS_MAX_INDEX,
+  /** Hues the Web Server DAT target gives phones, as the relay does (src/relay/hue.ts). */
+  hueMax: HUE_MAX,
+  hueStep: HUE_STEP,
 });
 
 /** What the templates see: the options, the header, and the protocol's limits under `protocol`. */

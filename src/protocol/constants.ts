@@ -12,6 +12,11 @@ export const SPEED_MAX = 100;
 /** angle is in degrees, counter-clockwise from +x with y up. */
 export const ANGLE_MAX = 360;
 
+/** Hues the relay gives phones are whole degrees on the colour wheel, 0…HUE_MAX (docs/protocol.md, "Hue"). */
+export const HUE_MAX = 359;
+/** Degrees between the hues of successive joins: the golden angle, 360 / φ² (docs/protocol.md, "Hue"). */
+export const HUE_STEP = 137.508;
+
 /** Largest integer sliderId: 2^53 − 1, the largest integer a JavaScript number (and JSON in a browser) keeps exact. */
 export const MAX_SAFE_ID = 9007199254740991;
 /** A string sliderId, unanchored: the generated Python full-matches it, the schema anchors it (ID_PATTERN). */

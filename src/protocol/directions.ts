@@ -16,7 +16,7 @@ export const DIRECTIONS = {
    * Forwarded controller messages, the relay's deletes, batches (to sinks that asked), the f32-columns
    * acknowledgement (binary column batches are not JSON messages: docs/protocol.md), errors, keep-alives.
    */
-  relayToSink: ['connect', 'update', 'relayDelete', 'batch', 'encoding', 'error', 'ping', 'pong'],
+  relayToSink: ['relayConnect', 'update', 'relayDelete', 'batch', 'encoding', 'error', 'ping', 'pong'],
   relayToController: ['welcome', 'status', 'error', 'ping', 'pong'],
 } as const satisfies Record<string, readonly FrameKind[]>;
 

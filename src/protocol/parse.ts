@@ -14,6 +14,7 @@ import type {
   ErrorMessage,
   HelloMessage,
   MessageKind,
+  RelayConnectMessage,
   RelayDeleteMessage,
   UpdateMessage,
   StatusMessage,
@@ -27,6 +28,7 @@ export type Origin = 'controller' | 'sink' | 'relay' | 'any';
 export type Parsed =
   | { ok: true; kind: 'ping' | 'pong' }
   | { ok: true; kind: 'connect'; message: ConnectMessage }
+  | { ok: true; kind: 'relayConnect'; message: RelayConnectMessage }
   | { ok: true; kind: 'update'; message: UpdateMessage }
   | { ok: true; kind: 'delete'; message: DeleteMessage }
   | { ok: true; kind: 'relayDelete'; message: RelayDeleteMessage }
@@ -143,10 +145,6 @@ export function check(obj: Record<string, unknown>, origin: Origin = 'any'): Par
     const { path, message } = describeErrors(validate.errors);
     return reject('schema', `${kind}: ${message}`, path);
   }
-  // One connect schema serves both directions; the f32-columns index is the relay's to give.
-  if (kind === 'connect' && origin === 'controller' && 'index' in obj) {
-    return reject('schema', 'connect: /index is set by the relay only (for f32-columns sinks)', '/index');
-  }
   // The cast is sound: the compiled validator for `kind` has just accepted obj.
   return { ok: true, kind, message: obj } as Parsed;
 }
@@ -164,6 +162,11 @@ export function kindOf(obj: Record<string, unknown>, origin: Origin): MessageKin
       if (origin === 'relay') return 'relayDelete';
       return 'reason' in obj ? 'relayDelete' : 'delete';
     case 'connect':
+      // Phones may carry a resume token; the relay's carry a hue (and, to f32-columns sinks, an index) instead.
+      // Judge by who sent it, or by the shape.
+      if (origin === 'controller') return 'connect';
+      if (origin === 'relay') return 'relayConnect';
+      return 'hue' in obj || 'index' in obj ? 'relayConnect' : 'connect';
     case 'hello':
     case 'welcome':
     case 'status':

@@ -13,6 +13,7 @@ import {
   DELETE_REASONS,
   ENCODINGS,
   ERROR_CODES,
+  HUE_MAX,
   ID_CHARS,
   ID_PATTERN,
   MAX_BATCH_FRAME_BYTES,
@@ -52,6 +53,14 @@ const resumeTokenSchema = {
   description: 'opaque token the relay hands out in welcome; proves ownership of an id on reconnect',
 } as const;
 
+/** Optional everywhere it appears: relays before it never send it, and sinks that do not know it ignore it. */
+const hueSchema = {
+  type: 'integer',
+  minimum: 0,
+  maximum: HUE_MAX,
+  description: "the phone's colour: a hue in degrees (0-359) the relay gives each phone, recent joins spread far apart",
+} as const;
+
 export const connectSchema = {
   type: 'object',
   title: 'connect',
@@ -60,6 +69,19 @@ export const connectSchema = {
     type: { const: 'connect' },
     sliderId: sliderIdSchema,
     resume: resumeTokenSchema,
+  },
+  required: ['type', 'sliderId'],
+  additionalProperties: false,
+} as const;
+
+export const relayConnectSchema = {
+  type: 'object',
+  title: 'relayConnect',
+  description: "relay → sink: a user is present (its id, and the hue its phone was given); never the phone's resume token",
+  properties: {
+    type: { const: 'connect' },
+    sliderId: sliderIdSchema,
+    hue: hueSchema,
     index: columnIndexSchema,
   },
   required: ['type', 'sliderId'],
@@ -161,6 +183,7 @@ export const welcomeSchema = {
     type: { const: 'welcome' },
     sliderId: sliderIdSchema,
     resume: resumeTokenSchema,
+    hue: hueSchema,
   },
   required: ['type', 'sliderId', 'resume'],
   additionalProperties: false,
@@ -202,7 +225,7 @@ export const batchSchema = {
     messages: {
       type: 'array',
       maxItems: MAX_BATCH_MESSAGES,
-      items: { anyOf: [updateSchema, connectSchema, relayDeleteSchema] },
+      items: { anyOf: [updateSchema, relayConnectSchema, relayDeleteSchema] },
     },
   },
   required: ['type', 'messages'],
@@ -218,6 +241,7 @@ export const protocolSchema = {
   definitions: {
     sliderId: sliderIdSchema,
     connect: connectSchema,
+    relayConnect: relayConnectSchema,
     update: updateSchema,
     delete: deleteSchema,
     relayDelete: relayDeleteSchema,
@@ -230,6 +254,7 @@ export const protocolSchema = {
   },
   oneOf: [
     { $ref: '#/definitions/connect' },
+    { $ref: '#/definitions/relayConnect' },
     { $ref: '#/definitions/update' },
     { $ref: '#/definitions/delete' },
     { $ref: '#/definitions/relayDelete' },

@@ -18,6 +18,11 @@ export function connectFrame(sliderId: SliderId, resume?: string): string {
   return JSON.stringify(resume === undefined ? { type: 'connect', sliderId } : { type: 'connect', sliderId, resume });
 }
 
+/** relay → sink: the user is present, with the hue its phone was given (none from relays that give none). */
+export function relayConnectFrame(sliderId: SliderId, hue?: number): string {
+  return JSON.stringify(hue === undefined ? { type: 'connect', sliderId } : { type: 'connect', sliderId, hue });
+}
+
 export interface UpdateFields {
   x: number;
   y: number;
@@ -60,9 +65,9 @@ export function helloFrame(fields: HelloFields = {}): string {
   return JSON.stringify(hello);
 }
 
-/** relay → controller: the id is yours, with the token to take it back after a reconnect. */
-export function welcomeFrame(sliderId: SliderId, resume: string): string {
-  return JSON.stringify({ type: 'welcome', sliderId, resume });
+/** relay → controller: the id is yours, with the token to take it back after a reconnect (and its colour). */
+export function welcomeFrame(sliderId: SliderId, resume: string, hue?: number): string {
+  return JSON.stringify(hue === undefined ? { type: 'welcome', sliderId, resume } : { type: 'welcome', sliderId, resume, hue });
 }
 
 /** relay → client: a frame was refused. A message longer than the protocol allows is cut, ending in `…`. */

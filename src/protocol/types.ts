@@ -5,6 +5,7 @@ import type { FromSchema } from 'json-schema-to-ts';
 import type {
   batchSchema,
   connectSchema,
+  relayConnectSchema,
   deleteSchema,
   encodingSchema,
   errorSchema,
@@ -19,6 +20,7 @@ import type { DELETE_REASONS, ENCODINGS, ERROR_CODES } from './constants.js';
 
 export type SliderId = FromSchema<typeof sliderIdSchema>;
 export type ConnectMessage = FromSchema<typeof connectSchema>;
+export type RelayConnectMessage = FromSchema<typeof relayConnectSchema>;
 export type UpdateMessage = FromSchema<typeof updateSchema>;
 export type DeleteMessage = FromSchema<typeof deleteSchema>;
 export type RelayDeleteMessage = FromSchema<typeof relayDeleteSchema>;
@@ -35,10 +37,11 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 /** What a phone may send. */
 export type ControllerMessage = ConnectMessage | UpdateMessage | DeleteMessage;
 /** What a sink receives from the relay (besides `ping`). */
-export type SinkBoundMessage = ConnectMessage | UpdateMessage | RelayDeleteMessage | BatchMessage | EncodingMessage;
+export type SinkBoundMessage = RelayConnectMessage | UpdateMessage | RelayDeleteMessage | BatchMessage | EncodingMessage;
 /** Every JSON message of the protocol. */
 export type ProtocolMessage =
   | ControllerMessage
+  | RelayConnectMessage
   | RelayDeleteMessage
   | HelloMessage
   | WelcomeMessage
@@ -50,6 +53,7 @@ export type ProtocolMessage =
 /** Message kinds after dispatch; an update without `type` is still kind `update`. */
 export type MessageKind =
   | 'connect'
+  | 'relayConnect'
   | 'update'
   | 'delete'
   | 'relayDelete'

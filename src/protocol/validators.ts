@@ -5,6 +5,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import {
   batchSchema,
   connectSchema,
+  relayConnectSchema,
   deleteSchema,
   encodingSchema,
   errorSchema,
@@ -17,6 +18,7 @@ import {
 import type {
   BatchMessage,
   ConnectMessage,
+  RelayConnectMessage,
   DeleteMessage,
   EncodingMessage,
   ErrorMessage,
@@ -33,6 +35,7 @@ const ajv = new Ajv({ allErrors: false, verbose: true, strict: true, strictTypes
 
 export const validators = {
   connect: ajv.compile<ConnectMessage>(connectSchema),
+  relayConnect: ajv.compile<RelayConnectMessage>(relayConnectSchema),
   update: ajv.compile<UpdateMessage>(updateSchema),
   delete: ajv.compile<DeleteMessage>(deleteSchema),
   relayDelete: ajv.compile<RelayDeleteMessage>(relayDeleteSchema),

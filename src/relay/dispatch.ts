@@ -369,14 +369,14 @@ export class Dispatcher {
   }
 
   private welcome(conn: Connection, user: User): void {
-    conn.send(welcomeFrame(user.id, user.token));
+    conn.send(welcomeFrame(user.id, user.token, user.hue));
     this.s.listening.welcomed(conn);
   }
 
   private activate(user: User, recvAt: number): void {
     this.s.identity.setActive(user, true);
     this.s.router.forward(user.owner, user.key, 'connect', user.connectText, recvAt);
-    this.s.osc?.connect(user.key, user.id);
+    this.s.osc?.connect(user.key, user.id, user.hue);
   }
 
   private userGone(from: Connection, user: User, reason: DeleteReason, recvAt: number): void {

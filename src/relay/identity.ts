@@ -4,7 +4,8 @@
  * Ids compare by their user key (src/protocol/user-key.ts), so 5 and "5" are one user.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { connectFrame, UpdateFrameWriter, userKey, type SliderId, type UpdateMessage } from '../protocol/index.js';
+import { relayConnectFrame, UpdateFrameWriter, userKey, type SliderId, type UpdateMessage } from '../protocol/index.js';
+import { HueBook } from './hue.js';
 
 /**
  * Whatever may hold an id (a connection): Identity only sets and clears its `user`, so it needs to know no more
@@ -22,6 +23,8 @@ export interface UserRecord<O> {
   readonly id: SliderId;
   owner: O;
   token: string;
+  /** The phone's colour (hue.ts), in its welcome and in the connect sinks get; kept across take-overs. */
+  readonly hue: number;
   /** The sinks have this user (false after the phone's own delete, until it moves again). */
   active: boolean;
   /** The connect the sinks got for this user (without the resume token), replayed in snapshots. */
@@ -53,6 +56,12 @@ export function sameSecret(a: string, b: string): boolean {
 export class Identity<O extends IdHolder<O>> {
   private readonly users = new Map<string, UserRecord<O>>();
   private activeCount = 0;
+
+  constructor(
+    private readonly hues: HueBook = new HueBook(),
+    /** Put the hue in the connect sinks get (off in broadcast mode, which keeps the tutorial relay's frames). */
+    private readonly hueToSinks = true,
+  ) {}
 
   /** Users the sinks currently have. */
   get active(): number {
@@ -110,13 +119,15 @@ export class Identity<O extends IdHolder<O>> {
   }
 
   private create(conn: O, key: string, id: SliderId, token: string): UserRecord<O> {
+    const hue = this.hues.hueFor(key);
     const user: UserRecord<O> = {
       key,
       id,
       owner: conn,
       token,
+      hue,
       active: false,
-      connectText: connectFrame(id),
+      connectText: relayConnectFrame(id, this.hueToSinks ? hue : undefined),
       updates: new UpdateFrameWriter(id),
       updateText: undefined,
       update: undefined,

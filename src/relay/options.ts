@@ -84,6 +84,13 @@ export interface RelayOptions {
   page?: PageSettings;
   /** redis:// or rediss:// URL: this relay is one instance of several sharing that Redis (README, "Scale-out with Redis"). */
   redis?: string;
+  /** HTTPS/WSS (tls.ts): a PEM certificate file and its key file, both or neither ... */
+  tlsCert?: string;
+  tlsKey?: string;
+  /** ... or a certificate made at start for this machine's names and addresses. */
+  tlsSelfSigned: boolean;
+  /** With TLS: a plain http/ws listener on 127.0.0.1 too, for TouchDesigner on this machine. */
+  localPort?: number;
 }
 
 export const DEFAULT_OPTIONS: Readonly<RelayOptions> = Object.freeze({
@@ -115,6 +122,7 @@ export const DEFAULT_OPTIONS: Readonly<RelayOptions> = Object.freeze({
   logAppend: true,
   logMaxBytes: 100 * MIB,
   logKeep: 5,
+  tlsSelfSigned: false,
 });
 
 /** Where `tdcrowd relay` listens when not told: every interface, port $PORT (cloud hosts) or 8080. */
@@ -159,6 +167,10 @@ const FLAG: Record<keyof RelayOptions, string> = {
   oscMaxDatagram: 'oscMaxDatagram',
   page: '--title/--instructions/--accent/--logo/--static',
   redis: '--redis',
+  tlsCert: '--tls-cert',
+  tlsKey: '--tls-key',
+  tlsSelfSigned: '--tls-self-signed',
+  localPort: '--local-port',
 };
 
 /** Origins as a browser sends them: scheme, host, optional port, nothing else. */
@@ -232,9 +244,27 @@ export function resolveOptions(partial: Partial<RelayOptions> = {}): RelayOption
     const problem = typeof o.redis === 'string' ? redisUrlProblem(o.redis) : '--redis must be a redis:// or rediss:// URL';
     if (problem !== undefined) fail(problem);
   }
+  checkTls(o);
   const si = o.statusIntervalMs;
   if (si !== 0 && (!Number.isInteger(si) || si < 1000 || si > 3_600_000)) fail(`--status-interval must be 0 (no status lines) or from 1 to 3600 seconds, got ${si / 1000}`);
   return o;
+}
+
+/** TLS needs a certificate and its key, or a generated pair, not both; the plain local listener needs TLS. */
+function checkTls(o: RelayOptions): void {
+  o.tlsSelfSigned = o.tlsSelfSigned === true;
+  for (const key of ['tlsCert', 'tlsKey'] as const) {
+    const v = o[key];
+    if (v !== undefined && (typeof v !== 'string' || v.length === 0)) fail(`${FLAG[key]} must be a file path`);
+  }
+  if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) fail('--tls-cert and --tls-key go together: the certificate file and its private key file');
+  if (o.tlsSelfSigned && o.tlsCert !== undefined) fail('--tls-self-signed makes its own certificate: give it or --tls-cert/--tls-key, not both');
+  if (o.localPort === undefined) return;
+  int('localPort', o.localPort, 0, 65535);
+  if (!o.tlsSelfSigned && o.tlsCert === undefined) {
+    fail('--local-port adds a plain listener beside an https one: use it with --tls-cert/--tls-key or --tls-self-signed');
+  }
+  if (o.localPort !== 0 && o.localPort === o.port) fail(`--local-port must differ from --port (${o.port})`);
 }
 
 /** `--sink-token auto`: the relay makes a strong token and prints it. */
@@ -295,6 +325,10 @@ export interface RelayFlags {
   logo?: string;
   static?: string;
   redis?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsSelfSigned?: boolean;
+  localPort?: string;
 }
 
 /** The flags' text as numbers; every range and default is resolveOptions'. */
@@ -333,6 +367,10 @@ export function optionsFromFlags(flags: RelayFlags, env: NodeJS.ProcessEnv = pro
     statusIntervalMs: seconds('--status-interval', flags.statusInterval),
     page: { title: flags.title, instructions: flags.instructions, accent: flags.accent, logo: flags.logo, staticDir: flags.static },
     redis: flags.redis,
+    tlsCert: flags.tlsCert,
+    tlsKey: flags.tlsKey,
+    tlsSelfSigned: flags.tlsSelfSigned === true,
+    localPort: number('--local-port', flags.localPort),
   });
 }
 

@@ -3,7 +3,7 @@
  * each OSC target over UDP, so TouchDesigner's OSC In DAT/CHOP, or any OSC tool, can be a sink.
  *
  * Addresses (OSC 1.0; ids as OSC strings, since they can exceed int32; numbers as float32):
- *   /tdcrowd/connect  s:id                              a user joined (no position yet)
+ *   /tdcrowd/connect  s:id i:hue                        a user joined (no position yet), with its phone's hue
  *   /tdcrowd/update   s:id f:x f:y f:speed f:angle      values exactly as the phone sent them
  *   /tdcrowd/delete   s:id s:reason                     client | closed | timeout
  *
@@ -60,7 +60,7 @@ export function parseOscTarget(text: string): OscTargetSpec {
 
 /** A message waiting to leave, encoded when it does. */
 export type OscItem =
-  | { kind: 'connect'; id: string }
+  | { kind: 'connect'; id: string; hue: number }
   | { kind: 'update'; id: string; x: number; y: number; speed: number; angle: number }
   | { kind: 'delete'; id: string; reason: DeleteReason };
 
@@ -94,7 +94,7 @@ export function encodeUpdate(id: string, x: number, y: number, speed: number, an
 
 export function encodeItem(item: OscItem): Buffer {
   if (item.kind === 'update') return encodeUpdate(item.id, item.x, item.y, item.speed, item.angle);
-  if (item.kind === 'connect') return encode(new Message(OSC_ADDRESS.connect, { type: 's', value: item.id }));
+  if (item.kind === 'connect') return encode(new Message(OSC_ADDRESS.connect, { type: 's', value: item.id }, { type: 'i', value: item.hue }));
   return encode(new Message(OSC_ADDRESS.delete, { type: 's', value: item.id }, { type: 's', value: item.reason }));
 }
 
@@ -222,7 +222,7 @@ class Target {
 
 /** What the snapshot re-sends: the relay's live users, with their latest update text. */
 export interface OscUserSource {
-  activeUsers(): Iterable<{ key: string; id: SliderId; updateText: string | undefined }>;
+  activeUsers(): Iterable<{ key: string; id: SliderId; hue: number; updateText: string | undefined }>;
 }
 
 export class OscOut {
@@ -281,8 +281,8 @@ export class OscOut {
     return this.targets.map((t) => t.label);
   }
 
-  connect(key: string, id: SliderId): void {
-    this.push(key, { kind: 'connect', id: key });
+  connect(key: string, id: SliderId, hue: number): void {
+    this.push(key, { kind: 'connect', id: key, hue });
   }
 
   /** An update as the phone sent it (already validated by the relay). The key is the id as text. */
@@ -306,7 +306,7 @@ export class OscOut {
   snapshot(users: OscUserSource): void {
     for (const u of users.activeUsers()) {
       const v = u.updateText === undefined ? undefined : (JSON.parse(u.updateText) as Record<string, number>);
-      if (v === undefined) this.connect(u.key, u.id);
+      if (v === undefined) this.connect(u.key, u.id, u.hue);
       else this.update(u.key, u.id, v.x!, v.y!, v.speed!, v.angle!);
     }
   }

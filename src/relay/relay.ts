@@ -3,6 +3,7 @@
  * client, the dispatcher for frames, presence timers, and an orderly close.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { Duplex } from 'node:stream';
@@ -21,6 +22,7 @@ import { remoteToOsc } from './cluster/remote-osc.js';
 import { Connection } from './connection.js';
 import { Dispatcher, type RelayState } from './dispatch.js';
 import { createRequestHandler, refuseUpgrade, type HttpRoutes } from './http-routes.js';
+import { HueBook, type HueSource } from './hue.js';
 import { Identity } from './identity.js';
 import { LogWriter } from './log-writer.js';
 import { RelayMetrics, renderPrometheus, type RelayMetricsSnapshot } from './metrics.js';
@@ -33,6 +35,7 @@ import { OperatorLog } from './operator-log.js';
 import { Router } from './router.js';
 import { SinkGate } from './sink-gate.js';
 import type { Lease, WorkerHooks } from './workers/hooks.js';
+import { tlsFor, type TlsMaterial } from './tls.js';
 
 /** What the relay reads from the machine; tests inject their own. */
 export interface RelayEnvironment {
@@ -40,6 +43,8 @@ export interface RelayEnvironment {
   networkInterfaces?: () => InterfaceList;
   /** This relay is one worker of `relay --workers N` (src/relay/workers/). */
   worker?: WorkerHooks;
+  /** Where phones' hues come from (default: a counter in this process; a cluster shares one, hue.ts). */
+  hues?: HueSource;
 }
 import { ConnectionCap, httpServerOptions, wsServerOptions } from './server-limits.js';
 import { createPageHandler, describePage } from '../web/index.js';
@@ -48,9 +53,14 @@ export interface RelayHandle {
   readonly port: number;
   /** The token sinks need, if any (the generated one with `sinkToken: 'auto'`). */
   readonly sinkToken: string | undefined;
-  /** ws://HOST:PORT (host as bound; 127.0.0.1 when bound to every interface). */
+  /** ws://HOST:PORT, or wss:// with TLS (host as bound; 127.0.0.1 when bound to every interface). */
   readonly url: string;
+  /** http:// or https://, as `url`. */
   readonly httpUrl: string;
+  /** With --local-port: the plain listener on 127.0.0.1 (ws://127.0.0.1:PORT), for TouchDesigner on this machine. */
+  readonly localUrl: string | undefined;
+  /** With TLS: the certificate served (PEM) and its SHA-256 fingerprint. */
+  readonly tls: Pick<TlsMaterial, 'cert' | 'fingerprint256' | 'selfSigned'> | undefined;
   metrics(): RelayMetricsSnapshot;
   /** Closes clients with 1001, stops listening, flushes the log. */
   close(): Promise<void>;
@@ -116,6 +126,9 @@ function noReceiverReason(mode: RelayOptions['mode'], sinkToken: boolean): strin
   return `${nobody}: phone updates reach no one (counted as dropped, reason no_sink)`;
 }
 
+/** Where --local-port listens: this machine only. */
+const LOCAL_HOST = '127.0.0.1';
+
 function localHost(host: string): string {
   const h = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
   return h.includes(':') ? `[${h}]` : h;
@@ -123,6 +136,8 @@ function localHost(host: string): string {
 
 export async function startRelay(partial: Partial<RelayOptions> = {}, env: RelayEnvironment = {}): Promise<RelayHandle> {
   const options = resolveOptions(partial);
+  // Certificate problems are usage errors, found before a log is touched or a port bound.
+  const tls = await tlsFor(options);
   const log =
     options.log === undefined
       ? undefined
@@ -139,7 +154,7 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
   const clients = new ClientRegistry(options, worker?.leases);
   const trust = compileProxyTrust(options.trustProxy);
   const queueContext = { metrics, highWaterBytes: options.sinkHighWaterBytes };
-  const identity = new Identity<Connection>();
+  const identity = new Identity<Connection>(new HueBook(env.hues), options.mode === 'route');
   // Opened before anything listens: an unresolvable host is a usage error, and the targets count as sinks.
   const osc =
     options.osc.length === 0
@@ -214,10 +229,8 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
   // The page is read now, not per request: serving it must not need a file descriptor (web/assets.ts).
   const page = createPageHandler(options.page ?? {});
   // A worker answers for the whole machine (workers/), asking the others through the primary.
-  const handler = (local: HttpRoutes): ReturnType<typeof createRequestHandler> => createRequestHandler(worker?.routes(local) ?? local);
-  const server: Server = createServer(
-    httpServerOptions(options),
-    handler({
+  const routes = (own: HttpRoutes): ReturnType<typeof createRequestHandler> => createRequestHandler(worker?.routes(own) ?? own);
+  const handleRequest = routes({
       page,
       healthz: () => {
         const m = snapshot();
@@ -250,14 +263,22 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
           cluster.metricsText(state.identity.active)
         );
       },
-    }),
-  );
+    });
+  const server: Server | HttpsServer =
+    tls === undefined
+      ? createServer(httpServerOptions(options), handleRequest)
+      : // A TLS handshake must finish as soon as a request's headers must (Node's default waits two minutes).
+        createHttpsServer({ ...httpServerOptions(options), cert: tls.cert, key: tls.key, handshakeTimeout: options.headersTimeoutMs }, handleRequest);
+  // --local-port: the same page, sinks and phones over plain http/ws, reachable from this machine only.
+  const local: Server | undefined = options.localPort === undefined ? undefined : createServer(httpServerOptions(options), handleRequest);
+  const servers = local === undefined ? [server] : [server, local];
 
   const cap: ConnectionCap = new ConnectionCap(server, options.maxConnections);
+  if (local !== undefined) cap.alsoOn(local);
   const wss = new WebSocketServer(wsServerOptions(options.maxPayload));
   const allowed = options.origins === undefined ? undefined : new Set(options.origins);
 
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
     if (state.closing) {
       socket.destroy();
@@ -283,7 +304,8 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
       } else if (lease === undefined) refuseHandshake(socket, address);
       else upgrade(req, socket, head, address, lease);
     });
-  });
+  };
+  for (const s of servers) s.on('upgrade', onUpgrade);
 
   function refuseHandshake(socket: Duplex, address: ClientAddress): void {
     metrics.handshakesRefused++;
@@ -345,28 +367,39 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
     });
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
+  const listenOn = (s: Server | HttpsServer, port: number, host: string): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      s.once('error', reject);
+      s.listen(port, host, () => {
+        s.off('error', reject);
+        resolve();
+      });
     });
-  }).catch(async (err: NodeJS.ErrnoException) => {
+  await listenOn(server, options.port, options.host).catch(async (err: NodeJS.ErrnoException) => {
     osc?.close();
     await log?.close();
     await cluster.close();
     throw listenError(options.host, options.port, err);
   });
+  if (local !== undefined) {
+    await listenOn(local, options.localPort!, LOCAL_HOST).catch(async (err: NodeJS.ErrnoException) => {
+      osc?.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await log?.close();
+      const e = listenError(LOCAL_HOST, options.localPort!, err);
+      throw e instanceof RelayStartError ? new RelayStartError(`--local-port: ${e.message.replace('(try --port)', '(try another --local-port)')}`, e.code, { cause: err }) : e;
+    });
+  }
   try {
     await log?.open();
   } catch (err) {
     osc?.close();
     await cluster.close();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     throw logError(options.log!, err as NodeJS.ErrnoException);
   }
   // Later server errors (e.g. EMFILE on accept) must not crash the process.
-  server.on('error', (err) => process.stderr.write(`tdcrowd relay: ${err.message}\n`));
+  for (const s of servers) s.on('error', (err) => process.stderr.write(`tdcrowd relay: ${err.message}\n`));
   presence.start();
   operator?.start();
   cluster.attach({
@@ -384,6 +417,7 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
   if (capNotice !== undefined) process.stderr.write(`${capNotice}\n`);
 
   const port = (server.address() as AddressInfo).port;
+  const localPort = local === undefined ? undefined : (local.address() as AddressInfo).port;
   const host = localHost(options.host);
   // A worker's banner is the primary's (one for the machine).
   if (!options.quiet && worker === undefined) {
@@ -398,6 +432,8 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
         tty: process.stdout.isTTY === true,
         osc: osc?.labels,
         page: describePage(options.page),
+        tls,
+        localPort,
       }),
     );
     for (const warning of accessWarnings(options)) process.stdout.write(`warning: ${warning}\n`);
@@ -418,10 +454,15 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
       const deadline = Date.now() + CLOSE_GRACE_MS;
       while (clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       for (const c of clients.all) c.ws.terminate();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.close(() => resolve());
+              s.closeAllConnections();
+            }),
+        ),
+      );
       wss.close();
       state.osc?.close();
       await cluster.close();
@@ -432,8 +473,10 @@ export async function startRelay(partial: Partial<RelayOptions> = {}, env: Relay
 
   return {
     port,
-    url: `ws://${host}:${port}`,
-    httpUrl: `http://${host}:${port}`,
+    url: `${tls === undefined ? 'ws' : 'wss'}://${host}:${port}`,
+    httpUrl: `${tls === undefined ? 'http' : 'https'}://${host}:${port}`,
+    localUrl: localPort === undefined ? undefined : `ws://${LOCAL_HOST}:${localPort}`,
+    tls: tls === undefined ? undefined : { cert: tls.cert, fingerprint256: tls.fingerprint256, selfSigned: tls.selfSigned },
     sinkToken: options.sinkToken,
     metrics: snapshot,
     close,

@@ -11,7 +11,8 @@
  *   that sends pings but does not read, and how long a close handshake may take.
  */
 import { readFileSync } from 'node:fs';
-import type { Server, ServerOptions } from 'node:http';
+import type { ServerOptions } from 'node:http';
+import type { Server } from 'node:net';
 import type { ServerOptions as WsServerOptions } from 'ws';
 
 export interface HttpLimits {
@@ -87,7 +88,12 @@ export class ConnectionCap {
     this.cap = cap;
     this.fdLimit = fdLimit;
     this.fdLimited = fdLimited;
-    server.maxConnections = cap;
+    this.alsoOn(server);
+  }
+
+  /** The same cap on another listener of the relay (--local-port), counted together. */
+  alsoOn(server: Server): void {
+    server.maxConnections = this.cap;
     server.on('drop', () => this.refused++);
   }
 

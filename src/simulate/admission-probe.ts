@@ -4,6 +4,7 @@
  * still processing the sink's hello would count as lost.
  */
 import WebSocket from 'ws';
+import { wsTlsOptions, type ClientTls } from './client-tls.js';
 import { CLOSE, connectFrame, deleteFrame, PING, PONG, updateFrame, type SliderId } from '../protocol/index.js';
 import { AdmissionError } from './errors.js';
 import type { MeasuringSink } from './measuring-sink.js';
@@ -15,8 +16,9 @@ export async function probeAdmission(
   seen: Promise<void>,
   legacy = false,
   timeoutMs = 5000,
+  tls?: ClientTls,
 ): Promise<void> {
-  const ws = new WebSocket(url, { perMessageDeflate: false });
+  const ws = new WebSocket(url, { perMessageDeflate: false, ...wsTlsOptions(tls) });
   let timer: NodeJS.Timeout | undefined;
   let resend: NodeJS.Timeout | undefined;
   try {

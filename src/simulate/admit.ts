@@ -38,11 +38,11 @@ export async function admitSink(o: SimulateOptions, ledger: SentLedger, instance
   // JSON is what a hello without `encoding` gets (and `encoding` is only valid beside batchHz).
   const columns = o.sinkEncoding === 'json' ? undefined : o.sinkEncoding;
   const sink = new MeasuringSink({
-    url: o.sinkUrl, token: o.sinkToken, batchHz: o.batchHz, encoding: columns, legacy: o.legacy, ledger, probeId, onProbe: () => seenProbe(), instances, instanceProbes,
+    url: o.sinkUrl, token: o.sinkToken, batchHz: o.batchHz, encoding: columns, legacy: o.legacy, ledger, probeId, onProbe: () => seenProbe(), instances, instanceProbes, tls: o.tls,
   });
   await sink.connect();
   try {
-    await probeAdmission(o.sinkUrl, probeId, sink, seen, o.legacy);
+    await probeAdmission(o.sinkUrl, probeId, sink, seen, o.legacy, undefined, o.tls);
   } catch (err) {
     await sink.close();
     throw err;
@@ -51,7 +51,7 @@ export async function admitSink(o: SimulateOptions, ledger: SentLedger, instance
   await Promise.all(
     others.map(async (p) => {
       try {
-        await probeAdmission(p.url, p.id, sink, p.seen!, o.legacy, INSTANCE_PROBE_MS);
+        await probeAdmission(p.url, p.id, sink, p.seen!, o.legacy, INSTANCE_PROBE_MS, o.tls);
       } catch (err) {
         if (!(err instanceof AdmissionError)) throw err;
         unreached.push(p.url);

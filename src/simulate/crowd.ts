@@ -35,7 +35,7 @@ export interface Crowd {
 /** Builds the crowd (worker threads, once spawned, must be shut down: call after the sink is admitted). */
 export async function createCrowd(o: SimulateOptions, ledger: SentLedger, replayPlan: ReplayPlan | undefined, targets: Target[]): Promise<Crowd> {
   if (replayPlan) {
-    const replay = new ReplayRunner(replayPlan, targets, ledger, o.durationS === undefined ? undefined : o.durationS * 1000);
+    const replay = new ReplayRunner(replayPlan, targets, ledger, o.durationS === undefined ? undefined : o.durationS * 1000, o.tls);
     return { generator: replay, replay };
   }
   const poolConfig = {
@@ -51,6 +51,7 @@ export async function createCrowd(o: SimulateOptions, ledger: SentLedger, replay
     idBase: o.idBase,
     legacy: o.legacy,
     tickMs: o.tickMs,
+    tls: o.tls,
   };
   if (o.threads > 1) return { generator: await ThreadedGenerator.create(poolConfig, o.threads, ledger), replay: undefined };
   return { generator: new UserPool({ ...poolConfig, ledger }), replay: undefined };

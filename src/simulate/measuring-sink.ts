@@ -20,6 +20,7 @@ import {
   type SinkBoundMessage,
   type UpdateMessage,
 } from '../protocol/index.js';
+import { wsTlsOptions, type ClientTls } from './client-tls.js';
 import { AdmissionError } from './errors.js';
 import { nowMs } from './clock.js';
 import type { SentLedger } from './sent-ledger.js';
@@ -44,6 +45,8 @@ export interface SinkConfig {
   instanceProbes?: Map<string, () => void> | undefined;
   /** Several relay instances: which one a user key's phone is on (-1: none of ours), and how many there are. */
   instances?: { count: number; of: (key: string) => number } | undefined;
+  /** How a wss:// relay's certificate is checked. */
+  tls?: ClientTls | undefined;
 }
 
 /** What the sink measured, as the report reads it. */
@@ -63,6 +66,8 @@ export interface SinkSummary {
   unmatched: number;
   foreign: number;
   connects: number;
+  /** Connects that carried the phone's hue (relays that give phones a colour; validated by the schema). */
+  connectsWithHue: number;
   deletes: Record<string, number>;
   invalid: Record<string, number>;
   relayErrors: Record<string, number>;
@@ -100,6 +105,7 @@ export class MeasuringSink {
   unmatched = 0;
   foreign = 0;
   connects = 0;
+  connectsWithHue = 0;
   readonly deletes: Record<string, number> = {};
   readonly invalid: Record<string, number> = {};
   readonly relayErrors: Record<string, number> = {};
@@ -146,7 +152,7 @@ export class MeasuringSink {
   /** Opens the socket and says hello; resolves once the hello is on its way. */
   connect(timeoutMs = 10_000): Promise<void> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(this.config.url, { perMessageDeflate: false, handshakeTimeout: timeoutMs });
+      const ws = new WebSocket(this.config.url, { perMessageDeflate: false, handshakeTimeout: timeoutMs, ...wsTlsOptions(this.config.tls) });
       this.ws = ws;
       ws.on('message', (data: Buffer, isBinary: boolean) => this.onFrame(data, isBinary));
       ws.once('open', () => {
@@ -213,6 +219,7 @@ export class MeasuringSink {
       unmatched: this.unmatched,
       foreign: this.foreign,
       connects: this.connects,
+      connectsWithHue: this.connectsWithHue,
       deletes: this.deletes,
       invalid: this.invalid,
       relayErrors: this.relayErrors,
@@ -260,10 +267,11 @@ export class MeasuringSink {
         for (const m of r.message.messages) this.onMessage(m as SinkBoundMessage, now);
         return;
       case 'connect':
+      case 'relayConnect':
       case 'relayDelete':
-        if (this.acknowledged) {
+        if (this.acknowledged && r.kind !== 'connect') {
           const m = r.message;
-          if (r.kind === 'connect') this.columns.join(m.index, m.sliderId);
+          if (r.kind === 'relayConnect') this.columns.join(m.index, m.sliderId);
           else this.columns.leave(m.index, m.sliderId);
         }
         this.onMessage(r.message as SinkBoundMessage, now);
@@ -303,6 +311,7 @@ export class MeasuringSink {
     const track = this.track(key, id);
     if (m.type === 'connect') {
       this.connects++;
+      if ('hue' in m && m.hue !== undefined) this.connectsWithHue++;
       track.live = true;
     } else if (m.type === 'delete') {
       const reason = 'reason' in m && typeof m.reason === 'string' ? m.reason : 'plain';

@@ -3,6 +3,7 @@
  * validated `SimulateOptions` comes out, or an `OptionsError` whose message names the flag.
  */
 import { ENCODINGS, MAX_BATCH_HZ, MIN_BATCH_HZ, MAX_SINK_TOKEN, type Encoding } from '../protocol/index.js';
+import { DEFAULT_CLIENT_TLS, readClientTls, type ClientTls } from './client-tls.js';
 import { OptionsError } from './errors.js';
 import { PATTERNS, type PatternName } from './patterns.js';
 import { parseSlo, SINK_METRICS, type SloTerm } from './slo.js';
@@ -48,6 +49,8 @@ export interface SimulateOptions {
   progress: 'auto' | 'none';
   /** Worker threads generating the crowd (1 = the main thread does it). */
   threads: number;
+  /** How a wss:// relay's certificate is checked (--insecure, --ca). */
+  tls: ClientTls;
 }
 
 /** Flag text as the CLI hands it over; `url` may be given several times (an array). */
@@ -107,12 +110,14 @@ export function resolveOptions(raw: RawOptions): SimulateOptions {
     idBase: num(raw, 'idBase', DEFAULTS.idBase, { integer: true, min: 1, max: Number.MAX_SAFE_INTEGER - 1e9 }),
     progress: raw.progress === false ? 'none' : 'auto',
     threads: num(raw, 'threads', DEFAULTS.threads, { integer: true, min: 1, max: 64 }),
+    tls: DEFAULT_CLIENT_TLS,
   };
 
   if (raw.sinkUrl !== undefined) {
     if (!sink) throw new OptionsError('--sink-url needs --sink');
     checkWsUrl('--sink-url', o.sinkUrl);
   }
+  o.tls = readClientTls(bool(raw, 'insecure'), str(raw, 'ca'), o.urls);
   if (o.sinkToken !== undefined && !sink) throw new OptionsError('--sink-token needs --sink');
   if (o.batchHz !== undefined && !sink) throw new OptionsError('--batch-hz needs --sink');
   if (legacy && o.sinkToken !== undefined) throw new OptionsError('--legacy speaks the tutorial format only: no hello, so no --sink-token');

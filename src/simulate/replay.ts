@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
+import { wsTlsOptions, type ClientTls } from './client-tls.js';
 import { check, CLOSE, isLogEntry, PING, PONG, userKey, type SliderId } from '../protocol/index.js';
 import { nowMs, stampMs } from './clock.js';
 import { ReplayError } from './errors.js';
@@ -178,6 +179,7 @@ export class ReplayRunner {
     private readonly ledger: SentLedger,
     /** Frames due after this offset (ms) are not played (--duration). */
     private readonly untilMs = Number.POSITIVE_INFINITY,
+    private readonly tls: ClientTls | undefined = undefined,
   ) {
     this.players = plan.connections.map((c, n) => ({ n, plan: c, ws: undefined, next: 0, state: 'pending' }));
     for (const c of plan.connections) if (c.id !== undefined) ledger.own(userKey(c.id));
@@ -228,7 +230,7 @@ export class ReplayRunner {
     p.state = 'connecting';
     const target = this.targets[instanceOf(p.n, this.targets.length)]!;
     const source = target.sources ? sourceFor(target.sources, p.n) : {};
-    const ws = new WebSocket(target.url, { perMessageDeflate: false, skipUTF8Validation: true, ...source });
+    const ws = new WebSocket(target.url, { perMessageDeflate: false, skipUTF8Validation: true, ...source, ...wsTlsOptions(this.tls) });
     p.ws = ws;
     ws.on('open', () => {
       p.state = 'open';

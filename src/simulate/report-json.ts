@@ -65,6 +65,7 @@ export interface SimulationReport {
     unmatched: number;
     foreign: number;
     connects: number;
+    connectsWithHue: number;
     deletes: Record<string, number>;
     invalidFrames: Record<string, number>;
     relayErrors: Record<string, number>;
@@ -217,6 +218,7 @@ export function buildReport(input: ReportInput): SimulationReport {
           unmatched: sink.unmatched,
           foreign: sink.foreign,
           connects: sink.connects,
+          connectsWithHue: sink.connectsWithHue,
           deletes: sink.deletes,
           invalidFrames: sink.invalid,
           relayErrors: sink.relayErrors,

@@ -13,6 +13,7 @@ import { measureBacklog, type Backlog } from './self-monitor.js';
 import { closedOrTerminated } from './socket-close.js';
 import { instanceOf, type Target } from './instances.js';
 import { sourceFor } from './source-addresses.js';
+import { wsTlsOptions, type ClientTls } from './client-tls.js';
 import { VirtualUser, type UserEvents, type WireCounters } from './virtual-user.js';
 
 export interface PoolConfig {
@@ -37,6 +38,8 @@ export interface PoolConfig {
   userStride?: number;
   /** Users across all threads (for the ramp position). */
   totalUsers?: number;
+  /** How a wss:// relay's certificate is checked. */
+  tls?: ClientTls;
 }
 
 /** What the pool tells the ledger; a worker thread records it for the main thread instead. */
@@ -186,7 +189,7 @@ export class UserPool implements UserEvents {
       } else if (u.state === 'pending' && now >= u.connectAt && this.connecting < MAX_CONNECTING) {
         this.connecting++;
         const target = this.config.targets[instanceOf(u.n, this.config.targets.length)]!;
-        u.open(target.url, this, target.sources ? sourceFor(target.sources, u.n) : {});
+        u.open(target.url, this, { ...(target.sources ? sourceFor(target.sources, u.n) : {}), ...wsTlsOptions(this.config.tls) });
       }
       if (++i === n) i = 0;
       if ((visited & 31) === 31 && performance.now() >= deadline) {

@@ -11,6 +11,7 @@ import type { MotionParams } from './patterns.js';
 import { hundredthsText, thousandthsText } from './number-text.js';
 import { countSource, maskedTextFrame, MAX_RAW_PAYLOAD, rawSocket } from './raw-frame.js';
 import type { SourceOptions } from './source-addresses.js';
+import type { WsTlsOptions } from './client-tls.js';
 
 export type UserState = 'pending' | 'connecting' | 'open' | 'closed';
 
@@ -83,7 +84,7 @@ export class VirtualUser {
     this.deleteFrame = deleteFrame(id);
   }
 
-  open(url: string, events: UserEvents, source: SourceOptions): void {
+  open(url: string, events: UserEvents, source: SourceOptions & WsTlsOptions): void {
     this.state = 'connecting';
     const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true, generateMask: zeroMask, handshakeTimeout: 15_000, ...source });
     this.ws = ws;

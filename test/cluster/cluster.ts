@@ -83,6 +83,8 @@ export async function startClusterAsOne(options: Partial<RelayOptions> = {}): Pr
       return (turn++ % 2 === 0 ? a : b).url;
     },
     httpUrl: a.httpUrl,
+    localUrl: a.localUrl,
+    tls: a.tls,
     metrics: () => addUp(a.metrics(), b.metrics()),
     close: async () => {
       await Promise.all([a.close(), b.close()]);

@@ -59,7 +59,8 @@ const updateMsg: fc.Arbitrary<Json> = fc.record(
   },
   { requiredKeys: ['x', 'y', 'speed', 'angle', 'sliderId'] },
 );
-const connectMsg = id.map((sliderId) => ({ type: 'connect', sliderId }));
+/** The relay's connect: with the phone's hue (0-359), or without one as relays before hues sent it. */
+const connectMsg = fc.record({ type: fc.constant('connect'), sliderId: id, hue: fc.integer({ min: 0, max: 359 }) }, { requiredKeys: ['type', 'sliderId'] });
 const relayDeleteMsg = fc.record({ type: fc.constant('delete'), sliderId: id, reason: fc.constantFrom(...DELETE_REASONS) });
 /** What a broadcast relay forwards from a phone. */
 const plainDeleteMsg = id.map((sliderId) => ({ type: 'delete', sliderId }));

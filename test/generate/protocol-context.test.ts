@@ -16,6 +16,8 @@ import {
   DEFAULT_BURST,
   DEFAULT_RATE,
   ERROR_CODES,
+  HUE_MAX,
+  HUE_STEP,
   ID_PATTERN,
   MAX_BATCH_FRAME_BYTES,
   MAX_BATCH_MESSAGES,
@@ -50,6 +52,8 @@ const EXPECTED = {
   columnsFlagDt: COLUMNS_FLAG_DT,
   columnsHeaderBytes: COLUMNS_HEADER_BYTES,
   columnsMaxIndex: COLUMNS_MAX_INDEX,
+  hueMax: HUE_MAX,
+  hueStep: HUE_STEP,
 };
 
 describe('render context: protocol', () => {

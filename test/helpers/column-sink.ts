@@ -60,21 +60,21 @@ export class ColumnSink {
       this.invalid.push(`${r.reason}: ${r.message}`);
       return;
     }
-    if (r.kind === 'connect' || r.kind === 'relayDelete') {
+    if (r.kind === 'relayConnect' || r.kind === 'relayDelete') {
       const m = r.message;
       if (m.index === undefined) {
         this.invalid.push(`${r.kind} without an index: ${text}`);
         return;
       }
       const key = userKey(m.sliderId);
-      if (r.kind === 'connect') {
+      if (r.kind === 'relayConnect') {
         this.reader.join(m.index, m.sliderId);
         this.table.set(key, { id: m.sliderId, values: undefined });
       } else {
         this.reader.leave(m.index, m.sliderId);
         this.table.delete(key);
       }
-      this.links.push({ type: r.kind === 'connect' ? 'connect' : 'delete', id: m.sliderId, index: m.index });
+      this.links.push({ type: r.kind === 'relayConnect' ? 'connect' : 'delete', id: m.sliderId, index: m.index });
       return;
     }
     if (r.kind === 'update' || r.kind === 'batch') this.textUpdates++;

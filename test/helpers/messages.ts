@@ -1,4 +1,5 @@
 /** Protocol messages as tests write them, and the table a sink builds from what it receives. */
+import { expect } from 'vitest';
 
 export type Json = Record<string, unknown>;
 
@@ -33,4 +34,9 @@ export function tableOf(messages: Json[]): Map<string, Json> {
   };
   for (const m of messages) apply(m);
   return rows;
+}
+
+/** The connect a sink gets from the relay: the id, and the hue the relay gave the phone (src/relay/hue.ts). */
+export function sinkConnect(id: number | string): Json {
+  return { type: 'connect', sliderId: id, hue: expect.any(Number) };
 }

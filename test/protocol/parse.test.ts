@@ -119,8 +119,8 @@ describe('protocolSchema', () => {
   it('is one JSON document with every message', () => {
     const doc = JSON.parse(JSON.stringify(protocolSchema));
     expect(Object.keys(doc.definitions).sort()).toEqual(
-      ['batch', 'connect', 'delete', 'encoding', 'error', 'hello', 'relayDelete', 'sliderId', 'status', 'update', 'welcome'].sort(),
+      ['batch', 'connect', 'delete', 'encoding', 'error', 'hello', 'relayConnect', 'relayDelete', 'sliderId', 'status', 'update', 'welcome'].sort(),
     );
-    expect(doc.oneOf).toHaveLength(10);
+    expect(doc.oneOf).toHaveLength(11);
   });
 });

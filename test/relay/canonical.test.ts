@@ -4,7 +4,7 @@
  * first claimed it (5 and "5" are one user).
  */
 import { describe, expect, it } from 'vitest';
-import { connectFrame, updateFrame } from '../../src/protocol/index.js';
+import { relayConnectFrame, updateFrame } from '../../src/protocol/index.js';
 import { type Json } from '../helpers/messages.js';
 import { Peer, claim, sink } from '../helpers/peers.js';
 import { useRelays } from '../helpers/relay.js';
@@ -52,7 +52,8 @@ describe('canonical frames', () => {
     c.send({ type: 'update', x: 1, y: 2, speed: 1.3, angle: 296.57, sliderId: '5', seq: 7, t: 1712345678901.5 });
     const got = await until(frames, (f) => f.includes('"x":1,'), 'the update at the sink');
     expect(got).toBe('{"x":1,"y":2,"speed":1.3,"angle":296.57,"sliderId":5,"seq":7,"t":1712345678901.5}');
-    expect(frames).toContain(connectFrame(5));
+    // The first phone to join a relay gets hue 0 (src/relay/hue.ts).
+    expect(frames).toContain(relayConnectFrame(5, 0));
     // A sink that joins later gets the same text in its snapshot.
     const late = keep(await sink(relay));
     const snap = await late.waitForMessage((m: Json) => m.x === 1, 'the snapshot');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { RelayHandle } from '../../src/relay/index.js';
-import { update } from '../helpers/messages.js';
+import { update, sinkConnect } from '../helpers/messages.js';
 import { claim, Peer, sink } from '../helpers/peers.js';
 import { useRelays } from '../helpers/relay.js';
 import { until } from '../helpers/wait.js';
@@ -35,7 +35,7 @@ describe('identity: a connection speaks only for the id it first claimed', () =>
     expect(attacker.ofType('error')).toEqual([{ type: 'error', code: 'id_mismatch', message: expect.stringContaining('2') }]);
     attacker.send(update(2, 1));
     await s.waitForMessage((m) => m.sliderId === 2 && m.x === 1, "the attacker's own update");
-    expect(s.messages.filter((m) => m.sliderId === 1)).toEqual([{ type: 'connect', sliderId: 1 }, update(1, 50)]);
+    expect(s.messages.filter((m) => m.sliderId === 1)).toEqual([sinkConnect(1), update(1, 50)]);
     expect(relay.metrics().users).toBe(2);
   });
 
@@ -52,7 +52,7 @@ describe('identity: a connection speaks only for the id it first claimed', () =>
     spoof2.send({ type: 'delete', sliderId: 'alice' });
     await spoof2.waitForMessage((m) => m.type === 'error', 'error for spoof2');
     await until(() => relay!.metrics().dropped.id_taken === 2 && relay!.metrics().dropped.not_connected === 1, 'drops');
-    expect(s.messages).toEqual([{ type: 'connect', sliderId: 'alice' }]);
+    expect(s.messages).toEqual([sinkConnect('alice')]);
     expect(spoof.ofType('welcome')).toEqual([]);
   });
 
@@ -108,7 +108,7 @@ describe('identity: a connection speaks only for the id it first claimed', () =>
     c.send(update(8, 5));
     await c.waitForMessage((m) => m.type === 'welcome', 'welcome');
     await s.waitForMessage((m) => m.x === 5, 'update');
-    expect(s.messages).toEqual([{ type: 'connect', sliderId: 8 }, update(8, 5)]);
+    expect(s.messages).toEqual([sinkConnect(8), update(8, 5)]);
   });
 
   it('5 and "5" are the same user, so a string id cannot sneak past a numeric one', async () => {

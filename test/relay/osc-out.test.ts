@@ -107,7 +107,7 @@ describe('relay --osc', () => {
     c.send(update(big, 1.1, -20));
     c.send(update(big, 2.2, -30)); // same tick: only the latest goes
     const upd = await until(() => rx.of(OSC_ADDRESS.update, String(big))[0], 'the update');
-    expect(rx.of(OSC_ADDRESS.connect, String(big))).toEqual([{ address: '/tdcrowd/connect', args: [String(big)], types: 's' }]);
+    expect(rx.of(OSC_ADDRESS.connect, String(big))).toEqual([{ address: '/tdcrowd/connect', args: [String(big), expect.any(Number)], types: 'si' }]);
     expect(upd.types).toBe('sffff');
     expect(upd.args[1]).toBe(Math.fround(2.2));
     expect(upd.args[2]).toBe(-30);

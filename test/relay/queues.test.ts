@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Socket } from 'node:net';
 import type { RelayHandle } from '../../src/relay/index.js';
 import { fetchText } from '../helpers/http.js';
-import { type Json, tableOf, update } from '../helpers/messages.js';
+import { type Json, tableOf, update, sinkConnect } from '../helpers/messages.js';
 import { metric } from '../helpers/metrics.js';
 import { claim, Peer, sink } from '../helpers/peers.js';
 import { useRelays } from '../helpers/relay.js';
@@ -47,7 +47,7 @@ describe('batch mode', () => {
     }
     // u3: connect ... delete, and nothing after its delete.
     const u3 = frames.flatMap((b) => b.messages as Json[]).filter((m) => m.sliderId === 'u3');
-    expect(u3[0]).toEqual({ type: 'connect', sliderId: 'u3' });
+    expect(u3[0]).toEqual(sinkConnect('u3'));
     expect(u3.at(-1)).toEqual({ type: 'delete', sliderId: 'u3', reason: 'client' });
     // Coalescing for a batch sink is by design, not a drop.
     expect(relay.metrics().dropped.backpressure).toBe(0);
@@ -60,7 +60,7 @@ describe('batch mode', () => {
     await until(() => relay!.metrics().messagesIn >= 2, 'the update');
     const s = keep(await sink(relay, { batchHz: 20 }));
     const first = await s.waitForMessage((m) => m.type === 'batch', 'a batch');
-    expect(first.messages).toEqual([{ type: 'connect', sliderId: 1 }, update(1, 12)]);
+    expect(first.messages).toEqual([sinkConnect(1), update(1, 12)]);
   });
 });
 

@@ -9,7 +9,7 @@ import type { RelayHandle, RelayOptions } from '../../src/relay/index.js';
 import { hasChromium } from '../helpers/requirements.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { recordFigures } from '../helpers/figures.js';
-import { tableOf, update } from '../helpers/messages.js';
+import { tableOf, update, sinkConnect } from '../helpers/messages.js';
 import { useCleanups } from '../helpers/cleanup.js';
 import { claim, Peer } from '../helpers/peers.js';
 import { startQuiet } from '../helpers/relay.js';
@@ -179,12 +179,12 @@ describe('identity: knowing an id is not enough', () => {
 
     // at the sink: only what the victims themselves sent
     const forVictim = (id: string): Record<string, unknown>[] => s.messages.filter((m) => String(m.sliderId) === id);
-    expect(forVictim('5')).toEqual([{ type: 'connect', sliderId: 5 }, update(5, 42, -42, { seq: 1 })]);
+    expect(forVictim('5')).toEqual([sinkConnect(5), update(5, 42, -42, { seq: 1 })]);
     expect(forVictim('victim')).toEqual([
-      { type: 'connect', sliderId: 'victim' },
+      sinkConnect('victim'),
       update('victim', 42, -42, { seq: 1 }),
       { type: 'delete', sliderId: 'victim', reason: 'client' },
-      { type: 'connect', sliderId: 'victim' },
+      sinkConnect('victim'),
       update('victim', 7, 7, { seq: 2 }),
     ]);
     for (const v of Object.values(victims)) expect(v.messages.map((m) => m.type)).toEqual(['welcome']);

@@ -273,7 +273,8 @@ describe.each(VARIANTS)('hostile input while honest users stream: $name', ({ clu
       const msg = JSON.parse(t) as Record<string, unknown>;
       const id = String(msg.sliderId);
       const known = /^(honest-\d+|evil-\d+|flood|storm-\d+)$/.test(id);
-      if (msg.type === 'connect') return !known || Object.keys(msg).length !== 2;
+      // the relay's connect: the id and the hue it gave the phone, nothing else
+      if (msg.type === 'connect') return !known || Object.keys(msg).sort().join() !== 'hue,sliderId,type' || !Number.isInteger(msg.hue);
       if (msg.type === 'delete') return !/^storm-\d+$/.test(id) || msg.reason !== 'closed';
       return true;
     });
@@ -359,7 +360,7 @@ describe('hostile input, one relay only', () => {
         }
         // from the hostile phones, only their (legitimate) connect ever arrives
         const fromEvil = p.messages.filter((m) => String(m.sliderId).startsWith('be-'));
-        expect(fromEvil).toEqual([{ type: 'connect', sliderId: 'be-0' }, { type: 'connect', sliderId: 'be-1' }]);
+        expect(fromEvil).toEqual([{ type: 'connect', sliderId: 'be-0' }, { type: 'connect', sliderId: 'be-1' }]); // broadcast: no hue
         expect(p.messages.filter((m) => !['welcome', 'connect', 'update'].includes(String(m.type ?? 'update')))).toEqual([]);
       }
       const m = await b.metrics();

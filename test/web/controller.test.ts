@@ -50,6 +50,7 @@ describe('controller against a mock relay', () => {
   let states: ConnectionState[];
   let notices: string[];
   let presence: boolean[];
+  let hues: number[];
   let ctl: Controller;
   let relay: FakeRelay | undefined;
   let randomValue: number;
@@ -66,6 +67,7 @@ describe('controller against a mock relay', () => {
       onState: (s) => states.push(s),
       onNotice: (n) => notices.push(n),
       onPresence: (p) => presence.push(p),
+      onHue: (h) => hues.push(h),
     });
     c.connection.start();
     return c;
@@ -77,6 +79,7 @@ describe('controller against a mock relay', () => {
     states = [];
     notices = [];
     presence = [];
+    hues = [];
     randomValue = 0;
   });
 
@@ -103,6 +106,17 @@ describe('controller against a mock relay', () => {
     client.send('ping');
     await until(() => relay!.all.includes('pong'), 'pong');
     expect(store.getItem('tdcrowd.resume')).toBe(TOKEN_A);
+  });
+
+  it("hands the welcome's hue to the page (only for its own id)", async () => {
+    relay = new FakeRelay();
+    ctl = make();
+    await until(() => relay!.all.length >= 1, 'connect');
+    const client = relay.last().client;
+    client.send(JSON.stringify({ type: 'welcome', sliderId: 'someone-else', resume: TOKEN_B, hue: 10 }));
+    client.send(JSON.stringify({ type: 'welcome', sliderId: ctl.session.sliderId, resume: TOKEN_A, hue: 200 }));
+    await until(() => hues.length > 0 || undefined, 'the hue');
+    expect(hues).toEqual([200]);
   });
 
   it('sends updates with increasing seq and the sender clock; ignores unknown frames; shows errors as notices', async () => {

@@ -298,7 +298,7 @@ describe.skipIf(!CHROMIUM)('joystick page in Chromium against the relay', () => 
     try {
       const { page, id, problems } = await openPage(context, `${relay.httpUrl}/?idle=1000`);
       const connect = await sink.waitForMessage((m) => m.type === 'connect' && m.sliderId === id, 'connect');
-      expect(connect).toEqual({ type: 'connect', sliderId: id });
+      expect(connect).toEqual({ type: 'connect', sliderId: id, hue: expect.any(Number) });
       await sink.waitForMessage((m) => m.type === 'delete' && m.sliderId === id, 'idle delete');
       expect(sink.of(id).find((m) => m.type === 'delete')).toEqual({ type: 'delete', sliderId: id, reason: 'client' });
       await until(async () => (await page.locator('#state').textContent()) === 'live · idle' || undefined, 'idle shown');
@@ -313,7 +313,7 @@ describe.skipIf(!CHROMIUM)('joystick page in Chromium against the relay', () => 
       await page.mouse.up();
       const zero = await sink.waitForMessage((m) => m.sliderId === id && isZeroUpdate(m), 'zero update', beforeRelease);
       const mine = sink.frames.slice(from).filter((f) => f.msg.sliderId === id);
-      expect(mine[0]?.msg).toEqual({ type: 'connect', sliderId: id }); // back before the first update
+      expect(mine[0]?.msg).toEqual({ type: 'connect', sliderId: id, hue: connect.hue }); // back before the first update, same colour
       expect(mine.slice(1).every((f) => isUpdate(f.msg) && (f.msg.y as number) >= 0 && f.msg.x === 0)).toBe(true);
       expect(await page.locator('#state').textContent()).toBe('live');
       const zeroAt = sink.frames.find((f) => f.msg === zero)!.at;

@@ -42,6 +42,13 @@ describe('messages the page sends (the protocol\'s serialisers, with the page\'s
 });
 
 describe('reading relay frames', () => {
+  it('reads the hue from a welcome when it is a whole degree 0-359, and ignores it otherwise', () => {
+    const welcome = (hue: unknown): string => JSON.stringify({ type: 'welcome', sliderId: ID, resume: TOKEN, hue });
+    expect(readRelayFrame(welcome(0))).toEqual({ kind: 'welcome', sliderId: ID, resume: TOKEN, hue: 0 });
+    expect(readRelayFrame(welcome(359))).toEqual({ kind: 'welcome', sliderId: ID, resume: TOKEN, hue: 359 });
+    for (const bad of [360, -1, 12.5, '120', null]) expect(readRelayFrame(welcome(bad))).toEqual({ kind: 'welcome', sliderId: ID, resume: TOKEN });
+  });
+
   it('recognises ping, welcome and error', () => {
     expect(readRelayFrame('ping')).toEqual({ kind: 'ping' });
     expect(readRelayFrame(JSON.stringify({ type: 'welcome', sliderId: ID, resume: TOKEN }))).toEqual({

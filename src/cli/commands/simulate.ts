@@ -37,9 +37,12 @@ export function register(program: Command): void {
     .option('--tick <ms>', `scheduler tick (default ${D.tickMs})`)
     .option('--id-base <n>', `first sliderId (users get consecutive integers; default ${D.idBase})`)
     .option('--threads <n>', `generate the crowd on this many worker threads (machines with cores to spare; default ${D.threads})`)
+    .option('--insecure', "wss://: accept the relay's certificate unchecked (e.g. relay --tls-self-signed); never the default")
+    .option('--ca <file.pem>', 'wss://: trust this certificate (or CA) too, e.g. the one the relay serves')
     .option('--no-progress', 'no progress bar or progress lines')
     .action(async (raw: RawOptions) => {
       const options = resolveOptions(raw);
+      if (options.tls.insecure) process.stderr.write("tdcrowd simulate: --insecure: the relay's certificate is not checked\n");
       // Before any load: a run must not end by losing its results to an output that cannot be written.
       for (const [flag, path] of [['--report', options.report], ['--html', options.html]] as const) {
         if (path === undefined) continue;

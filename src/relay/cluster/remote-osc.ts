@@ -13,6 +13,7 @@ interface Frame {
   speed?: number;
   angle?: number;
   reason?: DeleteReason;
+  hue?: number;
 }
 
 export function remoteToOsc(osc: OscOut, key: string, kind: OutKind, text: string): void {
@@ -24,7 +25,7 @@ export function remoteToOsc(osc: OscOut, key: string, kind: OutKind, text: strin
   }
   const id = f.sliderId;
   if (id === undefined) return;
-  if (kind === 'connect') osc.connect(key, id);
+  if (kind === 'connect') osc.connect(key, id, typeof f.hue === 'number' ? f.hue : 0);
   else if (kind === 'delete') osc.remove(key, id, f.reason ?? 'closed');
   else if (typeof f.x === 'number' && typeof f.y === 'number' && typeof f.speed === 'number' && typeof f.angle === 'number') {
     osc.update(key, id, f.x, f.y, f.speed, f.angle);

@@ -48,18 +48,18 @@ export class ColumnsRule implements StatefulRule {
       return;
     }
     const s = this.sinks.get(conn);
-    if (result.kind === 'connect' || result.kind === 'relayDelete') {
+    if (result.kind === 'relayConnect' || result.kind === 'relayDelete') {
       const { index, sliderId } = result.message;
       if (s === undefined) {
         if (index !== undefined) emit(finding(`an index went to conn ${conn}, which did not ask for f32-columns`, '/index'));
         return;
       }
       if (index === undefined) {
-        emit(finding(`${result.kind === 'connect' ? 'join' : 'leave'} for ${JSON.stringify(sliderId)} without the index an f32-columns sink needs`, '/index'));
+        emit(finding(`${result.kind === 'relayConnect' ? 'join' : 'leave'} for ${JSON.stringify(sliderId)} without the index an f32-columns sink needs`, '/index'));
         return;
       }
       s.report = (message) => emit(finding(message, '/index'));
-      if (result.kind === 'connect') s.reader.join(index, sliderId);
+      if (result.kind === 'relayConnect') s.reader.join(index, sliderId);
       else s.reader.leave(index, sliderId);
       return;
     }

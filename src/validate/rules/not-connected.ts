@@ -66,7 +66,7 @@ export class NotConnectedRule implements StatefulRule {
     const id = sliderIdOf(result);
     if (id === undefined) return;
     const key = userKey(id);
-    if (result.kind === 'connect') {
+    if (result.kind === 'connect' || result.kind === 'relayConnect') {
       this.connected.add(key);
       return;
     }

@@ -57,6 +57,7 @@ export function sliderIdOf(result: ParseResult): number | string | undefined {
   if (!result.ok) return undefined;
   switch (result.kind) {
     case 'connect':
+    case 'relayConnect':
     case 'update':
     case 'delete':
     case 'relayDelete':

@@ -16,6 +16,8 @@ export interface ControllerOptions {
   onPresence?: (present: boolean) => void;
   /** A sink receives the updates (true), or the phone is connected but no show is listening (false). */
   onListening?: (listening: boolean) => void;
+  /** The colour the relay gave this phone (0–359). */
+  onHue?: (hue: number) => void;
   timers?: Timers;
   random?: () => number;
   clock?: () => number;
@@ -40,6 +42,7 @@ export function createController(o: ControllerOptions): Controller {
     ...(o.onNotice && { onNotice: o.onNotice }),
     ...(o.onPresence && { onPresence: o.onPresence }),
     ...(o.onListening && { onListening: o.onListening }),
+    ...(o.onHue && { onHue: o.onHue }),
   });
   connection = new RelayConnection({
     url: o.url,

@@ -75,6 +75,11 @@ function boot(): void {
   const crowd = connect({ idleMs });
   crowd.on('status', renderState);
   crowd.on('notice', showNotice);
+  // The relay's colour for this phone: TouchDesigner can colour the user's instance with the same hue.
+  crowd.on('hue', (hue) => {
+    knob.style.setProperty('--hue', String(hue));
+    knob.dataset.hue = String(hue);
+  });
   crowd.on('sent', render);
 
   let activePointer: number | null = null;

@@ -11,7 +11,8 @@ const MAX_NOTICE_CHARS = 160;
 
 export type RelayEvent =
   | { kind: 'ping' }
-  | { kind: 'welcome'; sliderId: string | number; resume: string }
+  /** `hue`: the colour the relay gave this phone (0–359); relays before it send none. */
+  | { kind: 'welcome'; sliderId: string | number; resume: string; hue?: number }
   /** Whether a sink (TouchDesigner) receives this phone's updates; relays before it never send it. */
   | { kind: 'status'; listening: boolean }
   | { kind: 'error'; code: string; message: string }
@@ -35,7 +36,10 @@ export function readRelayFrame(data: unknown): RelayEvent {
   if (msg.type === 'welcome') {
     const id = msg.sliderId;
     if ((typeof id === 'string' || typeof id === 'number') && isValidToken(msg.resume)) {
-      return { kind: 'welcome', sliderId: id, resume: msg.resume };
+      const hue = msg.hue;
+      return typeof hue === 'number' && Number.isInteger(hue) && hue >= 0 && hue < 360
+        ? { kind: 'welcome', sliderId: id, resume: msg.resume, hue }
+        : { kind: 'welcome', sliderId: id, resume: msg.resume };
     }
     return IGNORE;
   }

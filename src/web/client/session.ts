@@ -28,6 +28,8 @@ export interface SessionOptions {
    * does (and relays before the status message never do).
    */
   onListening?: (listening: boolean) => void;
+  /** The colour the relay gave this phone (a hue, 0–359), from its welcome. */
+  onHue?: (hue: number) => void;
 }
 
 export class ControllerSession {
@@ -46,6 +48,7 @@ export class ControllerSession {
       onPresence: () => undefined,
       onRefused: () => undefined,
       onListening: () => undefined,
+      onHue: () => undefined,
       ...options,
     };
   }
@@ -78,7 +81,9 @@ export class ControllerSession {
 
   handleEvent(event: RelayEvent): void {
     if (event.kind === 'welcome') {
-      if (String(event.sliderId) === this.sliderId) this.#o.identity.setResume(event.resume);
+      if (String(event.sliderId) !== this.sliderId) return;
+      this.#o.identity.setResume(event.resume);
+      if (event.hue !== undefined) this.#o.onHue(event.hue);
       return;
     }
     if (event.kind === 'status') {

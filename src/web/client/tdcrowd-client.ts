@@ -73,11 +73,15 @@ export interface ClientEvents {
   notice: string;
   /** The values just sent (once per frame at most): what a page draws. */
   sent: JoystickValues;
+  /** The colour the relay gave this phone (0-359), from its welcome: the same hue TouchDesigner can show. */
+  hue: number;
 }
 
 export interface TdcrowdClient {
   readonly sliderId: string;
   readonly status: Status;
+  /** The relay's hue for this phone (undefined until a welcome carried one). */
+  readonly hue: number | undefined;
   /**
    * Position in joystick units, x right and y down, each -RIM…RIM (RIM = 170, the pad's rim); outside the rim it is
    * pulled back onto it. Speed and angle are computed from x and y. Returns the values that will be sent.
@@ -109,12 +113,14 @@ export function connect(options: ConnectOptions = {}): TdcrowdClient {
     status: new Set(),
     notice: new Set(),
     sent: new Set(),
+    hue: new Set(),
   };
   const emit = <K extends keyof ClientEvents>(type: K, value: ClientEvents[K]): void => {
     for (const l of listeners[type]) l(value);
   };
 
   let connectionState: ConnectionState = 'connecting';
+  let hue: number | undefined;
   let listening = true;
   let present = true;
   let status: Status = makeStatus();
@@ -149,6 +155,10 @@ export function connect(options: ConnectOptions = {}): TdcrowdClient {
       update();
     },
     onNotice: (text) => emit('notice', text),
+    onHue: (h) => {
+      hue = h;
+      emit('hue', h);
+    },
   });
 
   // The same values again say nothing new (a fader dragged against its end, a phone lying still in tilt mode):
@@ -203,6 +213,9 @@ export function connect(options: ConnectOptions = {}): TdcrowdClient {
     },
     get status() {
       return status;
+    },
+    get hue() {
+      return hue;
     },
     send(position) {
       const v = valuesFromOffset(Number(position?.x), Number(position?.y), RIM);

@@ -51,6 +51,7 @@ export function syntheticReport(raw: RawOptions = {}): SimulationReport {
       unmatched: 0,
       foreign: 0,
       connects: 2000,
+      connectsWithHue: 0,
       deletes: {},
       invalid: {},
       relayErrors: {},
