@@ -34,6 +34,7 @@ import type { OscOut } from './osc-out.js';
 import { ColumnBatch } from './column-batch.js';
 import { OutQueue, type OutQueueContext, type SinkQueue } from './out-queue.js';
 import type { Router } from './router.js';
+import { goldenHue, hueInConnect } from './hue.js';
 import type { HelloVerdict, SinkGate } from './sink-gate.js';
 
 type User = UserRecord<Connection>;
@@ -235,14 +236,29 @@ export class Dispatcher {
     this.waiting.set(conn, held);
     const token = newResumeToken();
     const key = userKey(id);
-    const settle = (claim: SharedClaim): void => {
+    const settle = (claim: SharedClaim, hue?: number): void => {
       this.waiting.delete(conn);
-      this.sharedClaimed(conn, id, resume, key, token, claim, text, recvAt, update);
+      this.sharedClaimed(conn, id, resume, key, token, claim, text, recvAt, update, hue);
       for (const [data, isBinary] of held) this.onFrame(conn, data, isBinary);
     };
-    this.s.cluster.claim(key, id, resume, token).then(settle, (err: Error) =>
-      settle({ kind: 'refused', code: 'unavailable', message: `the relay cannot check ids right now: ${err.message}` }),
+    this.s.cluster.claim(key, id, resume, token).then(
+      (claim) => (claim.kind === 'refused' ? settle(claim) : this.sharedHue(claim).then((hue) => settle(claim, hue))),
+      (err: Error) => settle({ kind: 'refused', code: 'unavailable', message: `the relay cannot check ids right now: ${err.message}` }),
     );
+  }
+
+  /**
+   * The hue of an id the cluster granted: the one it had on the instance it resumed from, else the next of the
+   * cluster's one counter, so recent joins stay apart across instances (undefined: this instance's own counter).
+   */
+  private async sharedHue(claim: Exclude<SharedClaim, { kind: 'refused' }>): Promise<number | undefined> {
+    const had = claim.kind === 'resumed' && claim.user !== undefined ? hueInConnect(claim.user.connectText) : undefined;
+    if (had !== undefined) return had;
+    try {
+      return goldenHue((await this.s.cluster.counter('hue')) - 1);
+    } catch {
+      return undefined;
+    }
   }
 
   private sharedClaimed(
@@ -255,6 +271,7 @@ export class Dispatcher {
     text: string,
     recvAt: number,
     update: UpdateMessage | undefined,
+    hue?: number,
   ): void {
     if (claim.kind === 'refused') {
       if (claim.code === 'unavailable' && resume !== undefined) this.resumeLater.set(conn, resume);
@@ -267,7 +284,7 @@ export class Dispatcher {
       if (conn.isOpen && conn.refused === undefined) this.drop(conn, 'id_taken', text, `id ${JSON.stringify(id)} is in use by another connection`, recvAt);
       return;
     }
-    const user = this.s.identity.adopt(conn, id, token, claim.kind === 'resumed' ? claim.user : undefined);
+    const user = this.s.identity.adopt(conn, id, token, claim.kind === 'resumed' ? claim.user : undefined, hue);
     this.accept(conn, text);
     this.welcome(conn, user);
     if (!user.active) this.activate(user, recvAt);

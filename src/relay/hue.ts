@@ -46,6 +46,14 @@ export class HueBook {
     private readonly capacity = REMEMBERED_HUES,
   ) {}
 
+  /** A hue decided elsewhere (relay --redis: the cluster's counter, or the instance a phone resumed from). */
+  remember(key: string, hue: number): number {
+    this.byKey.delete(key);
+    this.byKey.set(key, hue);
+    if (this.byKey.size > this.capacity) this.byKey.delete(this.byKey.keys().next().value as string);
+    return hue;
+  }
+
   hueFor(key: string): number {
     const known = this.byKey.get(key);
     if (known !== undefined) {
@@ -58,5 +66,15 @@ export class HueBook {
     this.byKey.set(key, hue);
     if (this.byKey.size > this.capacity) this.byKey.delete(this.byKey.keys().next().value as string);
     return hue;
+  }
+}
+
+/** The hue in a relay → sink connect frame's text (another instance's), if it carries one. */
+export function hueInConnect(text: string): number | undefined {
+  try {
+    const hue = (JSON.parse(text) as { hue?: unknown }).hue;
+    return typeof hue === 'number' && Number.isInteger(hue) && hue >= 0 && hue <= HUE_MAX ? hue : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -99,8 +99,8 @@ export class Identity<O extends IdHolder<O>> {
    * relay --redis: the cluster granted this connection an id no local connection held, with `token`. `sinksHave` is
    * what the sinks already show for it (a user resumed from another instance), so its row carries on.
    */
-  adopt(conn: O, id: SliderId, token: string, sinksHave?: { updateText: string | undefined }): UserRecord<O> {
-    const user = this.create(conn, userKey(id), id, token);
+  adopt(conn: O, id: SliderId, token: string, sinksHave?: { updateText: string | undefined }, hue?: number): UserRecord<O> {
+    const user = this.create(conn, userKey(id), id, token, hue);
     if (sinksHave !== undefined) {
       this.setActive(user, true);
       user.updateText = sinksHave.updateText;
@@ -118,8 +118,8 @@ export class Identity<O extends IdHolder<O>> {
     return user;
   }
 
-  private create(conn: O, key: string, id: SliderId, token: string): UserRecord<O> {
-    const hue = this.hues.hueFor(key);
+  private create(conn: O, key: string, id: SliderId, token: string, shared?: number): UserRecord<O> {
+    const hue = shared === undefined ? this.hues.hueFor(key) : this.hues.remember(key, shared);
     const user: UserRecord<O> = {
       key,
       id,

@@ -72,7 +72,7 @@ describe.skipIf(!hasRedisServer())('relay --redis: instances act as one relay', 
       const p = keep(await claim(a!, 'far'));
       p.send(update('far', 33, 4));
       await until(() => got.some((m) => m.address === OSC_ADDRESS.update && m.args[0] === 'far' && m.args[1] === 33), 'the OSC update from A at B\'s target');
-      expect(got.find((m) => m.address === OSC_ADDRESS.connect)?.args).toEqual(['far']);
+      expect(got.find((m) => m.address === OSC_ADDRESS.connect)?.args).toEqual(['far', p.ofType('welcome')[0]!.hue]);
       p.close();
       await until(() => got.some((m) => m.address === OSC_ADDRESS.delete && m.args[0] === 'far'), 'the OSC delete');
       expect(b.metrics().dropped.no_sink).toBe(0);
@@ -94,6 +94,27 @@ describe.skipIf(!hasRedisServer())('relay --redis: instances act as one relay', 
       await x.close();
       await y.close();
     }
+  });
+
+  it('hues come from one counter for the whole cluster; a phone resumed on another instance keeps its hue', async () => {
+    const { instances: [a, b] } = await cluster.start(2);
+    const td = keep(await sink(b!));
+    const ids = ['h0', 'h1', 'h2', 'h3'];
+    const phones: Peer[] = [];
+    // joins alternate between the instances, one after the other
+    for (const [i, id] of ids.entries()) phones.push(keep(await claim(i % 2 === 0 ? a! : b!, id)));
+    const hues = phones.map((p) => p.ofType('welcome')[0]!.hue as number);
+    // the golden-angle sequence of one counter (0, 138, 275, 53), not two interleaved ones (0, 0, 138, 138)
+    expect(hues).toEqual([0, 138, 275, 53]);
+    for (const [i, id] of ids.entries()) {
+      const connect = await td.waitForMessage((m) => m.type === 'connect' && m.sliderId === id, `the connect of ${id} at the sink`);
+      expect(connect.hue).toBe(hues[i]);
+    }
+    // h0 (on A) resumes on B: same hue in its new welcome, and the counter is not stepped for it
+    const again = keep(await claim(b!, 'h0', { resume: phones[0]!.resume }));
+    expect(again.ofType('welcome')[0]!.hue).toBe(hues[0]);
+    const next = keep(await claim(a!, 'h4'));
+    expect(next.ofType('welcome')[0]!.hue).toBe(190);
   });
 
   it('an id claimed on A is taken on B; its token resumes it on B, closing the socket on A, and the row stays', async () => {
