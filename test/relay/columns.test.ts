@@ -129,7 +129,7 @@ describe('f32-columns sinks next to a JSON sink', () => {
     // The fallback: a plain hello on the same connection is admitted and gets JSON (no ack, no binary frames).
     p.send(helloFrame({ batchHz: 20 }));
     const batch = await p.waitForMessage((m) => m.type === 'batch', 'a JSON batch');
-    expect(batch.messages).toEqual([{ type: 'connect', sliderId: 7 }, update(7, 10)]);
+    expect(batch.messages).toEqual([{ type: 'connect', sliderId: 7, hue: expect.any(Number) }, update(7, 10)]);
     expect(p.messages.some((m) => m.type === 'encoding')).toBe(false);
     expect(p.binaries).toBe(0);
   });
@@ -159,8 +159,9 @@ describe('f32-columns sinks next to a JSON sink', () => {
     await plain.waitForMessage((m) => m.type === 'delete', 'the delete');
     await batched.waitForMessage((m) => m.type === 'batch' && JSON.stringify(m).includes('"delete"'), 'the batched delete');
     await until(() => columns.table.size === 0, 'the f32 leave');
-    expect(plain.texts).toEqual(['{"type":"connect","sliderId":"a"}', JSON.stringify(update('a', 1, 2, { seq: 0, t: 5 })), '{"type":"delete","sliderId":"a","reason":"client"}']);
-    expect(batched.messages.flatMap((b) => b.messages as Json[])).toEqual([{ type: 'connect', sliderId: 'a' }, update('a', 1, 2, { seq: 0, t: 5 }), { type: 'delete', sliderId: 'a', reason: 'client' }]);
+    const hue = c.ofType('welcome')[0]!.hue as number;
+    expect(plain.texts).toEqual([`{"type":"connect","sliderId":"a","hue":${hue}}`, JSON.stringify(update('a', 1, 2, { seq: 0, t: 5 })), '{"type":"delete","sliderId":"a","reason":"client"}']);
+    expect(batched.messages.flatMap((b) => b.messages as Json[])).toEqual([{ type: 'connect', sliderId: 'a', hue }, update('a', 1, 2, { seq: 0, t: 5 }), { type: 'delete', sliderId: 'a', reason: 'client' }]);
     expect(batched.binaries + plain.binaries).toBe(0);
     expect([...plain.messages, ...batched.messages].some((m) => 'index' in m || m.type === 'encoding')).toBe(false);
     // The f32 sink: the acknowledgement, the join, one binary frame, the leave.
@@ -170,7 +171,7 @@ describe('f32-columns sinks next to a JSON sink', () => {
     ]);
     expect(columns.received.map((f) => ('bin' in f ? 'bin' : f.text))).toEqual([
       encodingFrame(),
-      '{"type":"connect","sliderId":"a","index":0}',
+      `{"type":"connect","sliderId":"a","hue":${hue},"index":0}`,
       'bin',
       '{"type":"delete","sliderId":"a","reason":"client","index":0}',
     ]);

@@ -101,8 +101,12 @@ async function checkAndShoot(page: Page, size: Size, state: string): Promise<voi
   await page.screenshot({ path: join(SHOTS, `${state}-${size}.png`) });
 }
 
+/** The pad's filter once its dim/brighten transition (250 ms) has run: the state it settles in, on any load. */
 async function padFilter(page: Page): Promise<string> {
-  return page.locator('#pad').evaluate((el) => getComputedStyle(el).filter);
+  return page.locator('#pad').evaluate((el) => {
+    for (const a of el.getAnimations()) a.finish();
+    return getComputedStyle(el).filter;
+  });
 }
 
 describe.skipIf(!hasChromium())('the page as a visitor sees it', () => {
