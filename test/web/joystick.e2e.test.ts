@@ -348,7 +348,9 @@ describe.skipIf(!CHROMIUM)('joystick page in Chromium against the relay', () => 
       expect(await notice.isVisible()).toBe(true);
       expect(await notice.textContent()).toMatch(/^id_taken: .*in use/);
       expect(await notice.evaluate((el) => el.children.length)).toBe(0);
-      expect(await page.locator('#state').getAttribute('data-state')).not.toBe('live');
+      // Refused, the page steps back and retries later (0.5-1 s), so it does not sit in `live`; each retry opens a
+      // socket again, so a single look could land on one of those moments: watch until it is seen off `live`.
+      await until(async () => (await page.locator('#state').getAttribute('data-state')) !== 'live' || undefined, 'the refused page off live');
 
       const from = sink.frames.length;
       other.close();
