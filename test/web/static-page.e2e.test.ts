@@ -8,11 +8,11 @@ import { resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from '../../src/protocol/index.js';
-import { startRelay, type RelayHandle } from '../../src/relay/index.js';
+import type { RelayHandle } from '../../src/relay/index.js';
 import { valuesFromOffset } from '../../src/web/client/joystick.js';
 import { hasChromium } from '../helpers/requirements.js';
 import { until } from '../helpers/wait.js';
-import { launchChromium, Sink } from './e2e-helpers.js';
+import { closePageRig, openPageRig, Sink } from './e2e-helpers.js';
 
 const EXAMPLE = resolve('examples', 'buttons-and-fader');
 const TITLE = '<script>alert("owned")</script> Lights & "Co"';
@@ -23,15 +23,11 @@ describe.skipIf(!hasChromium())('your own page (--static)', () => {
   let sink: Sink;
 
   beforeAll(async () => {
-    relay = await startRelay({ port: 0, host: '127.0.0.1', quiet: true, page: { staticDir: EXAMPLE, title: TITLE, instructions: 'Slide & hold <b>' } });
-    sink = await Sink.connect(relay.url);
-    browser = await launchChromium();
+    ({ relay, sink, browser } = await openPageRig({ page: { staticDir: EXAMPLE, title: TITLE, instructions: 'Slide & hold <b>' } }));
   });
 
   afterAll(async () => {
-    sink?.close();
-    await browser?.close();
-    await relay?.close();
+    await closePageRig({ relay, sink, browser });
   });
 
   it('buttons and fader: page → relay → sink, as x, y, speed and angle', async () => {
@@ -83,7 +79,9 @@ describe.skipIf(!hasChromium())('your own page (--static)', () => {
       await page.mouse.down();
       await expectUpdate({ x: -170, y: 170 }, 'down held, fader left');
       await page.mouse.up();
-      expect(await page.locator('#values').textContent()).toMatch(/^x -170 · y 0 · speed 100 · angle 180$/);
+      // The page shows what it sent, and it sends at the next animation frame: wait for that frame's values.
+      await expectUpdate({ x: -170, y: 0 }, 'down let go, fader left');
+      await until(async () => /^x -170 · y 0 · speed 100 · angle 180$/.test((await page.locator('#values').textContent()) ?? '') || undefined, 'the page showing what it sent');
 
       // A reload keeps the phone's id (same tab: sessionStorage), as on the joystick page; `?idle=` shortens the idle
       // delete there too: nothing held, nothing sent for a second → delete; the next touch of the fader → back.
