@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRelay, type RelayHandle } from '../../src/relay/index.js';
+import type { RelayHandle } from '../../src/relay/index.js';
 import { hasChromium } from '../helpers/requirements.js';
 import { until } from '../helpers/wait.js';
-import { launchChromium, Sink } from './e2e-helpers.js';
+import { closePageRig, openPageRig, Sink } from './e2e-helpers.js';
 
 const TITLE = 'Neon Garden <script>window.__owned = 1</script>';
 const LOGO = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 40"><rect width="120" height="40" rx="8" fill="#ff6600"/><text x="60" y="27" font-size="20" text-anchor="middle" fill="#111" font-family="sans-serif">NEON</text></svg>';
@@ -31,20 +31,13 @@ describe.skipIf(!hasChromium())('a branded page', () => {
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     writeFileSync(join(dir, 'logo.svg'), LOGO);
-    relay = await startRelay({
-      port: 0,
-      host: '127.0.0.1',
-      quiet: true,
+    ({ relay, sink, browser } = await openPageRig({
       page: { title: TITLE, instructions: 'Tilt your phone or drag the knob: the garden follows the crowd.', accent: '#ff6600', logo: join(dir, 'logo.svg') },
-    });
-    sink = await Sink.connect(relay.url);
-    browser = await launchChromium();
+    }));
   });
 
   afterAll(async () => {
-    sink?.close();
-    await browser?.close();
-    await relay?.close();
+    await closePageRig({ relay, sink, browser });
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,9 +1,12 @@
 /** Real parts for the page's browser tests: a timing sink, a cuttable TCP proxy, Chromium. */
 import { connect as tcpConnect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Browser } from 'playwright-core';
+import { startRelay, type RelayHandle, type RelayOptions } from '../../src/relay/index.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { Peer } from '../helpers/peers.js';
 import { until } from '../helpers/wait.js';
 
-export { launchChromium } from '../helpers/chromium.js';
+export { launchChromium };
 
 export interface SinkFrame {
   at: number;
@@ -117,4 +120,25 @@ export class CuttableProxy {
     }
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
   }
+}
+
+/** What a page test plays against: a relay on loopback, a sink on it, Chromium. */
+export interface PageRig {
+  relay: RelayHandle;
+  sink: Sink;
+  browser: Browser;
+}
+
+export async function openPageRig(options: Partial<RelayOptions> = {}): Promise<PageRig> {
+  const relay = await startRelay({ port: 0, host: '127.0.0.1', quiet: true, ...options });
+  const sink = await Sink.connect(relay.url);
+  const browser = await launchChromium();
+  return { relay, sink, browser };
+}
+
+/** Closes what openPageRig opened (whatever of it did open). */
+export async function closePageRig(rig: Partial<PageRig>): Promise<void> {
+  rig.sink?.close();
+  await rig.browser?.close();
+  await rig.relay?.close();
 }

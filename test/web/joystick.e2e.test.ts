@@ -13,7 +13,7 @@ import { startRelay, type RelayHandle } from '../../src/relay/index.js';
 import { hasChromium } from '../helpers/requirements.js';
 import { Peer } from '../helpers/peers.js';
 import { until } from '../helpers/wait.js';
-import { CuttableProxy, launchChromium, Sink } from './e2e-helpers.js';
+import { closePageRig, CuttableProxy, launchChromium, openPageRig, Sink } from './e2e-helpers.js';
 
 const MOBILE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, hasTouch: true, isMobile: true } as const;
 const DESKTOP = { viewport: { width: 1000, height: 800 } } as const;
@@ -126,15 +126,11 @@ describe.skipIf(!CHROMIUM)('joystick page in Chromium against the relay', () => 
 
   beforeAll(async () => {
     // Text pings every 250 ms so the page's pong shows up in the log within the test.
-    relay = await startRelay({ port: 0, host: '127.0.0.1', quiet: true, textPingMs: 250, log: logPath });
-    sink = await Sink.connect(relay.url);
-    browser = await launchChromium();
+    ({ relay, sink, browser } = await openPageRig({ textPingMs: 250, log: logPath }));
   });
 
   afterAll(async () => {
-    sink?.close();
-    await browser?.close();
-    await relay?.close();
+    await closePageRig({ relay, sink, browser });
     rmSync(logPath, { force: true });
   });
 

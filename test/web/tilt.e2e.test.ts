@@ -5,12 +5,12 @@
  */
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRelay, type RelayHandle } from '../../src/relay/index.js';
+import type { RelayHandle } from '../../src/relay/index.js';
 import { MAX_TILT_DEG } from '../../src/web/client/tilt.js';
 import { valuesFromOffset } from '../../src/web/client/joystick.js';
 import { hasChromium } from '../helpers/requirements.js';
 import { until } from '../helpers/wait.js';
-import { launchChromium, Sink } from './e2e-helpers.js';
+import { closePageRig, openPageRig, Sink } from './e2e-helpers.js';
 
 const PHONE = { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true } as const;
 
@@ -34,15 +34,11 @@ describe.skipIf(!hasChromium())('tilt mode', () => {
   let sink: Sink;
 
   beforeAll(async () => {
-    relay = await startRelay({ port: 0, host: '127.0.0.1', quiet: true });
-    sink = await Sink.connect(relay.url);
-    browser = await launchChromium();
+    ({ relay, sink, browser } = await openPageRig());
   });
 
   afterAll(async () => {
-    sink?.close();
-    await browser?.close();
-    await relay?.close();
+    await closePageRig({ relay, sink, browser });
   });
 
   async function open(context: BrowserContext): Promise<{ page: Page; id: string }> {
