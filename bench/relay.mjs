@@ -95,7 +95,9 @@ export async function run({ quick = false, log }) {
     if (failed >= 2) break;
   }
 
-  return { name, markdown: render({ route, bcast, rate, duration, ramp }), data: { route, bcast } };
+  // The earlier build's directory is this machine's: RESULTS.md names it by the variable that set it.
+  const text = render({ route, bcast, rate, duration, ramp });
+  return { name, markdown: BEFORE_DIST === undefined ? text : text.split(BEFORE_DIST).join('$BENCH_BEFORE_DIST'), data: { route, bcast } };
 }
 
 /**
@@ -233,7 +235,7 @@ function render({ route, bcast, rate, duration, ramp }) {
     '',
     BEFORE_DIST === undefined
       ? '("before": not run; BENCH_BEFORE_DIST=DIR adds an earlier build at the bar\'s load.)'
-      : `"before" is the relay built from \`${BEFORE_DIST}\` (an earlier commit), run third at the bar's load: relay/before is this build's CPU per message over that build's, measured in the same run.`,
+      : `"before" is the relay built from \`${BEFORE_DIST}\` (BENCH_BEFORE_DIST: the dist/ of an earlier commit, built with npm ci), run third at the bar's load: relay/before is this build's CPU per message over that build's, measured in the same run.`,
     '',
     '### Broadcast mode (tutorial behaviour: every frame to every other client)',
     '',
