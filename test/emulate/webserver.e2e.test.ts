@@ -10,6 +10,7 @@ import { resolveOptions } from '../../src/generate/index.js';
 import { hasChromium, hasNumpy, hasPython } from '../helpers/requirements.js';
 import { launchChromium } from '../web/e2e-helpers.js';
 import { until } from '../helpers/wait.js';
+import { watchProblems } from '../helpers/chromium.js';
 
 const ID_KEY = 'tdcrowd.sliderId';
 const RESUME_KEY = 'tdcrowd.resume';
@@ -43,10 +44,7 @@ describe.skipIf(!hasChromium() || !hasPython() || !hasNumpy())('joystick page se
     const problems: string[] = [];
     try {
       const page = await context.newPage();
-      page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-      page.on('console', (m) => {
-        if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(`csp: ${m.text()}`);
-      });
+      watchProblems(page, problems);
       await page.goto(`${url}?idle=1500`);
       await until(async () => (await page.locator('#state').getAttribute('data-state')) === 'live' || undefined, 'page live', 15_000);
       const id = await until(() => page.evaluate((k) => sessionStorage.getItem(k), ID_KEY).then((v) => v ?? undefined), 'id');

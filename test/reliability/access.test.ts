@@ -7,7 +7,7 @@ import type { Browser } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { RelayHandle, RelayOptions } from '../../src/relay/index.js';
 import { hasChromium } from '../helpers/requirements.js';
-import { launchChromium } from '../helpers/chromium.js';
+import { launchChromium, watchProblems } from '../helpers/chromium.js';
 import { recordFigures } from '../helpers/figures.js';
 import { tableOf, update, sinkConnect } from '../helpers/messages.js';
 import { useCleanups } from '../helpers/cleanup.js';
@@ -334,12 +334,7 @@ describe('markup from ids and messages', () => {
     const browser: Browser = await launchChromium();
     cleanups.push(() => browser.close());
     const page = await (await browser.newContext({ viewport: { width: 800, height: 800 } })).newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (e) => problems.push(e.message));
-    page.on('dialog', (d) => {
-      problems.push(`dialog: ${d.message()}`);
-      void d.dismiss();
-    });
+    const problems = watchProblems(page, []);
     const markup = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script><b id=injected>b</b>';
     // Pass the page's frames through, and after its connect slip in one with a property named with markup:
     // the real relay then answers with an error whose message quotes that name.

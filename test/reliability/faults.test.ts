@@ -10,7 +10,7 @@ import { resolveOptions } from '../../src/generate/index.js';
 import type { RelayHandle, RelayOptions } from '../../src/relay/index.js';
 import { byUser } from '../emulate/harness.js';
 import { hasChromium, hasPython } from '../helpers/requirements.js';
-import { launchChromium } from '../helpers/chromium.js';
+import { launchChromium, watchProblems } from '../helpers/chromium.js';
 import { recordFigures } from '../helpers/figures.js';
 import { tableOf, update } from '../helpers/messages.js';
 import { useCleanups } from '../helpers/cleanup.js';
@@ -207,12 +207,7 @@ describe.skipIf(!hasChromium() || !hasPython())('the relay process killed and re
     gone.send(update('gone-phone', 30, 30));
     browser = await launchChromium();
     const page = await (await browser.newContext({ viewport: { width: 800, height: 800 } })).newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (e) => problems.push(e.message));
-    page.on('dialog', (d) => {
-      problems.push(`dialog: ${d.message()}`);
-      void d.dismiss();
-    });
+    const problems = watchProblems(page, []);
     await page.goto(`${relay.httpUrl}/?idle=600000`);
     const state = (): Promise<string | null> => page.locator('#state').getAttribute('data-state');
     await until(async () => (await state()) === 'live', 'the page live');

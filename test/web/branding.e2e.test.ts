@@ -12,6 +12,7 @@ import type { RelayHandle } from '../../src/relay/index.js';
 import { hasChromium } from '../helpers/requirements.js';
 import { until } from '../helpers/wait.js';
 import { closePageRig, openPageRig, Sink } from './e2e-helpers.js';
+import { watchProblems } from '../helpers/chromium.js';
 
 const TITLE = 'Neon Garden <script>window.__owned = 1</script>';
 const LOGO = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 40"><rect width="120" height="40" rx="8" fill="#ff6600"/><text x="60" y="27" font-size="20" text-anchor="middle" fill="#111" font-family="sans-serif">NEON</text></svg>';
@@ -45,15 +46,7 @@ describe.skipIf(!hasChromium())('a branded page', () => {
     const context = await browser.newContext(SIZES[size]);
     try {
       const page = await context.newPage();
-      const problems: string[] = [];
-      page.on('pageerror', (e) => problems.push(e.message));
-      page.on('dialog', (d) => {
-        problems.push(`dialog ${d.message()}`);
-        void d.dismiss();
-      });
-      page.on('console', (m) => {
-        if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
-      });
+      const problems = watchProblems(page, []);
       await page.goto(`${relay.httpUrl}/`);
       await until(async () => (await page.locator('#state').getAttribute('data-page')) === 'live' || undefined, 'live');
       expect(await page.title()).toBe(TITLE);

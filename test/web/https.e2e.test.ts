@@ -10,6 +10,7 @@ import { startRelay, type RelayHandle } from '../../src/relay/index.js';
 import { hasChromium } from '../helpers/requirements.js';
 import { until } from '../helpers/wait.js';
 import { launchChromium, Sink } from './e2e-helpers.js';
+import { watchProblems } from '../helpers/chromium.js';
 
 const ID_KEY = 'tdcrowd.sliderId';
 
@@ -45,10 +46,7 @@ describe.skipIf(!hasChromium())('joystick page over https (self-signed), sink on
       const problems: string[] = [];
       const open = async (): Promise<{ page: Page; id: string; hue: number }> => {
         const page = await context.newPage();
-        page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-        page.on('console', (m) => {
-          if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(`csp: ${m.text()}`);
-        });
+        watchProblems(page, problems);
         await page.goto(`${relay.httpUrl}/`);
         expect(await page.evaluate(() => location.protocol)).toBe('https:');
         await until(async () => (await page.locator('#state').getAttribute('data-state')) === 'live' || undefined, 'page live');

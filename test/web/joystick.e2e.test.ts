@@ -14,6 +14,7 @@ import { hasChromium } from '../helpers/requirements.js';
 import { Peer } from '../helpers/peers.js';
 import { until } from '../helpers/wait.js';
 import { closePageRig, CuttableProxy, launchChromium, openPageRig, Sink } from './e2e-helpers.js';
+import { watchProblems } from '../helpers/chromium.js';
 
 const MOBILE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, hasTouch: true, isMobile: true } as const;
 const DESKTOP = { viewport: { width: 1000, height: 800 } } as const;
@@ -31,15 +32,7 @@ interface Opened {
 
 async function openPage(context: BrowserContext, url: string, waitLive = true): Promise<Opened> {
   const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-  page.on('console', (m) => {
-    if (/Content Security Policy|Refused to (load|execute|apply|connect)/i.test(m.text())) problems.push(`csp: ${m.text()}`);
-  });
-  page.on('dialog', (d) => {
-    problems.push(`dialog: ${d.message()}`);
-    void d.dismiss();
-  });
+  const problems = watchProblems(page, []);
   await page.goto(url);
   if (waitLive) await waitForState(page, 'live');
   const id = await until(() => page.evaluate((k) => sessionStorage.getItem(k), ID_KEY).then((v) => v ?? undefined), 'id in sessionStorage');

@@ -13,6 +13,7 @@ import { valuesFromOffset } from '../../src/web/client/joystick.js';
 import { hasChromium } from '../helpers/requirements.js';
 import { until } from '../helpers/wait.js';
 import { closePageRig, openPageRig, Sink } from './e2e-helpers.js';
+import { watchProblems } from '../helpers/chromium.js';
 
 const EXAMPLE = resolve('examples', 'buttons-and-fader');
 const TITLE = '<script>alert("owned")</script> Lights & "Co"';
@@ -35,14 +36,7 @@ describe.skipIf(!hasChromium())('your own page (--static)', () => {
     const problems: string[] = [];
     try {
       const page = await context.newPage();
-      page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-      page.on('console', (m) => {
-        if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(`csp: ${m.text()}`);
-      });
-      page.on('dialog', (d) => {
-        problems.push(`dialog: ${d.message()}`);
-        void d.dismiss();
-      });
+      watchProblems(page, problems);
       await page.goto(`${relay.httpUrl}/`);
       await until(async () => (await page.locator('#state').getAttribute('data-state')) === 'live' || undefined, 'live');
       expect(await page.locator('#state').textContent()).toBe('live');
