@@ -141,3 +141,13 @@ export async function sink(relay: RelayHandle, hello: Json = {}): Promise<Peer> 
   await until(() => relay.metrics().connections.sink > before, 'the sink to be admitted');
   return p;
 }
+
+/** Opens a raw WebSocket from `localAddress` and resolves with 'open', the HTTP status that refused it, or 'error'. */
+export function upgrade(url: string, localAddress: string): Promise<{ ws: WebSocket; outcome: string }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { localAddress });
+    ws.once('open', () => resolve({ ws, outcome: 'open' }));
+    ws.once('unexpected-response', (_req, res) => resolve({ ws, outcome: `HTTP ${res.statusCode}` }));
+    ws.once('error', () => resolve({ ws, outcome: 'error' }));
+  });
+}

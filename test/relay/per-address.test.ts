@@ -4,10 +4,10 @@
  * addresses (`localAddress`), which all reach the relay on loopback.
  */
 import { describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { DEFAULT_OPTIONS } from '../../src/relay/index.js';
 import { update } from '../helpers/messages.js';
-import { Peer } from '../helpers/peers.js';
+import { Peer, upgrade } from '../helpers/peers.js';
 import { useRelays } from '../helpers/relay.js';
 import { until } from '../helpers/wait.js';
 
@@ -18,16 +18,6 @@ async function phone(url: string, id: string, localAddress = '127.0.0.1'): Promi
   c.send({ type: 'connect', sliderId: id });
   const m = await c.waitForMessage((x) => x.type === 'welcome' || x.type === 'error', `an answer for ${id}`);
   return { c, answer: m.type === 'welcome' ? 'welcome' : String(m.code) };
-}
-
-/** Opens a WebSocket and resolves with 'open' or the HTTP status that refused it. */
-function upgrade(url: string, localAddress: string): Promise<{ ws: WebSocket; outcome: string }> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, { localAddress });
-    ws.once('open', () => resolve({ ws, outcome: 'open' }));
-    ws.once('unexpected-response', (_req, res) => resolve({ ws, outcome: `HTTP ${res.statusCode}` }));
-    ws.once('error', () => resolve({ ws, outcome: 'error' }));
-  });
 }
 
 describe('--max-per-address', () => {

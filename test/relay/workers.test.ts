@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hasRedisServer } from '../helpers/requirements.js';
-import { WebSocket } from 'ws';
-import { Peer } from '../helpers/peers.js';
+import type { WebSocket } from 'ws';
+import { Peer, upgrade } from '../helpers/peers.js';
 import { freePort } from '../helpers/ports.js';
 import { until } from '../helpers/wait.js';
 import { controllersOf, keep, phone, redisUrl, run, startMachine, useWorkerMachines } from '../helpers/workers.js';
@@ -18,16 +18,6 @@ import { controllersOf, keep, phone, redisUrl, run, startMachine, useWorkerMachi
 useWorkerMachines();
 const dir = mkdtempSync(join(tmpdir(), 'tdcrowd-workers-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Opens a WebSocket and resolves with 'open' or the HTTP status that refused it. */
-function upgrade(url: string, localAddress: string): Promise<{ ws: WebSocket; outcome: string }> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, { localAddress });
-    ws.once('open', () => resolve({ ws, outcome: 'open' }));
-    ws.once('unexpected-response', (_req, res) => resolve({ ws, outcome: `HTTP ${res.statusCode}` }));
-    ws.once('error', () => resolve({ ws, outcome: 'error' }));
-  });
-}
 
 function alive(pid: number): boolean {
   try {
