@@ -55,17 +55,8 @@ export class HueBook {
   }
 
   hueFor(key: string): number {
-    const known = this.byKey.get(key);
-    if (known !== undefined) {
-      // Most recently used last, so the Map's insertion order is the eviction order.
-      this.byKey.delete(key);
-      this.byKey.set(key, known);
-      return known;
-    }
-    const hue = this.source.next();
-    this.byKey.set(key, hue);
-    if (this.byKey.size > this.capacity) this.byKey.delete(this.byKey.keys().next().value as string);
-    return hue;
+    // Most recently used last (remember() moves it there), so the Map's insertion order is the eviction order.
+    return this.remember(key, this.byKey.get(key) ?? this.source.next());
   }
 }
 
